@@ -1,0 +1,225 @@
+"""The plan: the versioned, target-neutral result of compilation (phase 6).
+
+The plan is the one contract between the compiler and everything after it: every target renders
+it into files and the runtime's gateway, heads and workers read it. It knows processes, replicas,
+shards, edges, images, resources, env and secret *references*; it knows no Kubernetes kinds or
+compose keys (target-specific overrides sit in `targets[<target name>]`, read only by that target).
+
+Serialised form: `Plan.to_json()` — sorted keys, two-space indent, a trailing newline, so the same
+flow gives byte-identical plans. Its schema is `schemas/plan.schema.json`.
+
+Values in `uses_with`/`uses_metas`/`env`/... are already substituted, except values that depend on a
+variable listed in the same deployment's `env_from_secret`: those stay a runtime reference, written
+as the one-key mapping `{"$template": "<the original text>"}` and substituted by the worker at
+start-up from its own environment (so a secret's value never lands in an artifact).
+
+Paths (`ExecutorRef.path`, `py_modules`) are POSIX paths relative to the plan's base directory: the
+directory of the Flow file (the runtime's `--base-dir`; `/app` inside generated images).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Iterator
+
+PLAN_VERSION = 1
+GATEWAY = "gateway"
+TEMPLATE_KEY = "$template"
+
+
+@dataclass(frozen=True)
+class ExecutorRef:
+    """What a worker loads and how the Flow entry overrides it (SPEC §3 precedence applies at load).
+
+    kind: 'class' (a class name found in `py_modules`), 'file' (an Executor YAML at `path`),
+    'inline' (an Executor mapping written in the Flow, in `config`), 'docker' (`image` runs it).
+    """
+
+    kind: str
+    jtype: str | None = None
+    path: str | None = None
+    config: dict | None = None
+    image: str | None = None
+    py_modules: tuple[str, ...] = ()
+    uses_with: dict = field(default_factory=dict)
+    uses_metas: dict = field(default_factory=dict)
+    uses_requests: dict = field(default_factory=dict)
+    uses_dynamic_batching: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Address:
+    """An external endpoint: `grpc://host:port` (tls False) or `grpcs://host:port` (tls True)."""
+
+    host: str
+    port: int
+    tls: bool = False
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """An environment variable filled from a secret at run time (`env_from_secret`)."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Kubernetes-style quantities: requests/limits map 'cpu'/'memory' to strings like '500m'."""
+
+    requests: dict = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)
+    gpus: int = 0
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One Flow entry: an executor with its shards × replicas, and how the graph reaches it."""
+
+    name: str
+    executor: ExecutorRef
+    needs: tuple[str, ...]
+    shards: int = 1
+    replicas: int = 1
+    polling: dict = field(default_factory=lambda: {"*": "ANY", "/search": "ALL"})
+    uses_before: ExecutorRef | None = None
+    uses_after: ExecutorRef | None = None
+    when: dict | None = None
+    floating: bool = False
+    disable_reduce: bool = False
+    external: tuple[Address, ...] = ()
+    workspace: str | None = None
+    env: dict = field(default_factory=dict)
+    env_from_secret: dict = field(default_factory=dict)  # {VAR: SecretRef}
+    timeout_ready: int = 600_000
+    timeout_send: int | None = None
+    retries: int = -1
+    allow_concurrent: bool = False
+    exit_on_exceptions: tuple[str, ...] = ()
+    image: str | None = None
+    resources: Resources = field(default_factory=Resources)
+    service_account: str | None = None
+    image_pull_secrets: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    placement: str = "process"  # 'process' | 'gateway'
+    stateful: bool = False
+    reload: bool = False
+    restart: bool = False
+    ports: tuple[int, ...] = ()  # ports the user fixed; empty = the target chooses
+    grpc_server_options: dict = field(default_factory=dict)
+    targets: dict = field(default_factory=dict)  # {'k8s': {...}, 'compose': {...}, ...}
+    source: str | None = None  # 'file:line:col' of the entry, for messages after compilation
+
+    @property
+    def is_external(self) -> bool:
+        return bool(self.external)
+
+    def polling_for(self, endpoint: str) -> str:
+        return self.polling.get(endpoint, self.polling.get("*", "ANY"))
+
+
+@dataclass(frozen=True)
+class Gateway:
+    name: str = GATEWAY
+    protocols: tuple[str, ...] = ("grpc",)
+    ports: tuple[int, ...] = ()  # one per protocol when fixed; empty = the target chooses
+    host: str = "0.0.0.0"
+    replicas: int = 1
+    env: dict = field(default_factory=dict)
+    env_from_secret: dict = field(default_factory=dict)
+    timeout_send: int | None = None
+    retries: int = -1
+    image: str | None = None
+    resources: Resources = field(default_factory=Resources)
+    service_account: str | None = None
+    options: dict = field(default_factory=dict)  # other accepted gateway keys, passed through
+    targets: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FlowInfo:
+    name: str  # a DNS-1123 label: used for k8s names, compose project, systemd unit prefix
+    source: str  # the Flow file's name, relative to the base directory
+    workspace: str | None = None
+    env: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    flow: FlowInfo
+    gateway: Gateway
+    deployments: tuple[Deployment, ...]  # in Flow order
+    responders: tuple[str, ...]  # the entries whose output forms the response
+    version: int = PLAN_VERSION
+
+    def deployment(self, name: str) -> Deployment:
+        for dep in self.deployments:
+            if dep.name == name:
+                return dep
+        raise KeyError(name)
+
+    def edges(self) -> Iterator[tuple[str, str]]:
+        """(upstream, downstream) pairs in Flow order; 'gateway' is the start."""
+        for dep in self.deployments:
+            for need in dep.needs:
+                yield need, dep.name
+
+    def downstream(self, name: str) -> list[str]:
+        return [d for u, d in self.edges() if u == name]
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Plan":
+        if data.get("version") != PLAN_VERSION:
+            raise ValueError(f"plan version {data.get('version')!r} is not {PLAN_VERSION}")
+        return cls(
+            version=PLAN_VERSION,
+            flow=_build(FlowInfo, data["flow"]),
+            gateway=_build(Gateway, data["gateway"]),
+            deployments=tuple(_build(Deployment, d) for d in data["deployments"]),
+            responders=tuple(data["responders"]),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "Plan":
+        return cls.from_dict(json.loads(text))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+# Nested dataclass fields and how to rebuild them from JSON.
+_NESTED = {
+    "executor": lambda v: _build(ExecutorRef, v),
+    "uses_before": lambda v: None if v is None else _build(ExecutorRef, v),
+    "uses_after": lambda v: None if v is None else _build(ExecutorRef, v),
+    "external": lambda v: tuple(_build(Address, a) for a in v),
+    "resources": lambda v: _build(Resources, v),
+    "env_from_secret": lambda v: {k: _build(SecretRef, s) for k, s in v.items()},
+}
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    kwargs = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name in _NESTED:
+            value = _NESTED[f.name](value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
