@@ -110,7 +110,9 @@ class Deployment:
     ports: tuple[int, ...] = ()  # ports the user fixed; empty = the target chooses
     grpc_server_options: dict = field(default_factory=dict)
     targets: dict = field(default_factory=dict)  # {'k8s': {...}, 'compose': {...}, ...}
-    source: str | None = None  # 'file:line:col' of the entry, for messages after compilation
+    # 'file:line:col' of the entry, for messages after compilation; not part of equality (a Flow
+    # built in Python and the same Flow in YAML give equal plans)
+    source: str | None = field(default=None, compare=False)
 
     @property
     def is_external(self) -> bool:
@@ -141,7 +143,7 @@ class Gateway:
 @dataclass(frozen=True)
 class FlowInfo:
     name: str  # a DNS-1123 label: used for k8s names, compose project, systemd unit prefix
-    source: str  # the Flow file's name, relative to the base directory
+    source: str = field(compare=False)  # the Flow file's name, relative to the base directory
     workspace: str | None = None
     env: dict = field(default_factory=dict)
 

@@ -1,0 +1,388 @@
+"""Phase 2 — check: the syntax tree against flowc's JSON Schemas, reported in the user's words.
+
+jsonschema finds the errors; this module decides which to show and how:
+
+- every error is mapped from its instance path to the node the user wrote (an unknown key points
+  at the key itself), and each place keeps one best error, so a mistake never cascades;
+- `anyOf` errors are narrowed to the branch that matches the value's type, and that branch's
+  most specific error is shown ("is not valid under any of the given schemas" never is);
+- messages use YAML words (`a mapping`, `a list`, `an integer ≥ 1`), unknown keys get a
+  did-you-mean;
+- a scalar that still holds a substitution (`$`) is not type-checked here: `recheck` validates
+  exactly those values again once they are substituted;
+- keys that Jina accepts but flowc does not implement are annotated in the schemas
+  (`x-flowc-support`) and turn into warnings here (data, not code; see check_support.py).
+
+The validators (and jsonschema itself) are created lazily, once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Iterable
+
+from .check_messages import describe, got, where
+from .check_support import support_warnings
+from .diagnostics import Diagnostic, Related, error, normalise
+from .suggest import did_you_mean, listing
+from .syntax import Mapping, Node, Scalar, Sequence, Span, child, locate
+
+__all__ = ["KINDS", "detect_kind", "check", "recheck", "plain"]
+
+KINDS: tuple[str, ...] = ("flow", "deployment", "executor")
+_FLOW_KEYS = ("executors", "deployments", "gateway")
+_EXECUTOR_KEYS = ("metas", "requests", "dynamic_batching", "components")
+_JTYPE_HOLDERS = ("uses", "uses_before", "uses_after")
+
+
+# --- document kind --------------------------------------------------------------------------
+
+def _tag_name(node: Node) -> str | None:
+    """The jtype a local tag names (`!Flow` → 'Flow'); standard tags (`!!map`) name none."""
+    tag = node.tag
+    if tag and tag.startswith("!") and not tag.startswith("!!") and len(tag) > 1:
+        return tag[1:]
+    return None
+
+
+def _jtype(node: Node) -> str | None:
+    if isinstance(node, Mapping):
+        value = node.get("jtype")
+        if isinstance(value, Scalar) and isinstance(value.value, str):
+            return value.value
+    return None
+
+
+def detect_kind(root: Node) -> str:
+    """`flow`, `deployment` or `executor`, from `jtype` (or a leading tag `!Name`).
+
+    `jtype` wins over a different tag (check() reports the conflict). Any other class name is an
+    Executor file, unless the document has a Flow's sections (then it is a Flow whose `jtype`
+    is misspelt, which the schema reports). Without either, a document with an Executor file's
+    sections (`metas`, `requests`, ...) is an Executor file, and anything else a Flow.
+    """
+    name = _jtype(root) or _tag_name(root)
+    if name == "Flow":
+        return "flow"
+    if name == "Deployment":
+        return "deployment"
+    if isinstance(root, Mapping) and any(k in root for k in _FLOW_KEYS):
+        return "flow"
+    if name is not None:
+        return "executor"
+    if isinstance(root, Mapping) and any(k in root for k in _EXECUTOR_KEYS):
+        return "executor"  # an Executor file that forgot its `jtype` (check() says so)
+    return "flow"
+
+
+# --- the plain value the schema sees ----------------------------------------------------------
+
+def plain(root: Node) -> Any:
+    """`syntax.to_python`, except that a tag `!Name` on a mapping that may carry a `jtype`
+    (the document, an `executors` item, a `uses` value) reads as `jtype: Name`."""
+    return _plain(root, True)
+
+
+def _plain(node: Node, may_tag: bool) -> Any:
+    if isinstance(node, Scalar):
+        return node.value
+    if isinstance(node, Sequence):
+        return [_plain(item, False) for item in node.items]
+    out: dict[str, Any] = {}
+    name = _tag_name(node)
+    if may_tag and name is not None and "jtype" not in node:
+        out["jtype"] = name
+    for key, value in node.items:
+        k = str(key.value)
+        if k in ("executors", "deployments") and isinstance(value, Sequence):
+            out[k] = [_plain(item, True) for item in value.items]
+        else:
+            out[k] = _plain(value, k in _JTYPE_HOLDERS)
+    return out
+
+
+# --- validators ---------------------------------------------------------------------------------
+
+@functools.cache
+def _validator(kind: str) -> Any:
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
+    from jsonschema import Draft202012Validator
+
+    from flowc.schemas import inlined, registry
+
+    return Draft202012Validator(inlined(kind), registry=registry())
+
+
+def _leaves(err: Any) -> list[Any]:
+    """The most specific errors behind `err`: for anyOf/oneOf, those of the branch that fits."""
+    if err.validator not in ("anyOf", "oneOf") or not err.context:
+        return [err]
+    here = tuple(err.absolute_path)
+    branches: dict[int, list[Any]] = {}
+    for sub in err.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    fitting = [errs for _, errs in sorted(branches.items())
+               if not any(e.validator == "type" and tuple(e.absolute_path) == here for e in errs)]
+    if not fitting:
+        return [err]  # the value's type fits no branch: one error saying what is expected
+    best = max(fitting, key=lambda errs: (max(len(e.absolute_path) for e in errs), -len(errs)))
+    return [leaf for e in best for leaf in _leaves(e)]
+
+
+def _exact(root: Node, path: tuple) -> Node | None:
+    node: Node | None = root
+    for part in path:
+        node = child(node, part) if node is not None else None
+    return node
+
+
+def _pending(node: Node | None) -> bool:
+    """A scalar that still holds a substitution: its type is only known after phase 3."""
+    return isinstance(node, Scalar) and isinstance(node.value, str) and "$" in node.value
+
+
+_PRIORITY = {"type": 0, "anyOf": 0, "oneOf": 0, "required": 1, "const": 2, "enum": 2}
+
+
+def _schema_diagnostics(root: Node, kind: str, *, only: set[tuple] | None) -> tuple[
+        list[Diagnostic], set[tuple]]:
+    """Diagnostics for schema errors, and the set of paths that have one.
+
+    `only` None: the check phase (pending scalars skipped). Otherwise: recheck, keep errors at
+    those paths only.
+    """
+    instance = plain(root)
+    validator = _validator(kind)
+    if validator.is_valid(instance):
+        return [], set()
+    chosen: dict[tuple, list[Any]] = {}
+    unknown: list[tuple[tuple, str, Any]] = []
+    for top in validator.iter_errors(instance):
+        for leaf in _leaves(top):
+            path = tuple(leaf.absolute_path)
+            if leaf.validator == "additionalProperties" and leaf.validator_value is False:
+                allowed = leaf.schema.get("properties", {})
+                for key in leaf.instance:
+                    if key not in allowed and (only is None):
+                        unknown.append((path, key, sorted(allowed)))
+                continue
+            if only is None and _pending(_exact(root, path)):
+                continue
+            if only is not None and not any(path[:len(p)] == p for p in only):
+                continue
+            chosen.setdefault(path, []).append(leaf)
+    diags: list[Diagnostic] = []
+    paths: set[tuple] = set()
+    for path, key, allowed in unknown:
+        paths.add(path + (key,))
+        diags.append(_unknown_key(root, path, key, allowed, kind))
+    for path, errs in chosen.items():
+        paths.add(path)
+        rank = min(_PRIORITY.get(e.validator, 3) for e in errs)
+        best = [e for e in errs if _PRIORITY.get(e.validator, 3) == rank]
+        diags.append(_describe_error(root, path, best, kind))
+    return diags, paths
+
+
+def _unknown_key(root: Node, path: tuple, key: str, allowed: list[str], kind: str) -> Diagnostic:
+    mapping = _exact(root, path)
+    key_node = mapping.key_node(key) if isinstance(mapping, Mapping) else None
+    span = key_node.span if key_node is not None else _span(root, path)
+    place = f"in {where(path)}" if path else f"at the top level of the {_KIND_WORD[kind]}"
+    hints = [h for h in (did_you_mean(key, allowed),) if h]
+    if not hints:
+        elsewhere = [place for place, keys in _places(kind) if key in keys]
+        if elsewhere:
+            places = ", ".join(elsewhere[:-1]) + " and " + elsewhere[-1] \
+                if len(elsewhere) > 1 else elsewhere[0]
+            hints.append(f"`{key}` is valid in {places}, not here")
+    short = listing(allowed)
+    if short:
+        hints.append(f"valid keys here: {short}")
+    hint = "; ".join(hints) if hints else f"run `flowc schema {kind}` to see every valid key"
+    return error("FC201", f"unknown key `{key}` {place}", span, hint=hint)
+
+
+@functools.cache
+def _places(kind: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Where else a key would be valid, for the hint on an unknown key."""
+    from flowc.schemas import load_schema
+    if kind != "flow":
+        return ()
+    flow = load_schema("flow")
+    entry = load_schema("entry")["$defs"]["entry"]["properties"]
+    return (("an executor entry", frozenset(entry)),
+            ("the Flow's `with:`", frozenset(flow["$defs"]["flow_with"]["properties"])),
+            ("`gateway:`", frozenset(flow["$defs"]["gateway"]["properties"])),
+            ("the top level of the Flow", frozenset(flow["properties"])))
+
+
+_KIND_WORD = {"flow": "Flow", "deployment": "Deployment", "executor": "Executor file"}
+
+
+def _span(root: Node, path: tuple) -> Span:
+    return locate(root, path).span
+
+
+def _describe_error(root: Node, path: tuple, errs: list[Any], kind: str) -> Diagnostic:
+    err = errs[0]
+    span = _span(root, path)
+    name = where(path) if path else f"the {_KIND_WORD[kind]} document"
+    value = err.instance
+    if err.validator == "required":
+        missing = sorted({m for e in errs for m in _missing(e)})
+        keys = " and ".join(f"`{m}`" for m in missing)
+        return error("FC205", f"{name} is missing {keys}", span)
+    if err.validator in ("anyOf", "oneOf"):
+        expected = err.schema.get("x-flowc-expected") or " or ".join(
+            dict.fromkeys(describe(e.schema) for e in err.context if e.validator == "type"))
+        return error("FC202", f"{name} must be {expected}, got {got(value)}", span)
+    if err.validator == "type":
+        return error("FC202", f"{name} must be {describe(err.schema)}, got {got(value)}", span)
+    if err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return error("FC203", f"{name} must be {describe(err.schema)}, got {got(value)}", span)
+    if err.validator in ("enum", "const", "pattern"):
+        options = err.schema.get("enum") or (
+            [err.schema["const"]] if "const" in err.schema else [])
+        hint = did_you_mean(str(value), [str(o) for o in options if o is not None]) \
+            if options and isinstance(value, str) else None
+        return error("FC204", f"{name} must be {describe(err.schema)}, got {got(value)}", span,
+                     hint=hint)
+    if err.validator in ("minLength", "minItems", "minProperties"):
+        return error("FC206", f"{name} must not be empty", span)
+    return error("FC206", f"{name} is not valid: {err.message}", span)
+
+
+def _missing(err: Any) -> list[str]:
+    present = err.instance if isinstance(err.instance, dict) else {}
+    return [k for k in err.validator_value if k not in present]
+
+
+# --- semantic checks the schema cannot express ---------------------------------------------------
+
+_VERSION = re.compile(r"\s*v?(\d+)(?:\.\d+)*\s*")
+
+
+def _version(node: Node | None, what: str) -> list[Diagnostic]:
+    """`version`: '1', 1, 1.0 (and 1.x) are version 1; any other major is an error."""
+    if not isinstance(node, Scalar) or _pending(node) or isinstance(node.value, bool):
+        return []
+    value = node.value
+    if isinstance(value, (int, float)):
+        major = int(value) if value == value and value not in (float("inf"), float("-inf")) \
+            else None
+    elif isinstance(value, str):
+        match = _VERSION.fullmatch(value)
+        major = int(match.group(1)) if match else None
+    else:
+        return []  # the schema reports the type
+    if major == 1:
+        return []
+    if major is None:
+        return [error("FC207", f"`version` must be a version number like '1', got {got(value)}",
+                      node.span)]
+    origin = f" (from {node.origin})" if node.origin else ""
+    return [error("FC207", f"{what} format version {major} is not supported; flowc reads "
+                           f"version 1{origin}", node.span)]
+
+
+def _semantic(root: Node, kind: str) -> list[Diagnostic]:
+    if not isinstance(root, Mapping):
+        return []
+    diags: list[Diagnostic] = []
+    if kind in ("flow", "deployment"):
+        diags += _version(root.get("version"), _KIND_WORD[kind])
+    if kind == "flow":
+        if "executors" in root and "deployments" in root:
+            second = root.key_node("deployments")
+            first = root.key_node("executors")
+            assert second is not None and first is not None
+            diags.append(error("FC209", "both `executors` and `deployments` are given",
+                               second.span, related=[Related(first.span, "`executors` is here")]))
+        for section in ("executors", "deployments"):
+            items = root.get(section)
+            if isinstance(items, Sequence):
+                for item in items.items:
+                    if isinstance(item, Mapping) and (
+                            _jtype(item) or _tag_name(item)) == "Deployment":
+                        diags += _version(item.get("version"), "Deployment")
+    diags += _tags(root, kind)
+    return diags
+
+
+def _tags(root: Node, kind: str) -> list[Diagnostic]:
+    """Tag and `jtype` must agree; a tag anywhere else names nothing."""
+    diags: list[Diagnostic] = []
+    stack: list[tuple[Node, bool]] = [(root, True)]
+    while stack:
+        node, may_tag = stack.pop()
+        name = _tag_name(node)
+        if name is not None and isinstance(node, Mapping) and may_tag:
+            jtype = node.get("jtype")
+            if isinstance(jtype, Scalar) and isinstance(jtype.value, str) \
+                    and jtype.value != name and not _pending(jtype):
+                diags.append(error(
+                    "FC208", f"the tag `!{name}` says `{name}` but `jtype` is `{jtype.value}`",
+                    jtype.span, related=[Related(node.span, f"tagged `!{name}` here")]))
+        elif name is not None:
+            diags.append(error(
+                "FC206", f"the tag `!{name}` has no meaning here: a tag only names the `jtype` "
+                         "of a document, an `executors` item or a `uses` mapping", node.span,
+                hint="remove the tag"))
+        if isinstance(node, Mapping):
+            for key, value in node.items:
+                k = str(key.value)
+                if k in ("executors", "deployments") and isinstance(value, Sequence):
+                    stack.extend((item, True) for item in value.items)
+                else:
+                    stack.append((value, k in _JTYPE_HOLDERS))
+        elif isinstance(node, Sequence):
+            stack.extend((item, False) for item in node.items)
+    return diags
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+def check(root: Node, kind: str) -> list[Diagnostic]:
+    """Every schema error and warning of a document as written (phase 2)."""
+    diags, error_paths = _schema_diagnostics(root, kind, only=None)
+    diags += _semantic(root, kind)
+    diags += support_warnings(root, kind, skip=error_paths)
+    return normalise(diags)
+
+
+def recheck(root: Node, kind: str, paths: Iterable[tuple]) -> list[Diagnostic]:
+    """After substitution: schema errors at exactly the substituted scalars at `paths`.
+
+    Each message names where the value came from (the scalar's `origin`).
+    """
+    wanted = {tuple(p) for p in paths}
+    if not wanted:
+        return []
+    diags, _ = _schema_diagnostics(root, kind, only=wanted)
+    out: list[Diagnostic] = []
+    for diag in diags:
+        out.append(_with_origin(root, diag, wanted))
+    if isinstance(root, Mapping) and ("version",) in wanted and kind in ("flow", "deployment"):
+        out += _version(root.get("version"), _KIND_WORD[kind])
+    return normalise(out)
+
+
+def _with_origin(root: Node, diag: Diagnostic, wanted: set[tuple]) -> Diagnostic:
+    """Name where the substituted value came from (its node, or the node it was put at)."""
+    for path in sorted(wanted, key=len, reverse=True):
+        node = _exact(root, path)
+        if node is None or diag.span is None or not _inside(diag.span, node.span):
+            continue
+        origin = getattr(node, "origin", None)
+        if origin:
+            return Diagnostic(diag.code, diag.severity, f"{diag.message} (from {origin})",
+                              diag.span, diag.related, diag.hint)
+    return diag
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    return inner.file == outer.file and (outer.line, outer.col) <= (inner.line, inner.col) \
+        and (inner.end_line, inner.end_col) <= (outer.end_line, outer.end_col)

@@ -1,0 +1,232 @@
+"""Warnings for keys and values flowc accepts but does not implement, read from the schemas.
+
+The schemas mark such keys with custom annotations (data, not code):
+
+- `"x-flowc-support": "unsupported"` — a Jina key flowc ignores (FC220);
+- `"x-flowc-support": "legacy"` — an old Jina key, ignored (FC223);
+- `"x-flowc-support": "unknown"` on `additionalProperties` — any other key is accepted with a
+  warning, as Jina does for `metas` (FC222);
+- `"x-flowc-support-unless": KEY` — unsupported unless the sibling KEY is true (`tls` is only
+  for `external: true` entries) (FC220);
+- `"x-flowc-unsupported-values": [...]` — values accepted but not implemented yet, compared
+  case-insensitively (`protocol: HTTP`) (FC221).
+
+The walk follows the tree and the schema together: `$ref` (relative file references, as in the
+files), `allOf`, the `anyOf`/`oneOf` branches whose type fits the node, and `if`/`then`/`else`
+for the `if` forms the schemas use (`type`, `required: [jtype]`). Expansions depend only on
+the schema, the node's YAML type and whether it names a `jtype`, so they are cached.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Iterator
+
+from .diagnostics import Diagnostic, warning
+from .suggest import did_you_mean
+from .syntax import Mapping, Node, Scalar, Sequence
+
+Part = tuple[dict, str]  # a concrete subschema and the file its relative `$ref`s start from
+
+
+@functools.cache
+def _file(name: str) -> dict:
+    from flowc.schemas import load_schema
+    return load_schema(name.removesuffix(".schema.json"))
+
+
+@functools.cache
+def _lookup(ref: str, base: str) -> tuple[Any, str]:
+    from flowc.schemas import resolve_ref
+    return resolve_ref(ref, base)
+
+
+def _yaml_type(node: Node) -> str:
+    if isinstance(node, Mapping):
+        return "object"
+    if isinstance(node, Sequence):
+        return "array"
+    value = node.value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    return "string"
+
+
+def _fits(schema: Any, base: str, node: Node) -> bool:
+    """Whether the node's type is one the (sub)schema allows, looking through `$ref`s."""
+    if not isinstance(schema, dict):
+        return schema is not False
+    if "$ref" in schema and "type" not in schema:
+        target, file = _lookup(schema["$ref"], base)
+        return _fits(target, file, node)
+    kinds = schema.get("type")
+    if kinds is None:
+        branches = schema.get("anyOf") or schema.get("oneOf")
+        return any(_fits(b, base, node) for b in branches) if branches else True
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    have = _yaml_type(node)
+    return have in kinds or (have == "integer" and "number" in kinds)
+
+
+def _has_jtype(node: Node) -> bool:
+    """A mapping with a `jtype` key or a local tag (`!Name` reads as `jtype: Name`)."""
+    if not isinstance(node, Mapping):
+        return False
+    tag = node.tag
+    return "jtype" in node or bool(tag and tag.startswith("!") and not tag.startswith("!!"))
+
+
+def _holds(condition: dict, node: Node) -> bool:
+    """The `if` forms the schemas use (`type`, `required: [jtype]`); others do not hold."""
+    if "type" in condition and not _fits({"type": condition["type"]}, "", node):
+        return False
+    required = condition.get("required", ())
+    if any(key != "jtype" for key in required) or set(condition) - {"type", "required"}:
+        return False
+    return not required or _has_jtype(node)
+
+
+def _expand(schema: Any, base: str, node: Node) -> tuple[Part, ...]:
+    """The concrete subschemas that apply to `node` (cached by schema and node shape)."""
+    if not isinstance(schema, dict):
+        return ()
+    return _expand_cached(id(schema), schema, base, _yaml_type(node), _has_jtype(node), node)
+
+
+_CACHE: dict[tuple, tuple[Part, ...]] = {}
+
+
+def _expand_cached(key_id: int, schema: dict, base: str, kind: str, jtype: bool,
+                   node: Node) -> tuple[Part, ...]:
+    key = (key_id, base, kind, jtype)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _CACHE[key] = tuple(_expand_all(schema, base, node))
+    return found
+
+
+def _expand_all(schema: Any, base: str, node: Node) -> Iterator[Part]:
+    if not isinstance(schema, dict):
+        return
+    yield schema, base
+    if "$ref" in schema:
+        target, file = _lookup(schema["$ref"], base)
+        yield from _expand_all(target, file, node)
+    for sub in schema.get("allOf", ()):
+        yield from _expand_all(sub, base, node)
+    for key in ("anyOf", "oneOf"):
+        for branch in schema.get(key, ()):
+            if _fits(branch, base, node):
+                yield from _expand_all(branch, base, node)
+    if "if" in schema:
+        branch = schema.get("then") if _holds(schema["if"], node) else schema.get("else")
+        if branch is not None:
+            yield from _expand_all(branch, base, node)
+
+
+def _truthy(node: Node | None) -> bool:
+    return isinstance(node, Scalar) and node.value is True
+
+
+class _Walk:
+    def __init__(self, skip: set[tuple]) -> None:
+        self.skip = skip
+        self.diags: list[Diagnostic] = []
+
+    def node(self, node: Node, schema: Any, base: str, path: tuple) -> None:
+        parts = _expand(schema, base, node)
+        if isinstance(node, Scalar):
+            self.values(node, parts, path)
+        elif isinstance(node, Sequence):
+            for index, item in enumerate(node.items):
+                for part, file in parts:
+                    if "items" in part:
+                        self.node(item, part["items"], file, path + (index,))
+        else:
+            self.mapping(node, parts, path)
+
+    def values(self, node: Scalar, parts: tuple[Part, ...], path: tuple) -> None:
+        for part, _ in parts:
+            banned = part.get("x-flowc-unsupported-values")
+            if banned and isinstance(node.value, str) and node.value.upper() in banned \
+                    and path not in self.skip:
+                self.diags.append(warning(
+                    "FC221", f"`{_last_key(path)}: {node.value}` is not supported by flowc yet",
+                    node.span, hint="flowc serves gRPC only for now; use GRPC"))
+                return
+
+    def mapping(self, node: Mapping, parts: tuple[Part, ...], path: tuple) -> None:
+        props: dict[str, list[Part]] = {}
+        extra: list[Part] = []
+        for part, file in parts:
+            for key, sub in part.get("properties", {}).items():
+                props.setdefault(key, []).append((sub, file))
+            more = part.get("additionalProperties")
+            if isinstance(more, dict):
+                extra.append((more, file))
+        for key_node, value in node.items:
+            key = str(key_node.value)
+            here = path + (key,)
+            subs = props.get(key) or extra
+            if not subs or here in self.skip:
+                continue
+            self.key(node, key_node, key, subs, here, props)
+            for sub, file in subs:
+                self.node(value, sub, file, here)
+
+    def key(self, node: Mapping, key_node: Scalar, key: str, subs: list[Part], here: tuple,
+            props: dict[str, list[Part]]) -> None:
+        marks: dict[str, Any] = {}
+        for sub, file in subs:
+            for part, _ in _expand(sub, file, _value(node, key, key_node)):
+                for mark in ("x-flowc-support", "x-flowc-support-unless"):
+                    if mark in part:
+                        marks.setdefault(mark, part[mark])
+        support = marks.get("x-flowc-support")
+        unless = marks.get("x-flowc-support-unless")
+        span = key_node.span
+        if support == "unsupported":
+            self.diags.append(warning(
+                "FC220", f"`{key}` is not supported by flowc yet; it is ignored", span,
+                hint="remove it, or keep it for Jina; flowc behaves as if it were not there"))
+        elif support == "legacy":
+            self.diags.append(warning(
+                "FC223", f"`{key}` is a legacy Jina key; flowc ignores it", span))
+        elif support == "unknown":
+            hint = did_you_mean(key, props) or f"known keys: {', '.join(sorted(props))}"
+            self.diags.append(warning(
+                "FC222", f"unknown key `{key}` in `{_last_key(here[:-1])}`; Jina ignores it, "
+                         "and so does flowc", span, hint=hint))
+        elif unless is not None and not _truthy(node.get(unless)):
+            self.diags.append(warning(
+                "FC220", f"`{key}` is only supported together with `{unless}: true`; "
+                         "it is ignored here", span))
+
+
+def _value(node: Mapping, key: str, key_node: Scalar) -> Node:
+    value = node.get(key)
+    return value if value is not None else key_node
+
+
+def _last_key(path: tuple) -> str:
+    for part in reversed(path):
+        if isinstance(part, str):
+            return part
+    return "value"
+
+
+def support_warnings(root: Node, kind: str, *, skip: set[tuple] = frozenset()) -> list[Diagnostic]:
+    """Warnings for unsupported, legacy and unknown-but-tolerated keys and values in `root`.
+
+    Paths in `skip` already have an error; they get no warning on top of it.
+    """
+    walk = _Walk(set(skip))
+    file = f"{kind}.schema.json"
+    walk.node(root, _file(file), file, ())
+    return walk.diags

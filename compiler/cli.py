@@ -1,0 +1,302 @@
+"""The `flowc` command line: a thin shell over the driver; the only code that prints or exits.
+
+Exit codes: 0 clean, 1 errors (or warnings with `--strict`, or drift with `build --check`),
+2 usage. Never a traceback: anything unexpected becomes FC999 with a hint to report it.
+Targets and the runtime are imported inside their commands, so `flowc validate` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+from .diagnostics import CATALOGUE, Diagnostic, Severity, error, normalise
+
+FORMATS = ("human", "json", "github", "sarif")
+
+EXAMPLES = {
+    "validate": "example:\n  flowc validate examples/chain/flow.yml --env-file .env --strict\n"
+                "  flowc validate flows/*.yml --format github --allow-undefined",
+    "explain": "example:\n  flowc explain examples/chain/flow.yml\n"
+               "  flowc explain examples/chain/flow.yml --format json --context TAG=x",
+    "graph": "example:\n  flowc graph examples/chain/flow.yml --format mermaid\n"
+             "  flowc graph examples/chain/flow.yml --format dot | dot -Tsvg > flow.svg",
+    "schema": "example:\n  flowc schema flow > flow.schema.json\n  flowc schema plan",
+    "build": "example:\n  flowc build examples/chain/flow.yml --target k8s -o deploy/ "
+             "--image registry.example/chain:1.0 --namespace search\n"
+             "  flowc build examples/chain/flow.yml --target compose -o deploy/ --check",
+    "run": "example:\n  flowc run examples/chain/flow.yml\n"
+           "  flowc run examples/chain/flow.yml --in-process --port 54321\n"
+           "  flowc run --plan build/local",
+    "post": "example:\n  flowc post examples/chain/flow.yml --on /default --data '[\"hello\"]'\n"
+            "  flowc post grpc://127.0.0.1:54321 --on /search --parameters '{\"top_k\": 3}'",
+}
+
+
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env-file", metavar="F", help="dotenv file filling variables the environment "
+                                                   "lacks")
+    p.add_argument("--context", metavar="K=V", action="append", default=[],
+                   help="a context value for ${{ K }} (repeatable)")
+    p.add_argument("--context-file", metavar="F", help="YAML or JSON mapping of context values")
+    p.add_argument("--allow-undefined", action="store_true",
+                   help="undefined variables are warnings (for CI without the real environment)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flowc", description="Validate, explain and compile Jina-style Flow YAML.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="run `flowc COMMAND --help` for a command's options and an example")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = command("validate", "check Flow, Deployment and Executor files; report every problem")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--strict", action="store_true", help="warnings also fail (exit 1)")
+    p.add_argument("--format", choices=FORMATS, default="human")
+    p.add_argument("--timings", action="store_true", help="print time per phase to stderr")
+    _input_options(p)
+
+    p = command("explain", "show every resolved value and where it came from")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=("human", "json"), default="human")
+    _input_options(p)
+
+    p = command("graph", "draw the Flow's graph (offline)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    _input_options(p)
+
+    p = command("schema", "print a JSON Schema (for editors and CI)")
+    p.add_argument("name", nargs="?", default="flow",
+                   choices=("flow", "executor", "deployment", "plan"))
+
+    p = command("build", "compile a Flow into deployment files for a target")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--target", required=True, metavar="T", help="k8s, compose, systemd or local")
+    p.add_argument("-o", "--output", required=True, metavar="DIR")
+    p.add_argument("--image", metavar="NAME:TAG", help="image for executors built from local code")
+    p.add_argument("--namespace", metavar="NS")
+    p.add_argument("--create-namespace", action="store_true")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 with a diff when DIR differs")
+    _input_options(p)
+
+    p = command("run", "run a Flow on this machine until Ctrl-C")
+    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("--plan", metavar="DIR", help="run what `flowc build --target local` wrote")
+    p.add_argument("--in-process", action="store_true", help="every executor in one process")
+    p.add_argument("--port", type=int, metavar="P", help="the gateway's port")
+    _input_options(p)
+
+    p = command("post", "send one request to a running Flow")
+    p.add_argument("target", metavar="ADDRESS_OR_FLOWFILE")
+    p.add_argument("--on", required=True, metavar="/ENDPOINT")
+    p.add_argument("--data", metavar="JSON", help="a JSON list of texts or document objects")
+    p.add_argument("--parameters", metavar="JSON")
+    p.add_argument("--request-size", type=int, default=100, metavar="N")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `flowc` console script."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
+        return int(exc.code or 0)
+    try:
+        return COMMANDS[args.command](args, sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback
+        diag = error("FC999", f"internal error: {type(exc).__name__}: {exc}", None,
+                     hint=CATALOGUE["FC999"].default_hint)
+        print(_render([diag], "human", sys.stderr), file=sys.stderr, end="")
+        return 1
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def _render(diags: list[Diagnostic], fmt: str, stream: TextIO, summary: bool = True) -> str:
+    from . import render
+
+    color = fmt == "human" and stream.isatty() and "NO_COLOR" not in os.environ
+    text = render.render(diags, fmt, color=color)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if summary and fmt == "human" and diags:
+        text += render.summary(diags) + "\n"
+    return text
+
+
+def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Keyword arguments for `compile_flow` from the shared input options."""
+    from .envfile import load_context_file, parse_context_args
+
+    context: dict[str, Any] = {}
+    diags: list[Diagnostic] = []
+    if getattr(args, "context_file", None):
+        values, more = load_context_file(args.context_file)
+        context.update(values or {})
+        diags += more
+    if getattr(args, "context", None):
+        values, more = parse_context_args(args.context)
+        context.update(values or {})
+        diags += more
+    kw = {"env_file": getattr(args, "env_file", None), "context": context,
+          "allow_undefined": getattr(args, "allow_undefined", False)}
+    return kw, diags
+
+
+def _compile(args: argparse.Namespace, path: str, err: TextIO, fmt: str = "human") -> Any:
+    """Compile one file; print its diagnostics; None when it has errors."""
+    from .driver import compile_flow
+
+    kw, diags = _inputs(args)
+    if any(d.severity is Severity.ERROR for d in diags):
+        err.write(_render(diags, fmt, err))
+        return None
+    result = compile_flow(path, **kw)
+    all_diags = normalise(diags + result.diagnostics)
+    if all_diags:
+        err.write(_render(all_diags, fmt, err))
+    if not result.ok:
+        return None
+    if result.kind == "executor":
+        err.write(f"flowc: {path} is an Executor file; this command needs a Flow or Deployment\n")
+        return None
+    return result
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .driver import compile_flow
+
+    kw, diags = _inputs(args)
+    timings: dict[str, float] = {}
+    clean: list[str] = []
+    for path in args.files:
+        result = compile_flow(path, **kw)
+        diags += result.diagnostics
+        for phase, seconds in result.timings.items():
+            timings[phase] = timings.get(phase, 0.0) + seconds
+        if not result.diagnostics:
+            clean.append(path)
+    diags = normalise(diags)
+    if args.format == "human":
+        out.write(_render(diags, "human", out))
+        for path in clean:
+            out.write(f"{path}: ok\n")
+    else:
+        out.write(_render(diags, args.format, out))
+    if args.timings:
+        for phase, seconds in timings.items():
+            err.write(f"{phase:<11} {seconds * 1000:8.2f} ms\n")
+        err.write(f"{'total':<11} {sum(timings.values()) * 1000:8.2f} ms\n")
+    failing = {Severity.ERROR} | ({Severity.WARNING} if args.strict else set())
+    return 1 if any(d.severity in failing for d in diags) else 0
+
+
+def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .explain import explain_json, explain_text
+
+    result = _compile(args, args.file, err)
+    if result is None:
+        return 1
+    render = explain_json if args.format == "json" else explain_text
+    out.write(render(result.resolved, result.graph))
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .drawing import to_dot, to_mermaid
+
+    result = _compile(args, args.file, err)
+    if result is None:
+        return 1
+    out.write((to_mermaid if args.format == "mermaid" else to_dot)(result.plan))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from flowc.schemas import schema_text
+
+    out.write(schema_text(args.name))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .output import apply_files, diff_files
+
+    result = _compile(args, args.file, err)
+    if result is None:
+        return 1
+    import flowc.targets as targets
+
+    outdir = Path(args.output)
+    flow_dir = Path(args.file).resolve().parent
+    options = {"image": args.image, "namespace": args.namespace,
+               "create_namespace": args.create_namespace,
+               "context": os.path.relpath(flow_dir, outdir.resolve())}
+    files, diags = targets.render(args.target, result.plan, options)
+    if diags:
+        err.write(_render(normalise(diags), "human", err))
+    if any(d.severity is Severity.ERROR for d in diags):
+        return 1
+    if args.check:
+        diff = diff_files(outdir, files)
+        if diff:
+            out.write(diff)
+            err.write(_render([error("FC903", f"`{outdir}` differs from what `flowc build` "
+                                     f"generates", None,
+                                     hint=CATALOGUE["FC903"].default_hint)], "human", err))
+            return 1
+        return 0
+    written, removed = apply_files(outdir, files)
+    err.write(f"flowc: wrote {written} file(s) to {outdir}"
+              + (f", removed {removed} stale file(s)" if removed else "") + "\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if bool(args.file) == bool(args.plan):
+        err.write("flowc run: give a Flow FILE or --plan DIR (one of the two)\n")
+        return 2
+    from flowc.runtime.launcher import run_cli
+
+    if args.plan:
+        plan_dir = Path(args.plan)
+        return run_cli(None, base_dir=plan_dir, plan_dir=plan_dir, in_process=args.in_process,
+                       port=args.port)
+    result = _compile(args, args.file, err)
+    if result is None:
+        return 1
+    return run_cli(result.plan, base_dir=Path(args.file).resolve().parent, plan_dir=None,
+                   in_process=args.in_process, port=args.port)
+
+
+def cmd_post(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from flowc.runtime.client import post_cli
+
+    return post_cli(args.target, on=args.on, data=args.data, parameters=args.parameters,
+                    request_size=args.request_size)
+
+
+COMMANDS = {"validate": cmd_validate, "explain": cmd_explain, "graph": cmd_graph,
+            "schema": cmd_schema, "build": cmd_build, "run": cmd_run, "post": cmd_post}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""The compiler driver: phases 1–6 in order, one screen (docs/ARCHITECTURE.md).
+
+Each phase is a pure function returning `(value, diagnostics)`, so one run reports every problem.
+A later phase never repeats what an earlier one reported: its diagnostics located inside the span
+of an earlier error are dropped, and if it fails on input an earlier phase already rejected, that
+failure is the earlier error's consequence, not a new problem. The plan is only made from a flow
+without errors. Nothing here prints or exits (that is the CLI's job).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping as TMapping
+
+from .diagnostics import Diagnostic, DiagnosticError, Severity, normalise
+from .syntax import Mapping, Node, Scalar, Sequence, Span
+
+if TYPE_CHECKING:  # imported when the phases run, not when the driver is imported
+    from .graph import FlowGraph
+    from .model import ResolvedFlow
+    from .plan import Plan
+
+
+@dataclass
+class CompileResult:
+    plan: Plan | None
+    resolved: ResolvedFlow | None
+    graph: FlowGraph | None
+    diagnostics: list[Diagnostic]
+    timings: dict[str, float] = field(default_factory=dict)
+    kind: str | None = None  # 'flow' | 'deployment' | 'executor' (None if the file did not load)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def compile_flow(path: str | os.PathLike, *, env: TMapping[str, str] | None = None,
+                 env_file: str | os.PathLike | None = None, context: TMapping[str, Any] | None = None,
+                 allow_undefined: bool = False, display_name: str | None = None) -> CompileResult:
+    """Compile a Flow (or a lone Deployment / Executor) file. Executor files stop after check."""
+    from .loader import load_file
+
+    run = _Run()
+    display = display_name or str(path)
+    root = run.phase("load", lambda: load_file(path, display_name=display))
+    if root is None:
+        return run.result(None, None, None, None)
+    return compile_tree(root, path=path, display=display, env=env, env_file=env_file,
+                        context=context, allow_undefined=allow_undefined, run=run)
+
+
+def compile_tree(root: Node, *, path: str | os.PathLike, display: str,
+                 env: TMapping[str, str] | None = None, env_file: str | os.PathLike | None = None,
+                 context: TMapping[str, Any] | None = None, allow_undefined: bool = False,
+                 run: "_Run | None" = None) -> CompileResult:
+    """Phases 2–6 on a syntax tree (from the loader, or built by the Python API); `path` is
+    where the Flow file is (or would be): its directory is the base directory."""
+    from .check import check, detect_kind
+
+    run = run or _Run()
+    kind = detect_kind(root)
+    run.phase("check", lambda: (None, check(root, kind)))
+    if kind == "executor":
+        return run.result(None, None, None, kind)
+    ctx = run.phase("env", lambda: _context(env, env_file, context, allow_undefined))
+    root = run.phase("substitute", lambda: _substitute(root, kind, ctx))
+    if root is None:
+        return run.result(None, None, None, kind)
+    flow_root = root if kind == "flow" else _as_flow(root)
+    resolved = run.phase("resolve", lambda: _resolve(flow_root, path, display, ctx))
+    if resolved is None:
+        return run.result(None, None, None, kind)
+    graph = run.phase("graph", lambda: _graph(resolved))
+    plan = None
+    if graph is not None and run.clean():
+        from .planner import make_plan
+
+        plan = run.phase("plan", lambda: (make_plan(resolved, graph), []))
+    return run.result(plan, resolved, graph, kind)
+
+
+def load(path: str | os.PathLike, env: TMapping[str, str] | None = None,
+         context: TMapping[str, Any] | None = None, **kw: Any) -> Plan:
+    """The plan of a Flow file, or `DiagnosticError` carrying every diagnostic."""
+    result = compile_flow(path, env=env, context=context, **kw)
+    if result.plan is None:
+        raise DiagnosticError(result.diagnostics or [])
+    return result.plan
+
+
+# --- phases that need a little glue -------------------------------------------------------------
+
+def _context(env: Any, env_file: Any, context: Any, allow_undefined: bool) -> tuple[Any, list]:
+    from .substitute import SubstitutionContext
+
+    values, diags = {}, []
+    if env_file is not None:
+        from .envfile import parse_env_file
+
+        values, diags = parse_env_file(env_file)
+    ctx = SubstitutionContext(env=dict(os.environ if env is None else env), env_file=values,
+                              env_file_name=str(env_file) if env_file is not None else None,
+                              context=dict(context or {}), allow_undefined=allow_undefined)
+    return ctx, diags
+
+
+def _substitute(root: Node, kind: str, ctx: Any) -> tuple[Node | None, list[Diagnostic]]:
+    from .check import recheck
+    from .resolve import secret_names
+    from .substitute import substitute
+
+    new, diags = substitute(root, ctx, deferred=secret_names(root))
+    return new, diags + recheck(new, kind, substituted_paths(new))
+
+
+def substituted_paths(node: Node, prefix: tuple = ()) -> list[tuple]:
+    """Paths of scalars whose value substitution produced (runtime references and unknown
+    values excluded), for the schema `recheck`."""
+    from .substitute import is_deferred, is_undefined
+
+    if isinstance(node, Scalar):
+        changed = node.origin is not None and not is_deferred(node) and not is_undefined(node)
+        return [prefix] if changed else []
+    if isinstance(node, Sequence):
+        return [p for i, n in enumerate(node.items) for p in substituted_paths(n, prefix + (i,))]
+    return [p for k, n in node.items for p in substituted_paths(n, prefix + (str(k.value),))]
+
+
+def _as_flow(root: Node) -> Mapping:
+    """A lone Deployment file compiles as a Flow with that one entry."""
+    key = Scalar("executors", root.span)
+    return Mapping(((key, Sequence((root,), root.span)),), root.span)
+
+
+def _resolve(root: Node, path: Any, display: str, ctx: Any) -> tuple[Any, list[Diagnostic]]:
+    from .resolve import resolve
+
+    return resolve(root, path=path, display=display, substitution=ctx)
+
+
+def _graph(resolved: ResolvedFlow) -> tuple[FlowGraph, list[Diagnostic]]:
+    from .graph import build_graph
+
+    return build_graph(resolved)
+
+
+class _Run:
+    """Collects diagnostics and timings; drops what an earlier error already covers."""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.timings: dict[str, float] = {}
+
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    def clean(self) -> bool:
+        return not self.errors()
+
+    def phase(self, name: str, fn: Callable[[], tuple[Any, list[Diagnostic]]]) -> Any:
+        start = time.perf_counter()
+        earlier = self.errors()
+        try:
+            value, diags = fn()
+        except Exception:
+            if not earlier:
+                raise
+            value, diags = None, []  # a consequence of input an earlier phase rejected
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+        self.diagnostics += [d for d in diags if not _covered(d, earlier)]
+        return value
+
+    def result(self, plan: Plan | None, resolved: ResolvedFlow | None, graph: FlowGraph | None,
+               kind: str | None) -> CompileResult:
+        return CompileResult(plan, resolved, graph, normalise(self.diagnostics), self.timings,
+                             kind)
+
+
+def _covered(diag: Diagnostic, earlier: list[Diagnostic]) -> bool:
+    """True when `diag` sits inside the span of an earlier error (it would be a cascade)."""
+    if diag.span is None:
+        return False
+    return any(e.span is not None and e.span.line > 0 and _inside(diag.span, e.span)
+               for e in earlier)  # line 0: a value from the Python API, with no position
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    return (inner.file == outer.file
+            and (inner.line, inner.col) >= (outer.line, outer.col)
+            and (inner.end_line, inner.end_col) <= (outer.end_line, outer.end_col))
+
+
+def base_dir_of(path: str | os.PathLike) -> Path:
+    """The plan's base directory: the Flow file's directory."""
+    return Path(path).resolve().parent

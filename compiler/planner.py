@@ -1,0 +1,150 @@
+"""Phase 6 — plan: `ResolvedFlow` + `FlowGraph` → `Plan` (the target-neutral, versioned IR).
+
+Only copies finished values into the plan's dataclasses: every decision (precedence, pass-down,
+defaults, polling, needs) was taken by resolve and graph, so this module has no rules of its own
+beyond shaping values (env values as strings, protocols lower case).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .graph import FlowGraph
+from .model import ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway
+from .plan import (Address, Deployment, ExecutorRef, FlowInfo, Gateway, Plan, Resources,
+                   SecretRef, TEMPLATE_KEY)
+
+# Gateway keys the plan has fields for; every other gateway key is passed through in `options`.
+_GATEWAY_FIELDS = frozenset({"name", "protocol", "port", "host", "replicas", "env",
+                             "env_from_secret", "timeout_send", "retries", "image", "resources",
+                             "gpus", "service_account", "targets"})
+# Gateway keys that only matter to the compiler (never passed through).
+_GATEWAY_DROPPED = frozenset({"timeout_ready", "placement"})
+
+
+def make_plan(flow: ResolvedFlow, graph: FlowGraph) -> Plan:
+    """The plan of a resolved Flow whose graph checks passed."""
+    return Plan(
+        flow=FlowInfo(name=flow.name.value, source=Path(flow.source).name,
+                      workspace=flow.get("workspace"), env=_env(flow.get("env"))),
+        gateway=_gateway(flow.gateway),
+        deployments=tuple(_deployment(e, graph) for e in flow.entries),
+        responders=graph.responders,
+    )
+
+
+def _gateway(gw: ResolvedGateway) -> Gateway:
+    options = {k: v.value for k, v in sorted(gw.values.items())
+               if k not in _GATEWAY_FIELDS and k not in _GATEWAY_DROPPED}
+    return Gateway(
+        name=str(gw.get("name") or "gateway"),
+        protocols=tuple(gw.get("protocol")),
+        ports=_ints(gw.get("port")),
+        host=str(gw.get("host")),
+        replicas=gw.get("replicas"),
+        env=_env(gw.get("env")),
+        env_from_secret=_secrets(gw.get("env_from_secret")),
+        timeout_send=gw.get("timeout_send"),
+        retries=gw.get("retries"),
+        image=gw.get("image"),
+        resources=_resources(gw.get("resources"), gw.get("gpus")),
+        service_account=gw.get("service_account"),
+        options=options,
+        targets=dict(gw.get("targets") or {}),
+    )
+
+
+def _deployment(entry: ResolvedEntry, graph: FlowGraph) -> Deployment:
+    g = entry.get
+    external = tuple(Address(**a) for a in g("external_addresses") or ())
+    return Deployment(
+        name=entry.name,
+        executor=_executor(entry.executor),
+        needs=graph.needs.get(entry.name, ()),
+        shards=g("shards"),
+        replicas=g("replicas"),
+        polling=dict(g("polling")),
+        uses_before=_executor(entry.uses_before) if entry.uses_before else None,
+        uses_after=_executor(entry.uses_after) if entry.uses_after else None,
+        when=g("when"),
+        floating=g("floating"),
+        disable_reduce=g("disable_reduce"),
+        external=external,
+        workspace=g("workspace"),
+        env=_env(g("env")),
+        env_from_secret=_secrets(g("env_from_secret")),
+        timeout_ready=g("timeout_ready"),
+        timeout_send=g("timeout_send"),
+        retries=g("retries"),
+        allow_concurrent=g("allow_concurrent"),
+        exit_on_exceptions=tuple(_list(g("exit_on_exceptions"))),
+        image=g("image"),
+        resources=_resources(g("resources"), g("gpus")),
+        service_account=g("service_account"),
+        image_pull_secrets=tuple(_list(g("image_pull_secrets"))),
+        volumes=tuple(str(v) for v in _list(g("volumes"))),
+        placement=g("placement"),
+        stateful=g("stateful"),
+        reload=g("reload"),
+        restart=g("restart"),
+        ports=() if external else _ints(g("port")),
+        grpc_server_options=dict(g("grpc_server_options") or {}),
+        targets=dict(g("targets") or {}),
+        source=str(entry.span) if entry.span and entry.span.line > 0 else None,
+    )
+
+
+def _executor(ex: ResolvedExecutor) -> ExecutorRef:
+    overrides = {k: dict(v.value or {}) for k, v in ex.overrides.items()}
+    return ExecutorRef(
+        kind=ex.kind, jtype=ex.jtype, path=ex.path, config=ex.config, image=ex.image,
+        py_modules=ex.py_modules,
+        uses_with=overrides.get("uses_with", {}),
+        uses_metas=overrides.get("uses_metas", {}),
+        uses_requests=overrides.get("uses_requests", {}),
+        uses_dynamic_batching=overrides.get("uses_dynamic_batching", {}),
+    )
+
+
+def _list(value: Any) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    return tuple(int(v) for v in _list(value))
+
+
+def _env(value: Any) -> dict:
+    """Environment values are strings (YAML 1.2 spelling for booleans and null); a secret
+    template stays a template."""
+    out = {}
+    for key, v in (value or {}).items():
+        if isinstance(v, dict) and TEMPLATE_KEY in v:
+            out[str(key)] = v
+        elif isinstance(v, bool):
+            out[str(key)] = "true" if v else "false"
+        elif v is None:
+            out[str(key)] = ""
+        else:
+            out[str(key)] = str(v)
+    return out
+
+
+def _secrets(value: Any) -> dict:
+    return {str(var): SecretRef(name=str(ref.get("name")), key=str(ref.get("key")))
+            for var, ref in (value or {}).items() if isinstance(ref, dict)}
+
+
+def _resources(value: Any, gpus: Any) -> Resources:
+    value = value or {}
+    return Resources(requests=_quantities(value.get("requests")),
+                     limits=_quantities(value.get("limits")),
+                     gpus=int(gpus) if isinstance(gpus, int) or (
+                         isinstance(gpus, str) and gpus.isdigit()) else 0)
+
+
+def _quantities(value: Any) -> dict:
+    return {str(k): str(v) for k, v in (value or {}).items()}

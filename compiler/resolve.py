@@ -1,0 +1,370 @@
+"""Phase 4 — resolve: the substituted Flow tree → `ResolvedFlow` (SPEC §1, §3).
+
+Included files (Deployment YAML, Executor YAML), `uses` forms, aliases, the Flow `with:`
+pass-down, the `gateway:` section, defaults and the polling table; every value keeps where it came
+from. Deployment files are loaded, checked and substituted here (build time); Executor files are
+loaded and checked only (the worker substitutes them). Compilation never imports user code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from . import precedence
+from .diagnostics import Diagnostic, Related
+from .model import (Provenance, ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway,
+                    Value)
+from .resolve_files import (FileContext, err, executor_from_file, executor_inline,
+                            join_display, load_document, locate_file, py_module_list,
+                            resolve_py_modules, value_of)
+from .syntax import Mapping, Node, Scalar, Sequence, Span
+
+# Alias → canonical key, for executor entries and the gateway section (SPEC appendix).
+ALIASES: dict[str, str] = {
+    "host_in": "host", "ports": "port", "protocols": "protocol", "no_reduce": "disable_reduce",
+    "force": "force_update",
+}
+FLOW_ALIASES: dict[str, str] = {"deployments": "executors"}
+
+# Defaults of the entry keys the plan uses: (value, why). Shown by `flowc explain`.
+ENTRY_DEFAULTS: dict[str, tuple[Any, str]] = {
+    "shards": (1, "Jina's default"),
+    "replicas": (1, "Jina's default"),
+    "floating": (False, "Jina's default"),
+    "disable_reduce": (False, "Jina's default"),
+    "external": (False, "Jina's default"),
+    "timeout_ready": (600_000, "Jina's default (ms)"),
+    "retries": (-1, "Jina's default: -1 means max(3, replicas)"),
+    "allow_concurrent": (False, "Jina's default"),
+    "stateful": (False, "Jina's default"),
+    "reload": (False, "Jina's default"),
+    "restart": (False, "Jina's default"),
+    "placement": ("process", "flowc's default: each executor in its own process"),
+}
+GATEWAY_DEFAULTS: dict[str, tuple[Any, str]] = {
+    "protocol": (["grpc"], "Jina's default"),
+    "host": ("0.0.0.0", "Jina's default"),
+    "replicas": (1, "Jina's default"),
+    "retries": (-1, "Jina's default: -1 means max(3, replicas)"),
+}
+# Jina's polling defaults (its head: `/search` ALL, every other endpoint ANY).
+DEFAULT_POLLING: dict[str, str] = {"*": "ANY", "/search": "ALL"}
+# The class a worker runs when `uses` is left out: Jina's pass-through base executor.
+DEFAULT_JTYPE = "Executor"
+# `uses` schemes: only docker:// is supported; these name the Jina Hub forms for a clear error.
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://(.*)$", re.IGNORECASE)
+_OVERRIDE_KEYS = tuple(precedence.OVERRIDES)
+
+
+def secret_names(root: Node) -> Callable[[tuple], frozenset[str]]:
+    """For substitution (phase 3): the `env_from_secret` names of the entry owning a path.
+
+    Works on the Flow file (`executors[i]...`, inline `jtype: Deployment` items included) and on a
+    Deployment file (`with...`). A value using one of these stays a runtime reference.
+    """
+    def names(entry: Node | None) -> frozenset[str]:
+        if isinstance(entry, Mapping) and isinstance(entry.get("with"), Mapping) \
+                and "env_from_secret" not in entry:
+            entry = entry.get("with")
+        secrets = entry.get("env_from_secret") if isinstance(entry, Mapping) else None
+        if not isinstance(secrets, Mapping):
+            return frozenset()
+        return frozenset(secrets.keys())
+
+    cache: dict[tuple, frozenset[str]] = {}
+
+    def deferred(path: tuple) -> frozenset[str]:
+        if not isinstance(root, Mapping) or not path:
+            return frozenset()
+        if path[0] == "with" and root.get("executors") is None and root.get("deployments") is None:
+            key: tuple = ("with",)
+            entry: Node | None = root
+        elif path[0] in ("executors", "deployments") and len(path) > 1:
+            key = tuple(path[:2])
+            items = root.get(str(path[0]))
+            entry = items.items[path[1]] if isinstance(items, Sequence) and isinstance(
+                path[1], int) and path[1] < len(items.items) else None
+        else:
+            return frozenset()
+        if key not in cache:
+            cache[key] = names(entry)
+        return cache[key]
+
+    return deferred
+
+
+def resolve(root: Node, *, path: str | Path, display: str | None = None,
+            substitution: Any = None) -> tuple[ResolvedFlow | None, list[Diagnostic]]:
+    """Resolve a checked, substituted Flow tree. `path` is the Flow file (its directory is the base
+    directory); `substitution` is the `SubstitutionContext` used for included Deployment files."""
+    flow_path = Path(path).resolve()
+    ctx = FileContext(display or str(path), flow_path.parent, flow_path.parent)
+    diags: list[Diagnostic] = []
+    if not isinstance(root, Mapping):
+        return None, diags
+    flow_with = _canonical(root.get("with"), FLOW_ALIASES | ALIASES, ctx, diags)
+    common = {k: v for k, v in flow_with.items() if k not in precedence.FLOW_OWN_KEYS}
+    flow_values = {k: v for k, v in flow_with.items() if k in precedence.FLOW_OWN_KEYS}
+    name = _flow_name(flow_values.get("name"), flow_path, ctx)
+    gateway = _gateway(root.get("gateway"), common, ctx, diags)
+
+    items_node = _alias_node(root, FLOW_ALIASES, ctx, diags).get("executors")
+    entries: list[ResolvedEntry] = []
+    complete = True
+    if isinstance(items_node, Sequence):
+        for index, item in enumerate(items_node.items):
+            entry = _entry_item(item, index, common, flow_values, ctx, substitution, diags)
+            if entry is not None:
+                entries.append(entry)
+            else:
+                complete = False
+    return ResolvedFlow(name=name, source=ctx.display, base_dir=str(ctx.base_dir),
+                        values=flow_values, gateway=gateway, entries=tuple(entries),
+                        span=root.span, complete=complete), diags
+
+
+# --- Flow and gateway -------------------------------------------------------------------------
+
+def normalise_name(text: str) -> str:
+    """A DNS-1123 label: lower case, `[a-z0-9-]`, no leading/trailing `-`, at most 63 chars."""
+    label = re.sub(r"[^a-z0-9-]+", "-", text.lower())
+    label = re.sub(r"-{2,}", "-", label).strip("-")[:63].rstrip("-")
+    return label or "flow"
+
+
+def _flow_name(given: Value | None, flow_path: Path, ctx: FileContext) -> Value:
+    if given is not None and isinstance(given.value, str) and given.value:
+        label = normalise_name(given.value)
+        if label == given.value:
+            return given
+        return Value(label, Provenance(given.provenance.kind, f"{given.provenance.detail}, "
+                                       f"normalised from {given.value!r} to a DNS label",
+                                       given.provenance.span), given.node)
+    return Value(normalise_name(flow_path.stem),
+                 Provenance("default", f"the Flow file's name `{flow_path.name}` as a DNS label"))
+
+
+def _gateway(section: Node | None, common: dict[str, Value], ctx: FileContext,
+             diags: list[Diagnostic]) -> ResolvedGateway:
+    values = {k: _passed(v) for k, v in common.items() if k not in precedence.NOT_PASSED_TO_GATEWAY}
+    values.update(_canonical(section, ALIASES, ctx, diags))
+    for key, (default, why) in GATEWAY_DEFAULTS.items():
+        values.setdefault(key, Value(default, Provenance("default", why)))
+    proto = values["protocol"]
+    protocols = proto.value if isinstance(proto.value, list) else [proto.value]
+    values["protocol"] = Value([str(p).lower() for p in protocols], proto.provenance, proto.node)
+    return ResolvedGateway(values)
+
+
+def _passed(value: Value) -> Value:
+    """A Flow `with:` value passed down; a substituted one keeps saying where it came from."""
+    detail = "passed down from Flow `with:`"
+    if value.provenance.kind != "file":
+        detail += f", {value.provenance.detail}"
+    return Value(value.value, Provenance("flow-with", detail, value.provenance.span), value.node)
+
+
+# --- Entries ----------------------------------------------------------------------------------
+
+def _entry_item(item: Node, index: int, common: dict[str, Value], flow_values: dict[str, Value],
+                ctx: FileContext, substitution: Any, diags: list[Diagnostic]
+                ) -> ResolvedEntry | None:
+    """One item of `executors:`: an entry mapping, a Deployment file path, or an inline
+    `jtype: Deployment` mapping."""
+    if isinstance(item, Scalar) and isinstance(item.value, str):
+        node, child = _deployment_file(item, ctx, substitution, diags)
+        if node is None:
+            return None
+        return _entry(node, index, common, flow_values, child, item.span, diags)
+    if isinstance(item, Mapping):
+        jtype = item.get("jtype")
+        if (isinstance(jtype, Scalar) and jtype.value == "Deployment") or item.tag == "!Deployment":
+            body = item.get("with")
+            node = body if isinstance(body, Mapping) else Mapping((), item.span)
+            return _entry(node, index, common, flow_values, ctx, item.span, diags)
+        return _entry(item, index, common, flow_values, ctx, item.span, diags)
+    return None  # the check phase reported the wrong type
+
+
+def _deployment_file(item: Scalar, ctx: FileContext, substitution: Any,
+                     diags: list[Diagnostic]) -> tuple[Mapping | None, FileContext]:
+    path, _, problems = locate_file(str(item.value), item.span, ctx, "Deployment file")
+    diags += problems
+    if path is None:
+        return None, ctx
+    display = join_display(ctx, str(item.value))
+    child = FileContext(display, path.parent, ctx.base_dir, ctx.chain + (item.span,))
+    root, more = load_document(path, display, item.span, ctx, "deployment")
+    diags += more
+    if not isinstance(root, Mapping):
+        return None, child
+    if substitution is not None:
+        from .check import recheck
+        from .resolve_files import _with_chain
+        from .substitute import substitute
+
+        root, more = substitute(root, substitution, deferred=secret_names(root))
+        more += recheck(root, "deployment", _substituted_paths(root))
+        diags += [_with_chain(d, child) for d in more]
+    body = root.get("with") if isinstance(root, Mapping) else None
+    return (body if isinstance(body, Mapping) else Mapping((), root.span)), child
+
+
+def _substituted_paths(root: Node, prefix: tuple = ()) -> list[tuple]:
+    """Paths of scalars that substitution changed (they carry an origin), for `recheck`."""
+    if isinstance(root, Scalar):
+        return [prefix] if root.origin is not None else []
+    if isinstance(root, Sequence):
+        return [p for i, n in enumerate(root.items) for p in _substituted_paths(n, prefix + (i,))]
+    return [p for k, n in root.items for p in _substituted_paths(n, prefix + (str(k.value),))]
+
+
+def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dict[str, Value],
+           ctx: FileContext, span: Span, diags: list[Diagnostic]) -> ResolvedEntry:
+    values = _canonical(node, ALIASES, ctx, diags)
+    for key, value in common.items():
+        if key not in precedence.NOT_PASSED_TO_EXECUTORS and key not in values:
+            values[key] = _passed(value)
+    for key, (default, why) in ENTRY_DEFAULTS.items():
+        values.setdefault(key, Value(default, Provenance("default", why)))
+    if "name" not in values:
+        values["name"] = Value(f"executor{index}", Provenance(
+            "default", f"Jina's default name for entry {index} of `executors:`"))
+    if "workspace" not in values and "workspace" in flow_values:
+        values["workspace"] = _passed(flow_values["workspace"])
+    values["polling"] = _polling(values.get("polling"))
+    gpus = values.get("gpus")
+    if gpus is not None and not _is_count(gpus.value):
+        diags.append(err("FC408", f"`gpus: {gpus.value}`: flowc needs a number of GPUs",
+                         gpus.provenance.span or span, ctx,
+                         hint="write a whole number such as `gpus: 1`"))
+
+    modules, more = resolve_py_modules(py_module_list(node.get("py_modules")), ctx)
+    diags += more
+    if modules:
+        values["py_modules"] = Value(modules, values["py_modules"].provenance,
+                                     values["py_modules"].node)
+    overrides = {k: values[k] for k in _OVERRIDE_KEYS if k in values}
+    executor = _uses(node.get("uses"), ctx, overrides, modules, diags, span)
+    before = _uses(node.get("uses_before"), ctx, {}, modules, diags, span, optional=True)
+    after = _uses(node.get("uses_after"), ctx, {}, modules, diags, span, optional=True)
+    _external(values, ctx, span, diags)
+
+    needs_node = node.get("needs")
+    needs, needs_spans = None, ()
+    if isinstance(needs_node, Scalar) and needs_node.value is not None:
+        needs, needs_spans = (str(needs_node.value),), (needs_node.span,)
+    elif isinstance(needs_node, Sequence):
+        scalars = [n for n in needs_node.items if isinstance(n, Scalar)]
+        needs = tuple(str(n.value) for n in scalars)
+        needs_spans = tuple(n.span for n in scalars)
+    name_node = node.get("name")
+    return ResolvedEntry(
+        name=str(values["name"].value), index=index, span=span,
+        name_span=name_node.span if name_node is not None else span, values=values,
+        executor=executor or ResolvedExecutor(kind="class", jtype=None, span=span),
+        uses_before=before, uses_after=after, needs=needs, needs_spans=needs_spans,
+        include_chain=ctx.chain)
+
+
+def _is_count(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return (isinstance(value, int) and value >= 0) or (isinstance(value, str) and value.isdigit())
+
+
+def _polling(given: Value | None) -> Value:
+    """The effective polling table (SPEC §4): Jina's defaults; plain `ALL` means every endpoint."""
+    if given is None:
+        return Value(dict(DEFAULT_POLLING), Provenance(
+            "default", "Jina's default: /search ALL, every other endpoint ANY"))
+    if isinstance(given.value, str):
+        mode = given.value.upper()
+        table = {"*": mode} if mode != "ANY" else {**DEFAULT_POLLING}
+        return Value(table, given.provenance, given.node)
+    if isinstance(given.value, dict):
+        table = {**DEFAULT_POLLING, **{str(k): str(v).upper() for k, v in given.value.items()}}
+        return Value(table, given.provenance, given.node)
+    return given
+
+
+def _uses(node: Node | None, ctx: FileContext, overrides: dict[str, Value], modules: list[str],
+          diags: list[Diagnostic], entry_span: Span, optional: bool = False
+          ) -> ResolvedExecutor | None:
+    """The four `uses` forms: class name, Executor file, inline mapping, `docker://image`."""
+    if node is None or (isinstance(node, Scalar) and node.value is None):
+        if optional:
+            return None
+        return ResolvedExecutor(kind="class", jtype=DEFAULT_JTYPE, span=entry_span,
+                                py_modules=tuple(modules), overrides=overrides)
+    if isinstance(node, Mapping):
+        executor, more = executor_inline(node, ctx, overrides, modules)
+        diags += more
+        return executor
+    if not isinstance(node, Scalar) or not isinstance(node.value, str):
+        return None
+    text = node.value.strip()
+    scheme = _SCHEME.match(text)
+    if scheme:
+        if scheme.group(1).lower() == "docker" and scheme.group(2):
+            return ResolvedExecutor(kind="docker", jtype=None, span=node.span,
+                                    image=scheme.group(2), overrides=overrides)
+        diags.append(err("FC405", f"`uses: {text}` is not supported by flowc", node.span, ctx))
+        return None
+    if text.isidentifier():
+        return ResolvedExecutor(kind="class", jtype=text, span=node.span,
+                                py_modules=tuple(modules), overrides=overrides)
+    executor, more = executor_from_file(text, node.span, ctx, overrides, modules)
+    diags += more
+    return executor
+
+
+def _external(values: dict[str, Value], ctx: FileContext, span: Span,
+              diags: list[Diagnostic]) -> None:
+    """`external: true` entries must say where they are (host and port, or grpc://host:port)."""
+    if values["external"].value is not True:
+        return
+    from .addresses import parse_addresses
+
+    addresses, problem = parse_addresses(values.get("host"), values.get("port"),
+                                         values.get("tls"))
+    if problem:
+        where = values.get("host") or values.get("port")
+        diags.append(err("FC407", problem, where.provenance.span if where else span, ctx))
+        return
+    values["external_addresses"] = Value(addresses, Provenance(
+        "file", "from `host`/`port`/`tls`", (values.get("host") or values["external"]).provenance.span))
+
+
+# --- Aliases ----------------------------------------------------------------------------------
+
+def _alias_node(node: Mapping, aliases: dict[str, str], ctx: FileContext,
+                diags: list[Diagnostic]) -> Mapping:
+    """`node` with alias keys renamed (a key and its alias both present: FC404)."""
+    if not any(k in aliases for k in node.keys()):
+        return node
+    items = []
+    for key, value in node.items:
+        canonical = aliases.get(str(key.value))
+        if canonical is None:
+            items.append((key, value))
+            continue
+        first = node.key_node(canonical)
+        if first is not None:
+            diags.append(err("FC404", f"`{key.value}` is an alias of `{canonical}`, which is "
+                                      f"also set", key.span, ctx,
+                             related=(Related(first.span, f"`{canonical}` set here"),)))
+            continue
+        items.append((Scalar(canonical, key.span, key.style, key.tag, key.origin), value))
+    return Mapping(tuple(items), node.span, node.tag)
+
+
+def _canonical(node: Node | None, aliases: dict[str, str], ctx: FileContext,
+               diags: list[Diagnostic]) -> dict[str, Value]:
+    """Values of a mapping keyed by canonical key, each with its provenance."""
+    if not isinstance(node, Mapping):
+        return {}
+    node = _alias_node(node, aliases, ctx, diags)
+    return {str(k.value): value_of(v, ctx) for k, v in node.items}

@@ -1,0 +1,222 @@
+"""Phase 4 helpers: the files a Flow names (Executor YAML, Deployment YAML, py_modules).
+
+Split from `resolve.py` so each stays one screen of logic. Files are located relative to the file
+that names them and must stay under the base directory (the Flow file's directory, which is the
+build context for images). Executor files are loaded and checked here but never substituted: the
+worker substitutes them at start-up with its own environment (SPEC §2). Nothing here imports or
+runs user code.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import CATALOGUE, Diagnostic, Related, error
+from .model import Provenance, ResolvedExecutor, Value
+from .plan import TEMPLATE_KEY
+from .syntax import Mapping, Node, Scalar, Sequence, Span
+
+# `uses` values naming an Executor file end with one of these.
+YAML_SUFFIXES = (".yml", ".yaml")
+# Executor document keys the Flow entry can override (SPEC §3), shown by `explain`.
+EXECUTOR_FILE_KEYS = ("with", "metas", "requests", "dynamic_batching")
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """The file whose text is being resolved: where relative paths start and how it was reached."""
+
+    display: str  # the file name spans show (as the user gave it, or joined from the includer)
+    directory: Path  # absolute directory of that file
+    base_dir: Path  # absolute base directory (the Flow file's directory)
+    chain: tuple[Span, ...] = ()  # spans that included this file, outermost first
+
+    def related(self) -> tuple[Related, ...]:
+        return tuple(Related(span, "included from here") for span in reversed(self.chain))
+
+
+def err(code: str, message: str, span: Span | None, ctx: FileContext | None = None, *,
+        hint: str | None = None, related: tuple[Related, ...] = ()) -> Diagnostic:
+    """An error with the catalogue's default hint and the include chain as related spans."""
+    chain = ctx.related() if ctx else ()
+    return error(code, message, span, hint=hint or CATALOGUE[code].default_hint,
+                 related=related + chain)
+
+
+def is_deferred(node: Node) -> bool:
+    from .substitute import is_deferred as _is_deferred  # phase 3 owns the marker
+
+    return _is_deferred(node)
+
+
+def plain(node: Node | None) -> Any:
+    """Plain Python value of a substituted node; a secret-dependent scalar becomes a template."""
+    if node is None:
+        return None
+    if isinstance(node, Scalar):
+        if node.origin is not None and is_deferred(node):
+            return {TEMPLATE_KEY: node.value}
+        return node.value
+    if isinstance(node, Sequence):
+        return [plain(item) for item in node.items]
+    return {str(k.value): plain(v) for k, v in node.items}
+
+
+def provenance(node: Node, display: str) -> Provenance:
+    """Where a value came from: its substitution origin, else the file (`display`) it is in."""
+    origin = node.origin if isinstance(node, Scalar) else None
+    if origin is None:
+        return Provenance("file", display, node.span)
+    for prefix, kind in (("environment", "env"), ("--env-file", "env-file"),
+                         ("--context", "context"), ("context", "context"),
+                         ("reference", "reference")):
+        if origin.startswith(prefix):
+            return Provenance(kind, origin, node.span)
+    if is_deferred(node):
+        return Provenance("env", origin, node.span)
+    return Provenance("file", origin, node.span)
+
+
+def value_of(node: Node, ctx: FileContext) -> Value:
+    return Value(plain(node), provenance(node, ctx.display), node)
+
+
+def join_display(ctx: FileContext, text: str) -> str:
+    """The display name of a file named by `text` inside `ctx`'s file."""
+    if os.path.isabs(text):
+        return text
+    return posixpath.normpath(posixpath.join(posixpath.dirname(ctx.display), text))
+
+
+def locate_file(text: str, span: Span, ctx: FileContext, what: str
+                ) -> tuple[Path | None, str, list[Diagnostic]]:
+    """Absolute path of `text` (relative to the naming file), its path relative to the base
+    directory, or a located error when it does not exist or leaves the base directory."""
+    path = (ctx.directory / text).resolve()
+    try:
+        rel = path.relative_to(ctx.base_dir)
+    except ValueError:
+        return None, "", [err("FC403", f"{what} `{text}` is outside the Flow's directory "
+                                       f"`{ctx.base_dir}`", span, ctx)]
+    if not path.exists():
+        return None, "", [err("FC401" if what != "py_modules file" else "FC406",
+                              f"{what} `{text}` not found (looked for `{path}`)", span, ctx)]
+    return path, rel.as_posix(), []
+
+
+def load_document(path: Path, display: str, span: Span, ctx: FileContext, want: str
+                  ) -> tuple[Node | None, list[Diagnostic]]:
+    """Load and schema-check an included file of kind `want` ('executor' | 'deployment')."""
+    from .check import check, detect_kind
+    from .loader import load_file
+
+    root, diags = load_file(path, display_name=display)
+    child = FileContext(display, path.parent, ctx.base_dir, ctx.chain + (span,))
+    diags = [_with_chain(d, child) for d in diags]
+    if root is None:
+        return None, diags
+    kind = detect_kind(root)
+    if kind != want:
+        diags.append(err("FC402", f"`{display}` is {_article(kind)} {kind} file, "
+                                  f"but {_article(want)} {want} file is expected here",
+                         span, ctx))
+        return None, diags
+    diags += [_with_chain(d, child) for d in check(root, want)]
+    return root, diags
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _with_chain(diag: Diagnostic, ctx: FileContext) -> Diagnostic:
+    """A diagnostic inside an included file, with "included from here" notes added."""
+    return replace(diag, related=diag.related + ctx.related()) if ctx.chain else diag
+
+
+def py_module_list(node: Node | None) -> list[Scalar]:
+    """The scalars of a `py_modules` value (a string or a list of strings)."""
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        return [node]
+    if isinstance(node, Sequence):
+        return [i for i in node.items if isinstance(i, Scalar) and isinstance(i.value, str)]
+    return []
+
+
+def resolve_py_modules(nodes: list[Scalar], ctx: FileContext) -> tuple[list[str], list[Diagnostic]]:
+    """py_modules made relative to the base directory; pending substitutions are kept as text."""
+    out: list[str] = []
+    diags: list[Diagnostic] = []
+    for node in nodes:
+        text = str(node.value)
+        if "$" in text:  # substituted by the worker at start-up; cannot be checked now
+            out.append(text)
+            continue
+        _, rel, problems = locate_file(text, node.span, ctx, "py_modules file")
+        diags += problems
+        if rel:
+            out.append(rel)
+    return out, diags
+
+
+def executor_modules(root: Mapping, ctx: FileContext) -> tuple[list[str], list[Diagnostic]]:
+    """py_modules of an Executor document: top-level and `metas.py_modules`."""
+    nodes = py_module_list(root.get("py_modules"))
+    metas = root.get("metas")
+    if isinstance(metas, Mapping):
+        nodes += py_module_list(metas.get("py_modules"))
+    return resolve_py_modules(nodes, ctx)
+
+
+def document_jtype(root: Mapping) -> str | None:
+    """`jtype`, or the leading tag `!Name` that means the same."""
+    node = root.get("jtype")
+    if isinstance(node, Scalar) and node.value is not None:
+        return str(node.value)
+    if root.tag and root.tag.startswith("!") and not root.tag.startswith("!!"):
+        return root.tag[1:]
+    return None
+
+
+def executor_from_file(text: str, span: Span, ctx: FileContext,
+                       overrides: dict[str, Value], extra_modules: list[str]
+                       ) -> tuple[ResolvedExecutor | None, list[Diagnostic]]:
+    """`uses: path/to/executor.yml`: load and check it; keep its values as written."""
+    path, rel, diags = locate_file(text, span, ctx, "Executor file")
+    if path is None:
+        return None, diags
+    display = join_display(ctx, text)
+    root, more = load_document(path, display, span, ctx, "executor")
+    diags += more
+    if not isinstance(root, Mapping):
+        return None, diags
+    child = FileContext(display, path.parent, ctx.base_dir, ctx.chain + (span,))
+    modules, more = executor_modules(root, child)
+    diags += more
+    file_values = {key: Value(plain(node), Provenance("file", display, node.span), node)
+                   for key in EXECUTOR_FILE_KEYS if (node := root.get(key)) is not None}
+    return ResolvedExecutor(
+        kind="file", jtype=document_jtype(root), span=span, path=rel,
+        py_modules=_unique(extra_modules + modules), file_values=file_values,
+        overrides=overrides, source=display), diags
+
+
+def executor_inline(node: Mapping, ctx: FileContext, overrides: dict[str, Value],
+                    extra_modules: list[str]) -> tuple[ResolvedExecutor, list[Diagnostic]]:
+    """`uses:` written as an Executor mapping inside the Flow (or Deployment) file."""
+    modules, diags = executor_modules(node, ctx)
+    config = plain(node)
+    file_values = {key: Value(plain(child), Provenance("file", ctx.display, child.span), child)
+                   for key in EXECUTOR_FILE_KEYS if (child := node.get(key)) is not None}
+    return ResolvedExecutor(
+        kind="inline", jtype=document_jtype(node), span=node.span, config=config,
+        py_modules=_unique(extra_modules + modules), file_values=file_values,
+        overrides=overrides), diags
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))

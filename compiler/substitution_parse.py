@@ -1,0 +1,135 @@
+"""The substitution grammar's front: the text of one scalar → `Part`s with character offsets.
+
+`substitution.lark` is the grammar (LALR, contextual lexer). lark is imported and the parser built
+only when a scalar contains `$`, once per process; the parse tables are cached per user (see
+`_cache_file`). Results are cached by text, so a value repeated in every entry is parsed once.
+`flowc.compiler.substitute` evaluates the parts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TEXT", "ENV", "CONTEXT", "REF", "Part", "Fault", "parse_parts"]
+
+TEXT, ENV, CONTEXT, REF = "text", "env", "context", "ref"
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One piece of a scalar's text; `start`/`end` are character offsets inside the scalar.
+
+    kind TEXT: `value` is the literal text (`$$` already turned into `$`). ENV/CONTEXT: `value` is
+    the variable name, `op` one of '', ':-', '-', ':?', '?', `arg` the default or message. REF:
+    `path` starts with 'root' or 'this'. `source` is the form as written.
+    """
+
+    kind: str
+    start: int
+    end: int
+    source: str
+    value: str = ""
+    op: str = ""
+    arg: str | None = None
+    path: tuple[str | int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """Why a scalar's text is malformed: FC303 (syntax) or FC308 (unknown expression), where."""
+
+    code: str
+    start: int
+    end: int
+    message: str
+
+
+# --- parsing one scalar (lark, built lazily once per process) ---------------------------------
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    import lark  # only when a scalar contains `$`
+
+    grammar = (Path(__file__).with_name("substitution.lark")).read_text(encoding="utf-8")
+    options: dict[str, Any] = {"parser": "lalr", "lexer": "contextual"}
+    cache = _cache_file()
+    if cache:
+        options["cache"] = cache
+    return lark.Lark(grammar, **options)
+
+
+def _cache_file() -> str | None:
+    """A per-user cache of the parse tables (saves ~25 ms per process); FLOWC_NO_CACHE=1 skips it.
+
+    Lark checks the grammar's hash on load, so a stale or foreign file is rebuilt, never trusted.
+    """
+    if os.environ.get("FLOWC_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "flowc")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return os.path.join(folder, f"substitution-py{sys.version_info[0]}{sys.version_info[1]}.lark")
+
+
+@lru_cache(maxsize=8192)
+def parse_parts(text: str) -> tuple[Part, ...] | Fault:
+    """The parts of one scalar's text, or the fault that makes it malformed (cached by text)."""
+    import lark
+
+    try:
+        tree = _parser().parse(text)
+    except lark.exceptions.UnexpectedInput as exc:
+        pos = getattr(exc, "pos_in_stream", None)
+        pos = len(text) if pos is None or pos < 0 else min(pos, len(text))
+        start = text.rfind("${", 0, pos + 1)
+        start = start if start >= 0 else pos
+        close = text.find("}", pos)
+        end = close + 1 if close >= 0 else len(text)
+        shown = text[start:end] if end - start <= 60 else text[start:start + 57] + "..."
+        return Fault("FC303", start, max(end, start + 1), f"malformed substitution `{shown}`")
+    parts: list[Part] = []
+    for node in tree.children:
+        tokens = [t for t in node.children if t is not None]
+        start, end = tokens[0].start_pos, tokens[-1].end_pos
+        source = text[start:end]
+        kind = node.data
+        if kind == "text":
+            parts.append(Part(TEXT, start, end, source, source))
+        elif kind in ("escape", "lone"):
+            parts.append(Part(TEXT, start, end, source, "$"))
+        elif kind == "simple":
+            parts.append(Part(ENV, start, end, source, source[1:]))
+        elif kind == "braced":
+            name, op, arg = node.children[1], node.children[2], node.children[3]
+            parts.append(Part(ENV, start, end, source, str(name), str(op or ""),
+                              None if arg is None else str(arg)))
+        else:
+            part = _expression(node.children[1], start, end, source)
+            if isinstance(part, Fault):
+                return part
+            parts.append(part)
+    return tuple(parts)
+
+
+def _expression(path_tree: Any, start: int, end: int, source: str) -> Part | Fault:
+    """Classify `${{ a.b[0] }}`: ENV./env., CONTEXT./context., root/this references, or a name."""
+    path: tuple[str | int, ...] = tuple(
+        int(tok) if tok.type == "INDEX" else str(tok) for tok in path_tree.children)
+    head = path[0]
+    if head in ("root", "this"):
+        return Part(REF, start, end, source, path=path)
+    if len(path) == 2 and isinstance(path[1], str) and head in ("ENV", "env", "CONTEXT", "context"):
+        return Part(ENV if head in ("ENV", "env") else CONTEXT, start, end, source, path[1])
+    if len(path) == 1 and isinstance(head, str) and _IDENT.match(head):
+        return Part(CONTEXT, start, end, source, head)
+    return Fault("FC308", start, end, f"unknown expression `{source}`")

@@ -1,0 +1,231 @@
+"""Outgoing connections of the gateway and the head: address forms, replicas, retries, timeouts.
+
+An entry (or a shard) is reached through a `ReplicaSet`: one gRPC channel per address, created
+once and reused for every request. Several addresses are replicas balanced here, round robin; a
+`dns:///name:port` address is one channel whose replicas gRPC itself balances (`round_robin` LB
+policy, for Kubernetes headless Services); `grpcs://host:port` is a TLS channel.
+
+A call that cannot reach a replica (UNAVAILABLE) is retried on the next replica, `retries` times
+(−1 means max(3, replicas)), within the hop's deadline (`timeout_send`, ms). An executor's own
+error status is an answer, never retried. What fails is raised as `HopFailure`, which turns into
+an error status naming the entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from .proto import flowc_pb2, flowc_pb2_grpc
+
+MESSAGE_OPTIONS = (
+    ("grpc.max_send_message_length", -1),
+    ("grpc.max_receive_message_length", -1),
+)
+# Reconnect quickly after a replica restarts (gRPC's default first backoff is a full second).
+RECONNECT_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 2000),
+)
+_ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed address: what gRPC dials, whether with TLS, whether gRPC balances it (dns)."""
+
+    target: str
+    tls: bool = False
+    balanced: bool = False
+
+    @property
+    def display(self) -> str:
+        return ("grpcs://" if self.tls else "") + self.target
+
+
+def parse_address(address: str) -> Target:
+    """`host:port`, `grpc://host:port`, `grpcs://host:port` or `dns:///name:port` (ValueError
+    otherwise)."""
+    text = address.strip()
+    if text.startswith("dns:///"):
+        rest = text[len("dns:///"):]
+        _check_host_port(rest, address)
+        return Target(text, tls=False, balanced=True)
+    tls = False
+    if text.startswith("grpcs://"):
+        tls, text = True, text[len("grpcs://"):]
+    elif text.startswith("grpc://"):
+        text = text[len("grpc://"):]
+    elif "://" in text:
+        raise ValueError(f"address {address!r}: unsupported scheme (use host:port, grpc://, "
+                         f"grpcs:// or dns:///)")
+    _check_host_port(text, address)
+    return Target(text, tls=tls)
+
+
+def _check_host_port(text: str, original: str) -> None:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"address {original!r} is not host:port")
+
+
+def open_channel(target: Target, options: Sequence[tuple[str, Any]] = ()) -> grpc.aio.Channel:
+    """An asyncio channel for `target` (call inside the running event loop)."""
+    opts = list(MESSAGE_OPTIONS) + list(RECONNECT_OPTIONS) + list(options)
+    if target.balanced:
+        opts.append(("grpc.service_config", _ROUND_ROBIN))
+    if target.tls:
+        return grpc.aio.secure_channel(target.target, grpc.ssl_channel_credentials(), options=opts)
+    return grpc.aio.insecure_channel(target.target, options=opts)
+
+
+class HopFailure(Exception):
+    """A hop that gave no answer: unreachable after retries, or past its deadline."""
+
+    def __init__(self, entry: str, kind: str, detail: str):
+        self.entry, self.kind, self.detail = entry, kind, detail
+        super().__init__(detail)
+
+    def status(self) -> flowc_pb2.Status:
+        """The error status a client sees: names the entry and what went wrong."""
+        name = "TimeoutError" if self.kind == "timeout" else "ConnectionError"
+        return flowc_pb2.Status(
+            code=flowc_pb2.Status.ERROR,
+            description=self.detail,
+            exception=flowc_pb2.ExceptionInfo(name=name, args=[self.detail], executor=self.entry),
+        )
+
+
+class Connection:
+    """One channel with its stubs."""
+
+    __slots__ = ("target", "channel", "process", "endpoints", "health")
+
+    def __init__(self, target: Target, options: Sequence[tuple[str, Any]] = ()):
+        self.target = target
+        self.channel = open_channel(target, options)
+        stub = flowc_pb2_grpc.FlowcStub(self.channel)
+        self.process = stub.Process
+        self.endpoints = stub.Endpoints
+        self.health = health_pb2_grpc.HealthStub(self.channel).Check
+
+    async def serving(self, timeout: float = 1.0) -> bool:
+        try:
+            reply = await self.health(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
+        except grpc.aio.AioRpcError:
+            return False
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def attempts_for(retries: int, replicas: int) -> int:
+    """How many tries one call gets: 1 + retries, where −1 retries means max(3, replicas)."""
+    if retries is None or retries < 0:
+        retries = max(3, replicas)
+    return 1 + retries
+
+
+class ReplicaSet:
+    """The replicas of one entry or shard, balanced round robin, with retries and a deadline."""
+
+    def __init__(self, name: str, addresses: Sequence[str], *, retries: int = -1,
+                 timeout_ms: int | None = None, options: Sequence[tuple[str, Any]] = ()):
+        if not addresses:
+            raise ValueError(f"{name}: no address to reach it")
+        self.name = name
+        self.targets = [parse_address(a) for a in addresses]
+        self.retries = retries
+        self.timeout_ms = timeout_ms if timeout_ms and timeout_ms > 0 else None
+        self.attempts = attempts_for(retries, len(self.targets))
+        self._options = tuple(options)
+        self._connections: list[Connection] | None = None
+        self._next = itertools.count()
+
+    @property
+    def connections(self) -> list[Connection]:
+        if self._connections is None:  # created lazily, inside the event loop
+            self._connections = [Connection(t, self._options) for t in self.targets]
+        return self._connections
+
+    def describe(self) -> str:
+        return ", ".join(t.display for t in self.targets)
+
+    async def process(self, request: flowc_pb2.DataRequest,
+                      timeout_ms: int | None = None) -> flowc_pb2.DataRequest:
+        """Send `request` to one replica; retry others when unreachable; raise HopFailure."""
+        conns = self.connections
+        if not timeout_ms or timeout_ms < 0:
+            timeout_ms = self.timeout_ms
+        deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms else None
+        start = next(self._next)
+        last = ""
+        timed_out = False
+        for attempt in range(self.attempts):
+            conn = conns[(start + attempt) % len(conns)]
+            remaining = None
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+            try:
+                return await conn.process(request, timeout=remaining)
+            except grpc.aio.AioRpcError as exc:
+                code = exc.code()
+                if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                    timed_out = True
+                    break
+                if code != grpc.StatusCode.UNAVAILABLE:
+                    raise HopFailure(self.name, "rpc",
+                                     f"{self.name}: call to {conn.target.display} failed: "
+                                     f"{code.name}: {exc.details()}") from None
+                last = f"{conn.target.display}: {exc.details()}"
+                if (attempt + 1) % len(conns) == 0 and attempt + 1 < self.attempts:
+                    await asyncio.sleep(min(0.05 * (attempt + 1), 0.5))
+        if timed_out:
+            raise HopFailure(self.name, "timeout",
+                             f"{self.name} did not answer within {timeout_ms} ms (timeout_send)")
+        raise HopFailure(self.name, "unavailable",
+                         f"{self.name} is unreachable after {self.attempts} attempt(s) "
+                         f"({self.describe()}); last error: {last}")
+
+    async def endpoints(self, timeout: float = 5.0) -> flowc_pb2.EndpointsReply:
+        """The endpoints of the first replica that answers."""
+        last: Exception | None = None
+        for conn in self.connections:
+            try:
+                return await conn.endpoints(flowc_pb2.EndpointsRequest(), timeout=timeout)
+            except grpc.aio.AioRpcError as exc:
+                last = exc
+        raise HopFailure(self.name, "unavailable", f"{self.name}: no replica answered the "
+                         f"endpoint discovery ({last.details() if last else ''})")
+
+    async def serving(self) -> bool:
+        """True when every replica reports SERVING."""
+        results = await asyncio.gather(*(c.serving() for c in self.connections))
+        return all(results)
+
+    async def close(self) -> None:
+        if self._connections:
+            await asyncio.gather(*(c.channel.close() for c in self._connections))
+        self._connections = None
+
+
+async def wait_until_serving(sets: Sequence[ReplicaSet], *, first_delay: float = 0.02,
+                             max_delay: float = 1.0) -> None:
+    """Poll the health of every replica of every set, with backoff, until all are SERVING."""
+    pending = list(sets)
+    delay = first_delay
+    while pending:
+        states = await asyncio.gather(*(s.serving() for s in pending))
+        pending = [s for s, ok in zip(pending, states) if not ok]
+        if pending:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)

@@ -1,0 +1,440 @@
+"""The Python client (mirrors Jina's): `Client(host=, port=).post(on, inputs, ...)`.
+
+One gRPC channel per client, reused across calls. Inputs (a DocList, a list of documents, one
+document, a generator, or None) are sent in batches of `request_size`; the answers are
+concatenated into one DocList (or returned as `Response` objects with `return_responses=True`).
+An ERROR status raises `FlowcRequestError` naming the executor and its exception, or goes to
+`on_error(response, error)` when given. `AsyncClient` is the same over grpc.aio.
+`post_cli` is `flowc post`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import uuid
+from typing import Any, Callable, Iterable, Iterator
+
+from .docs import as_doclist, decode_docs, encode_docs
+from .host import struct_to_dict
+
+# Both ends accept unlimited message sizes (see worker.SERVER_OPTIONS).
+CHANNEL_OPTIONS = (("grpc.max_send_message_length", -1),
+                   ("grpc.max_receive_message_length", -1))
+
+
+class FlowcRequestError(Exception):
+    """An executor failed a request: `.executor`, `.name` and `.args_text` say who and how."""
+
+    def __init__(self, message: str, response: "Response | None" = None) -> None:
+        super().__init__(message)
+        self.response = response
+        exc = response.proto.header.status.exception if response is not None else None
+        self.executor = exc.executor if exc is not None else ""
+        self.name = exc.name if exc is not None else ""
+        self.args_text = list(exc.args) if exc is not None else []
+        self.stacks = list(exc.stacks) if exc is not None else []
+
+    @classmethod
+    def from_response(cls, response: "Response") -> "FlowcRequestError":
+        status = response.proto.header.status
+        exc = status.exception
+        if status.description:
+            message = status.description
+        elif exc.name:
+            message = f"{exc.executor or 'an executor'}: {exc.name}: {', '.join(exc.args)}"
+        else:
+            message = "the request failed"
+        return cls(message, response)
+
+
+class Response:
+    """One answer: `.docs` (decoded on first use), `.parameters`, `.header`, `.status`."""
+
+    def __init__(self, proto: Any, return_type: type | None = None) -> None:
+        self.proto = proto
+        self._return_type = return_type
+        self._docs: Any = None
+
+    @property
+    def docs(self) -> Any:
+        if self._docs is None:
+            self._docs = decode_docs(self.proto.docs, self._return_type)
+        return self._docs
+
+    @property
+    def docs_matrix(self) -> list[Any]:
+        return [decode_docs(part, self._return_type) for part in self.proto.docs_matrix]
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return struct_to_dict(self.proto.parameters)
+
+    @property
+    def header(self) -> Any:
+        return self.proto.header
+
+    @property
+    def status(self) -> Any:
+        return self.proto.header.status
+
+    @property
+    def routes(self) -> Any:
+        return self.proto.routes
+
+    @property
+    def is_error(self) -> bool:
+        return self.proto.header.status.code != 0
+
+
+def _split_address(host: str | None, port: int | None, address: str | None,
+                   tls: bool) -> str:
+    """One address string from Jina-style arguments (`host` may carry a scheme and a port)."""
+    if address:
+        return address
+    host = (host or "127.0.0.1").rstrip("/")
+    scheme = ""
+    if "://" in host:
+        scheme, host = host.split("://", 1)
+        scheme += "://"
+    elif tls:
+        scheme = "grpcs://"
+    if port is None and ":" not in host:
+        raise ValueError("the client needs a port: Client(host=..., port=...) or address=...")
+    return f"{scheme}{host}" if port is None else f"{scheme}{host}:{port}"
+
+
+class _Common:
+    def __init__(self, host: str | None = None, port: int | None = None, *,
+                 address: str | None = None, tls: bool = False, protocol: str = "grpc",
+                 **_: Any) -> None:
+        if str(protocol).lower() != "grpc":
+            raise ValueError(f"protocol {protocol!r} is not supported by flowc's client (grpc)")
+        self.address = _split_address(host, port, address, tls)
+        self._channel: Any = None
+        self._process: Any = None
+
+    @staticmethod
+    def _requests(on: str, inputs: Any, parameters: dict | None, request_size: int,
+                  target_executor: str | None, timeout: float | None) -> Iterator[Any]:
+        from .proto import flowc_pb2
+
+        if request_size < 1:
+            raise ValueError("request_size must be at least 1")
+        for batch in _batches(inputs, request_size):
+            request = flowc_pb2.DataRequest(docs=batch)
+            header = request.header
+            header.request_id = uuid.uuid4().hex
+            header.endpoint = on
+            if target_executor:
+                header.target_executor = target_executor
+            if timeout:
+                header.timeout_ms = int(timeout * 1000)
+            if parameters:
+                request.parameters.update(parameters)
+            yield request
+
+    @staticmethod
+    def _collect(responses: list[Response], return_type: type | None) -> Any:
+        from docarray import DocList
+
+        from .docs import _doc_class
+
+        if len(responses) == 1:
+            return responses[0].docs
+        cls = _doc_class(return_type)
+        return DocList[cls](itertools.chain.from_iterable(r.docs for r in responses))
+
+    def _handle(self, proto: Any, return_type: type | None, on_done: Callable | None,
+                on_error: Callable | None) -> Response | None:
+        response = Response(proto, return_type)
+        if response.is_error:
+            error = FlowcRequestError.from_response(response)
+            if on_error is None:
+                raise error
+            on_error(response, error)
+            return None
+        if on_done is not None:
+            on_done(response)
+        return response
+
+    def _rpc_error(self, exc: Any, timeout: float | None) -> Exception:
+        import grpc
+
+        code = exc.code() if hasattr(exc, "code") else None
+        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            return TimeoutError(f"no answer from {self.address} within {timeout} s")
+        if code == grpc.StatusCode.UNAVAILABLE:
+            return ConnectionError(f"cannot reach {self.address}: {exc.details()}")
+        return ConnectionError(f"{self.address}: {code.name if code else '?'}: "
+                               f"{exc.details() if hasattr(exc, 'details') else exc}")
+
+
+def _batches(inputs: Any, request_size: int) -> Iterator[bytes]:
+    """Encoded document batches of at most `request_size` (one empty batch for no inputs)."""
+    if inputs is None:
+        yield b""
+        return
+    if callable(inputs):
+        inputs = inputs()
+    if hasattr(inputs, "to_protobuf") and hasattr(inputs, "__len__") and hasattr(
+            inputs, "doc_type"):  # a DocList: slice it
+        if len(inputs) == 0:
+            yield b""
+            return
+        for start in range(0, len(inputs), request_size):
+            yield encode_docs(inputs[start:start + request_size])
+        return
+    if hasattr(inputs, "to_protobuf"):  # one document
+        yield encode_docs(as_doclist(inputs))
+        return
+    iterator = iter(inputs)
+    sent = False
+    while True:
+        chunk = list(itertools.islice(iterator, request_size))
+        if not chunk:
+            break
+        sent = True
+        yield encode_docs(as_doclist(chunk))
+    if not sent:
+        yield b""
+
+
+def _input_type(inputs: Any) -> type | None:
+    """The document type of the inputs, used for the answer when no return_type is given."""
+    doc_type = getattr(inputs, "doc_type", None)
+    if isinstance(doc_type, type):
+        return doc_type
+    if isinstance(inputs, (list, tuple)) and inputs and hasattr(inputs[0], "to_protobuf"):
+        return type(inputs[0])
+    if hasattr(inputs, "to_protobuf") and not hasattr(inputs, "__len__"):
+        return type(inputs)
+    return None
+
+
+def _return_doc_type(return_type: Any, inputs: Any) -> type | None:
+    if return_type is None:
+        return _input_type(inputs)
+    return getattr(return_type, "doc_type", None) or return_type
+
+
+class Client(_Common):
+    """Blocking client: `Client(host='127.0.0.1', port=8080)` or `Client(address='grpc://h:p')`."""
+
+    def _stub(self) -> Any:
+        if self._process is None:
+            from .health import open_channel
+            from .proto import flowc_pb2_grpc
+
+            self._channel = open_channel(self.address, options=CHANNEL_OPTIONS)
+            self._process = flowc_pb2_grpc.FlowcStub(self._channel).Process
+        return self._process
+
+    def post(self, on: str, inputs: Any = None, parameters: dict | None = None,
+             request_size: int = 100, return_type: Any = None, return_responses: bool = False,
+             on_done: Callable | None = None, on_error: Callable | None = None,
+             target_executor: str | None = None, timeout: float | None = None,
+             **_: Any) -> Any:
+        """Send `inputs` to endpoint `on`; the answers' documents (or `Response` objects)."""
+        import grpc
+
+        doc_type = _return_doc_type(return_type, inputs)
+        process = self._stub()
+        responses: list[Response] = []
+        for request in self._requests(on, inputs, parameters, request_size, target_executor,
+                                      timeout):
+            try:
+                proto = process(request, timeout=timeout)
+            except grpc.RpcError as exc:
+                raise self._rpc_error(exc, timeout) from None
+            response = self._handle(proto, doc_type, on_done, on_error)
+            if response is not None:
+                responses.append(response)
+        return responses if return_responses else self._collect(responses, doc_type)
+
+    def is_ready(self, timeout: float = 2.0) -> bool:
+        """True when the server reports SERVING."""
+        from .health import check
+
+        return check(self.address, timeout) == "SERVING"
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = self._process = None
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class AsyncClient(_Common):
+    """The asyncio variant: `await AsyncClient(port=...).post('/x', docs)`."""
+
+    def _stub(self) -> Any:
+        if self._process is None:
+            from .health import open_channel
+            from .proto import flowc_pb2_grpc
+
+            self._channel = open_channel(self.address, aio=True, options=CHANNEL_OPTIONS)
+            self._process = flowc_pb2_grpc.FlowcStub(self._channel).Process
+        return self._process
+
+    async def post(self, on: str, inputs: Any = None, parameters: dict | None = None,
+                   request_size: int = 100, return_type: Any = None,
+                   return_responses: bool = False, on_done: Callable | None = None,
+                   on_error: Callable | None = None, target_executor: str | None = None,
+                   timeout: float | None = None, **_: Any) -> Any:
+        import grpc
+
+        doc_type = _return_doc_type(return_type, inputs)
+        process = self._stub()
+        responses: list[Response] = []
+        for request in self._requests(on, inputs, parameters, request_size, target_executor,
+                                      timeout):
+            try:
+                proto = await process(request, timeout=timeout)
+            except grpc.RpcError as exc:
+                raise self._rpc_error(exc, timeout) from None
+            response = self._handle(proto, doc_type, on_done, on_error)
+            if response is not None:
+                responses.append(response)
+        return responses if return_responses else self._collect(responses, doc_type)
+
+    async def close(self) -> None:
+        if self._channel is not None:
+            await self._channel.close()
+            self._channel = self._process = None
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+
+# --- `flowc post` ---------------------------------------------------------------------------
+
+def post_cli(target: str, *, on: str, data: str | None, parameters: str | None,
+             request_size: int) -> int:
+    """`flowc post TARGET --on /x [--data JSON] [--parameters JSON]`: print answers as JSON lines.
+
+    TARGET is an address (`host:port`, `grpc://...`) or a Flow file, whose gateway port is read
+    from its plan. `--data` is a JSON document or list of documents, `@FILE` (JSON or JSON
+    lines) or `-` (standard input). Exit 0 on success, 1 on any error (printed to stderr).
+    """
+    try:
+        address = _target_address(target)
+        inputs = _read_inputs(data)
+        params = json.loads(parameters) if parameters else None
+        if params is not None and not isinstance(params, dict):
+            raise ValueError("--parameters must be a JSON object")
+    except (ValueError, OSError) as exc:
+        print(f"flowc post: {exc}", file=sys.stderr)
+        return 1
+    client = Client(address=address)
+    failed = False
+
+    def on_error(response: Response, error: FlowcRequestError) -> None:
+        nonlocal failed
+        failed = True
+        print(f"flowc post: error: {error}", file=sys.stderr)
+        if error.stacks:
+            print("".join(error.stacks).rstrip(), file=sys.stderr)
+
+    try:
+        responses = client.post(on, inputs, parameters=params, request_size=request_size,
+                                return_responses=True, on_error=on_error)
+    except (ConnectionError, TimeoutError) as exc:
+        print(f"flowc post: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    for response in responses:
+        for doc in response.docs:
+            print(_doc_json(doc))
+        results = response.parameters.get("__results__")
+        if results:
+            print(json.dumps({"__results__": results}, sort_keys=True))
+    return 1 if failed else 0
+
+
+def _target_address(target: str) -> str:
+    import os
+
+    if target.endswith((".yml", ".yaml")) or os.path.isfile(target):
+        from flowc.compiler.diagnostics import DiagnosticError
+        from flowc.compiler.driver import load
+
+        try:
+            plan = load(target)
+        except DiagnosticError as exc:
+            lines = [f"{d.span or target}: {d.severity}[{d.code}]: {d.message}"
+                     for d in exc.diagnostics]
+            raise ValueError("cannot compile the Flow:\n" + "\n".join(lines)) from None
+        if not plan.gateway.ports:
+            raise ValueError(f"{target} sets no gateway port (`with: port:`); pass the address "
+                             "`flowc run` printed instead")
+        return f"127.0.0.1:{plan.gateway.ports[0]}"
+    return target
+
+
+def _read_inputs(data: str | None) -> Any:
+    if data is None:
+        return None
+    if data == "-":
+        text = sys.stdin.read()
+    elif data.startswith("@"):
+        with open(data[1:], encoding="utf-8") as handle:
+            text = handle.read()
+    else:
+        text = data
+    items = _parse_json_docs(text)
+    from .docs import generic_doc_type
+
+    doc_cls = generic_doc_type()
+    docs = []
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            item = {"text": item}
+        if not isinstance(item, dict):
+            raise ValueError(f"--data item {index}: a document is a JSON object or a string")
+        try:
+            docs.append(doc_cls(**item))
+        except Exception as exc:
+            raise ValueError(f"--data item {index}: {exc}") from None
+    return docs
+
+
+def _parse_json_docs(text: str) -> list[Any]:
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+        return value if isinstance(value, list) else [value]
+    except json.JSONDecodeError as first:
+        items = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise ValueError(f"--data is not JSON (line {first.lineno}, column "
+                                 f"{first.colno}: {first.msg}) nor JSON lines (line {number})") \
+                    from None
+        return items
+
+
+def _doc_json(doc: Any) -> str:
+    data = json.loads(doc.json()) if hasattr(doc, "json") else dict(doc)
+    data = {k: v for k, v in data.items() if v not in (None, {}, [])}
+    unknown = getattr(doc, "unknown_fields", None)
+    if callable(unknown):
+        for key, value in unknown().items():
+            data.setdefault(key, value)
+    return json.dumps(data, sort_keys=True, default=str)

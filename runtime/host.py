@@ -1,0 +1,281 @@
+"""`ExecutorHost`: runs one executor instance for data requests (SPEC §5).
+
+Used by the worker's gRPC servicer and, in-process, by the gateway (`placement: gateway`). It
+owns what happens between a `DataRequest` arriving and the answer leaving: choosing the bound
+method (or passing the request through), per-executor parameters, the parameters model, running
+sync methods in a thread and `async def` ones on the loop, serialising requests unless
+`allow_concurrent`, interpreting the return value, and turning an exception into an ERROR status
+that names the executor. It never raises for a user's error.
+
+Requests are treated as immutable: the answer is a new message, or the request itself when the
+executor passes it through unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import math
+import sys
+import threading
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from google.protobuf import struct_pb2
+
+from .docs import LazyDocList, encode_docs
+from .executor import DEFAULT_ENDPOINT, Executor, endpoint_types, is_write
+from .proto import flowc_pb2
+
+RESULTS_KEY = "__results__"
+
+
+@dataclass
+class _Binding:
+    endpoint: str
+    method: Callable
+    is_async: bool
+    accepts: frozenset[str] | None  # keyword names the method takes; None = it takes **kwargs
+    input_type: type | None
+    output_type: type | None
+    params_model: type | None
+    write: bool
+
+
+class ExecutorHost:
+    """Runs `executor` for requests; `runtime_name` (e.g. "enc/rep-0") names it in errors."""
+
+    def __init__(self, executor: Executor, *, runtime_name: str) -> None:
+        self.executor = executor
+        self.runtime_name = runtime_name
+        args = getattr(executor, "runtime_args", None)
+        self.entry = getattr(args, "entry", None) or runtime_name.split("/")[0]
+        self.allow_concurrent = bool(getattr(args, "allow_concurrent", False))
+        self.exit_on_exceptions = tuple(getattr(args, "exit_on_exceptions", ()) or ())
+        self.fatal: BaseException | None = None  # set when an exit_on_exceptions error happened
+        self.on_fatal: Callable[[BaseException], None] | None = None
+        self._bindings = {endpoint: _bind(endpoint, method)
+                          for endpoint, method in executor.requests.items()}
+        self._lock = asyncio.Lock() if not self.allow_concurrent else None
+        self._pool = ThreadPoolExecutor(max_workers=1 if self._lock else 8,
+                                        thread_name_prefix=f"exec-{self.entry}")
+        self._closed = False
+        self.busy_threads = 0  # sync endpoint calls running now (they cannot be cancelled)
+        self._busy_lock = threading.Lock()
+
+    # -- requests ---------------------------------------------------------------------------
+    async def process(self, request: flowc_pb2.DataRequest) -> flowc_pb2.DataRequest:
+        """The answer to one data request (an ERROR status when the executor raised)."""
+        endpoint = request.header.endpoint or DEFAULT_ENDPOINT
+        binding = self._bindings.get(endpoint) or self._bindings.get(DEFAULT_ENDPOINT)
+        if binding is None:
+            return request  # not bound, no default endpoint: pass through unchanged (SPEC §5)
+        try:
+            kwargs = self._arguments(binding, request)
+            if self._lock is None:
+                docs, result = await self._call(binding, kwargs)
+            else:
+                async with self._lock:
+                    docs, result = await self._call(binding, kwargs)
+            return self._answer(request, docs, result)
+        except Exception as exc:  # the executor's error becomes the request's status
+            self._check_fatal(exc)
+            return self._error(request, exc)
+
+    def _arguments(self, binding: _Binding, request: flowc_pb2.DataRequest) -> dict[str, Any]:
+        parameters = for_executor(struct_to_dict(request.parameters), self.entry)
+        if binding.params_model is not None:
+            parameters = _validate_parameters(binding.params_model, parameters, binding.endpoint)
+        kwargs: dict[str, Any] = {
+            "docs": LazyDocList(request.docs, binding.input_type),
+            "parameters": parameters,
+            "docs_matrix": ([LazyDocList(part, binding.input_type) for part in request.docs_matrix]
+                            if len(request.docs_matrix) else None),
+        }
+        if binding.accepts is not None:
+            kwargs = {k: v for k, v in kwargs.items() if k in binding.accepts}
+        return kwargs
+
+    async def _call(self, binding: _Binding, kwargs: dict[str, Any]) -> tuple[Any, Any]:
+        if binding.is_async:
+            result = await binding.method(**kwargs)
+            return kwargs.get("docs"), _encode_result(kwargs.get("docs"), result)
+        loop = asyncio.get_running_loop()
+        run = functools.partial(self._run_sync, binding.method, kwargs)
+        return await loop.run_in_executor(self._pool, run)
+
+    def _run_sync(self, method: Callable, kwargs: dict[str, Any]) -> tuple[Any, Any]:
+        with self._busy_lock:
+            self.busy_threads += 1
+        try:
+            result = method(**kwargs)
+            return kwargs.get("docs"), _encode_result(kwargs.get("docs"), result)
+        finally:
+            with self._busy_lock:
+                self.busy_threads -= 1
+
+    def _answer(self, request: flowc_pb2.DataRequest, docs: Any,
+                result: tuple[bytes | None, dict | None]) -> flowc_pb2.DataRequest:
+        data, results = result
+        response = flowc_pb2.DataRequest()
+        response.header.CopyFrom(request.header)
+        if request.HasField("parameters"):
+            response.parameters.CopyFrom(request.parameters)
+        response.routes.extend(request.routes)
+        response.docs = request.docs if data is None else data
+        if results is not None:
+            response.parameters.get_or_create_struct(RESULTS_KEY).update(
+                {self.runtime_name: results})
+        return response
+
+    def _error(self, request: flowc_pb2.DataRequest, exc: BaseException) -> flowc_pb2.DataRequest:
+        response = flowc_pb2.DataRequest()
+        response.CopyFrom(request)
+        status = response.header.status
+        status.code = flowc_pb2.Status.ERROR
+        name = type(exc).__name__
+        status.description = f"{self.runtime_name}: {name}: {exc}"
+        status.exception.name = name
+        status.exception.args.extend(str(a) for a in exc.args)
+        status.exception.stacks.extend(traceback.format_exception(type(exc), exc,
+                                                                  exc.__traceback__))
+        status.exception.executor = self.runtime_name
+        print(f"{self.runtime_name}: error in endpoint {request.header.endpoint or '/default'}: "
+              f"{name}: {exc}", file=sys.stderr, flush=True)
+        return response
+
+    def _check_fatal(self, exc: BaseException) -> None:
+        names = {klass.__name__ for klass in type(exc).__mro__}
+        if self.exit_on_exceptions and names.intersection(self.exit_on_exceptions):
+            self.fatal = exc
+            if self.on_fatal is not None:
+                self.on_fatal(exc)
+
+    # -- discovery and shutdown -------------------------------------------------------------
+    def endpoints(self) -> flowc_pb2.EndpointsReply:
+        """Every bound endpoint with the JSON Schemas of its input and output documents."""
+        reply = flowc_pb2.EndpointsReply(executor=self.runtime_name)
+        for endpoint in sorted(self._bindings):
+            binding = self._bindings[endpoint]
+            reply.endpoints.add(endpoint=endpoint, input_schema=_schema(binding.input_type),
+                                output_schema=_schema(binding.output_type), write=binding.write)
+        return reply
+
+    def close(self) -> None:
+        """Call the executor's `close()` once and stop the thread pool."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.executor.close()
+        finally:
+            self._pool.shutdown(wait=False)
+
+
+def _bind(endpoint: str, method: Callable) -> _Binding:
+    fn = getattr(method, "__func__", method)
+    try:
+        signature = inspect.signature(method)
+        takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+        accepts = None if takes_kwargs else frozenset(signature.parameters)
+    except (TypeError, ValueError):
+        accepts = None
+    in_type, out_type, params_model = endpoint_types(method)
+    return _Binding(endpoint, method, inspect.iscoroutinefunction(fn), accepts, in_type,
+                    out_type, params_model, is_write(method))
+
+
+def _encode_result(docs: Any, result: Any) -> tuple[bytes | None, dict | None]:
+    """(new document bytes or None to keep the request's, a `__results__` dict or None)."""
+    if result is None:
+        return _kept(docs), None
+    if type(result) is LazyDocList:  # `return docs`; checked first: isinstance would decode it
+        return _kept(result), None
+    if isinstance(result, dict):
+        json.dumps(result)  # a value the wire cannot carry fails here, naming the executor
+        return _kept(docs), result
+    if hasattr(result, "to_protobuf") or isinstance(result, (list, tuple)):
+        return encode_docs(result), None
+    raise TypeError(f"an endpoint returns a DocList, a dict or None, not {type(result).__name__}")
+
+
+def _kept(docs: Any) -> bytes | None:
+    """The request's documents as the executor left them: None when it never decoded them."""
+    if docs is None or (isinstance(docs, LazyDocList) and not docs.decoded):
+        return None
+    return encode_docs(docs)
+
+
+def _schema(doc_type: type | None) -> str:
+    if doc_type is None:
+        from .docs import generic_doc_type
+
+        doc_type = generic_doc_type()
+    try:
+        schema = doc_type.model_json_schema()
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/") and set(schema) == {"$ref", "$defs"}:
+            # a self-referencing type: put its definition on top, keep $defs for the inner refs
+            schema = {**schema["$defs"][ref[len("#/$defs/"):]], "$defs": schema["$defs"]}
+        return json.dumps(schema, sort_keys=True)
+    except Exception as exc:  # a field type without a JSON Schema: say so rather than fail
+        return json.dumps({"title": doc_type.__name__, "description": f"no schema: {exc}"})
+
+
+def _validate_parameters(model: type, parameters: dict, endpoint: str) -> Any:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(parameters)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"parameter '{'.'.join(str(p) for p in err['loc']) or '?'}': {err['msg']}"
+            for err in exc.errors())
+        raise ParametersError(f"invalid parameters for {endpoint}: {problems}") from None
+
+
+class ParametersError(ValueError):
+    """The request's parameters do not fit the endpoint's parameters model."""
+
+
+def for_executor(parameters: dict[str, Any], entry: str) -> dict[str, Any]:
+    """The client's parameters as the entry `entry` sees them (SPEC §5).
+
+    `{'<entry>__key': v}` and `{'<entry>': {...}}` become plain keys for that entry (the nested
+    form wins over the prefixed one, both over a plain key of the same name); the per-entry
+    keys themselves are removed.
+    """
+    if not parameters:
+        return {}
+    prefix = f"{entry}__"
+    result = {k: v for k, v in parameters.items() if k != entry and not k.startswith(prefix)}
+    for key, value in parameters.items():
+        if key.startswith(prefix) and len(key) > len(prefix):
+            result[key[len(prefix):]] = value
+    nested = parameters.get(entry)
+    if isinstance(nested, dict):
+        result.update(nested)
+    return result
+
+
+def struct_to_dict(struct: Any) -> dict[str, Any]:
+    """A protobuf Struct as plain Python; whole numbers come back as int (Struct stores floats)."""
+    if not struct.fields:
+        return {}
+    return {key: _plain(value) for key, value in struct.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        if value.is_integer() and math.fabs(value) < 2 ** 53:
+            return int(value)
+        return value
+    if isinstance(value, struct_pb2.Struct):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, struct_pb2.ListValue):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,346 @@
+"""`flowc run`: start a Flow's processes on this machine, supervise them, stop them all.
+
+The launcher executes a launch plan (see `flowc.targets.local`): `flowc run flow.yml` renders one
+in memory with free loopback ports, `flowc run --plan DIR` reads the one `flowc build --target
+local` wrote. Every process is started at once, its output prefixed with its name; the launcher
+waits until each server reports SERVING on `grpc.health.v1`, prints the gateway address, restarts a
+process that crashes after start-up (with backoff), and on SIGINT/SIGTERM stops the gateway first,
+then heads, then workers — and kills nothing it did not start, and leaves nothing behind: children
+also get SIGTERM from the kernel if the launcher itself dies (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from flowc.compiler.plan import Plan
+
+STOP_ORDER = ("gateway", "head", "worker")
+RESTART_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+DEFAULT_READY_TIMEOUT = 600.0
+
+
+class LaunchError(Exception):
+    """Start-up failed: a process exited or did not become healthy in time."""
+
+
+@dataclass
+class Child:
+    name: str
+    kind: str
+    port: int
+    argv: list[str]
+    popen: subprocess.Popen | None = None
+    restarts: int = 0
+    ready: bool = False
+    pumps: list[threading.Thread] = field(default_factory=list)
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct ports the kernel says are free now (sockets held until all are chosen)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((host, 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def launch_from_plan(plan: Plan, *, base_dir: Path, work_dir: Path, host: str = "127.0.0.1",
+                     gateway_port: int | None = None) -> dict[str, Any]:
+    """Write `plan.json` into `work_dir` and return a launch plan on free ports."""
+    from flowc.targets import local
+
+    (work_dir / local.PLAN_FILE).write_text(plan.to_json(), encoding="utf-8")
+    names = [p.name for p in local.processes(plan, port_for=lambda _: 0, plan_path="",
+                                             base_dir="", host=host)]
+    ports = dict(zip(names, free_ports(len(names), host)))
+    fixed = gateway_port or (plan.gateway.ports[0] if plan.gateway.ports else None)
+    if fixed:
+        ports[plan.gateway.name] = fixed
+    procs = local.processes(plan, port_for=ports.__getitem__,
+                            plan_path=str(work_dir / local.PLAN_FILE),
+                            base_dir=str(base_dir), host=host)
+    return local.launch_plan(plan, procs, base_dir=str(base_dir), host=host)
+
+
+def _runtime_argv(argv: list[str]) -> list[str]:
+    """Run `flowc-runtime` with this interpreter, so the launcher and its children agree."""
+    if argv and argv[0] == "flowc-runtime":
+        return [sys.executable, "-m", "flowc.runtime", *argv[1:]]
+    return argv
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class HealthProbe:
+    """`grpc.health.v1` checks over one reused channel per address (grpc imported lazily)."""
+
+    def __init__(self, timeout: float = 0.5):
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        self._grpc, self._pb, self._stub_cls = grpc, health_pb2, health_pb2_grpc.HealthStub
+        self._channels: dict[str, Any] = {}
+        self.timeout = timeout
+
+    def serving(self, address: str) -> bool:
+        if address not in self._channels:
+            self._channels[address] = self._grpc.insecure_channel(address)
+        stub = self._stub_cls(self._channels[address])
+        try:
+            reply = stub.Check(self._pb.HealthCheckRequest(service=""), timeout=self.timeout)
+        except self._grpc.RpcError:
+            return False
+        return reply.status == self._pb.HealthCheckResponse.SERVING
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            channel.close()
+
+
+class Supervisor:
+    """Starts, watches, restarts and stops the processes of one launch plan."""
+
+    def __init__(self, launch: dict[str, Any], *, cwd: Path, out: TextIO = sys.stderr,
+                 ready_timeout: float = DEFAULT_READY_TIMEOUT, quiet: bool = False):
+        self.children = [Child(p["name"], p["kind"], p["port"], list(p["argv"]))
+                         for p in launch["processes"]]
+        self.gateway = launch["gateway"]
+        self.cwd = cwd
+        self.out = out
+        self.quiet = quiet
+        self.ready_timeout = ready_timeout
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def address(self) -> str:
+        return f"{self.gateway['host']}:{self.gateway['port']}"
+
+    # -- start-up ---------------------------------------------------------------------------
+    def start(self) -> None:
+        for child in self.children:
+            self._spawn(child)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _spawn(self, child: Child) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        child.popen = subprocess.Popen(
+            _runtime_argv(child.argv), cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        pump = threading.Thread(target=self._pump, args=(child, child.popen), daemon=True)
+        pump.start()
+        child.pumps.append(pump)
+
+    def _pump(self, child: Child, popen: subprocess.Popen) -> None:
+        assert popen.stdout is not None
+        for raw in popen.stdout:
+            if not self.quiet:
+                self._say(f"{child.name} | {raw.decode('utf-8', 'replace').rstrip()}")
+
+    def _say(self, line: str) -> None:
+        with self._lock:
+            self.out.write(line + "\n")
+            self.out.flush()
+
+    def _wait_ready(self) -> None:
+        probe = HealthProbe()
+        try:
+            self._poll_until_ready(probe)
+        finally:
+            probe.close()
+
+    def _poll_until_ready(self, probe: "HealthProbe") -> None:
+        deadline = time.monotonic() + self.ready_timeout
+        last_report = ""
+        while not self.stopping.is_set():
+            for child in self.children:
+                code = child.popen.poll() if child.popen else None
+                if code is not None:
+                    raise LaunchError(f"{child.name} exited with code {code} during start-up")
+                if not child.ready:
+                    child.ready = probe.serving(f"{self.gateway['host']}:{child.port}")
+            waiting = [c.name for c in self.children if not c.ready]
+            if not waiting:
+                return
+            report = f"waiting for {len(waiting)}/{len(self.children)}: {', '.join(waiting[:4])}"
+            if report != last_report and not self.quiet and self.out.isatty():
+                self._say(report)
+                last_report = report
+            if time.monotonic() > deadline:
+                raise LaunchError(f"not ready after {self.ready_timeout:.0f} s: {', '.join(waiting)}")
+            time.sleep(0.05)
+
+    # -- supervision ------------------------------------------------------------------------
+    def watch(self) -> None:
+        """Until stop(): restart a process that exits, after a growing pause."""
+        while not self.stopping.wait(0.2):
+            for child in self.children:
+                code = child.popen.poll() if child.popen else None
+                if code is None or self.stopping.is_set():
+                    continue
+                pause = RESTART_BACKOFF[min(child.restarts, len(RESTART_BACKOFF) - 1)]
+                self._say(f"flowc: {child.name} exited with code {code}; restarting in {pause:g} s")
+                child.restarts += 1
+                if self.stopping.wait(pause):
+                    return
+                self._spawn(child)
+
+    # -- shutdown ---------------------------------------------------------------------------
+    def stop(self, grace: float = 15.0) -> None:
+        """Gateway first, then heads, then workers; SIGKILL whatever outlives `grace`."""
+        self.stopping.set()
+        for kind in STOP_ORDER:
+            group = [c for c in self.children if c.kind == kind and c.popen]
+            for child in group:
+                if child.popen.poll() is None:
+                    child.popen.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + grace
+            for child in group:
+                try:
+                    child.popen.wait(max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    self._say(f"flowc: {child.name} did not stop in {grace:g} s; killing it")
+                    child.popen.kill()
+                    child.popen.wait()
+        for child in self.children:
+            for pump in child.pumps:
+                pump.join(timeout=2)
+
+
+class FlowHandle:
+    """A running Flow for the Python API: `.client`, `.address`, `.stop()`; a context manager."""
+
+    def __init__(self, supervisor: Supervisor, cleanup: Callable[[], None]):
+        self.supervisor = supervisor
+        self._cleanup = cleanup
+        self._watcher = threading.Thread(target=supervisor.watch, daemon=True)
+        self._watcher.start()
+        self._client = None
+
+    @property
+    def address(self) -> str:
+        return self.supervisor.address
+
+    @property
+    def port(self) -> int:
+        return int(self.supervisor.gateway["port"])
+
+    @property
+    def client(self):
+        if self._client is None:
+            from flowc.runtime.client import Client
+
+            self._client = Client(host=self.supervisor.gateway["host"], port=self.port)
+        return self._client
+
+    def post(self, *args: Any, **kwargs: Any) -> Any:
+        return self.client.post(*args, **kwargs)
+
+    def stop(self) -> None:
+        if self._client is not None and hasattr(self._client, "close"):
+            self._client.close()
+        self.supervisor.stop()
+        self._watcher.join(timeout=2)
+        self._cleanup()
+
+    def __enter__(self) -> "FlowHandle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start(plan: Plan, *, base_dir: Path, in_process: bool = False, port: int | None = None,
+          quiet: bool = True, out: TextIO = sys.stderr) -> FlowHandle:
+    """Start a Flow from its plan and return once every process is SERVING."""
+    work = tempfile.TemporaryDirectory(prefix="flowc-run-")
+    try:
+        launch = launch_from_plan(_in_process(plan) if in_process else plan,
+                                  base_dir=Path(base_dir).resolve(), work_dir=Path(work.name),
+                                  gateway_port=port)
+        supervisor = Supervisor(launch, cwd=Path(work.name), out=out, quiet=quiet)
+        supervisor.start()
+    except BaseException:
+        work.cleanup()
+        raise
+    return FlowHandle(supervisor, work.cleanup)
+
+
+def _in_process(plan: Plan) -> Plan:
+    """Every executor inside the gateway process: no network hop at all."""
+    from dataclasses import replace
+
+    return replace(plan, deployments=tuple(
+        d if d.is_external else replace(d, placement="gateway") for d in plan.deployments))
+
+
+def run_cli(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = None,
+            in_process: bool = False, port: int | None = None) -> int:
+    """`flowc run`: start, print the address, supervise until SIGINT/SIGTERM, stop everything."""
+    work: tempfile.TemporaryDirectory | None = None
+    if plan_dir is not None:
+        launch = json.loads((plan_dir / "launch.json").read_text(encoding="utf-8"))
+        cwd = plan_dir
+    else:
+        assert plan is not None
+        work = tempfile.TemporaryDirectory(prefix="flowc-run-")
+        cwd = Path(work.name)
+        launch = launch_from_plan(_in_process(plan) if in_process else plan,
+                                  base_dir=Path(base_dir).resolve(), work_dir=cwd,
+                                  gateway_port=port)
+    supervisor = Supervisor(launch, cwd=cwd)
+    stop_requested = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop_requested.set()
+        supervisor.stopping.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        started = time.monotonic()
+        try:
+            supervisor.start()
+        except LaunchError as exc:
+            print(f"flowc run: error: {exc}", file=sys.stderr)
+            return 1
+        if stop_requested.is_set():
+            supervisor.stop()
+            return 0
+        print(f"flowc run: {launch['flow']} is ready in {time.monotonic() - started:.2f} s "
+              f"at grpc://{supervisor.address} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+        supervisor.watch()
+        print("flowc run: stopping", file=sys.stderr, flush=True)
+        supervisor.stop()
+        return 0
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if work is not None:
+            work.cleanup()

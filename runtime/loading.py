@@ -1,0 +1,248 @@
+"""Build an executor instance from the plan: what a worker (or the gateway, in-process) runs.
+
+The plan's `ExecutorRef` says where the executor comes from (`kind`):
+
+- 'class':  a class name (`jtype`) found in `py_modules` (paths relative to the base directory);
+- 'file':   an Executor YAML (`path`, relative to the base directory). Its `with`/`metas`/
+            `requests` are substituted here, at start-up, with the worker's own environment
+            (SPEC §2), then the Flow entry's `uses_*` overrides are applied (SPEC §3);
+- 'inline': an Executor mapping written in the Flow (`config`), already substituted at build
+            time; the overrides are applied the same way;
+- 'docker': the image provides the executor and says which through `FLOWC_USES` in its
+            environment: a path to an Executor YAML, or `module.py:ClassName`.
+
+Values written as `{"$template": text}` (secrets kept out of artifacts) are rendered here from
+the environment. User modules are imported by file path under a unique module name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from flowc.compiler.plan import TEMPLATE_KEY, Deployment, ExecutorRef, Plan
+
+from .executor import Executor, find_executor_class, inject
+
+FLOWC_USES = "FLOWC_USES"
+ROLES = ("executor", "uses_before", "uses_after")
+
+
+class ExecutorLoadError(Exception):
+    """The executor could not be found or configured (not an error inside its `__init__`)."""
+
+
+def load_executor(plan: Plan, deployment: str, *, role: str = "executor", shard_id: int = 0,
+                  replica_id: int = 0, base_dir: Path,
+                  env: Mapping[str, str] | None = None) -> Executor:
+    """Construct the executor of `deployment` (`role` picks uses_before/uses_after instead).
+
+    Raises `ExecutorLoadError` for configuration problems; an exception raised by the
+    executor's own `__init__` propagates unchanged (the worker reports it with the traceback).
+    """
+    env = os.environ if env is None else env
+    base_dir = Path(base_dir)
+    try:
+        dep = plan.deployment(deployment)
+    except KeyError:
+        names = ", ".join(d.name for d in plan.deployments) or "none"
+        raise ExecutorLoadError(f"the plan has no deployment {deployment!r} (it has: {names})")
+    ref = _ref_for_role(dep, role)
+    cls, config = _resolve(ref, base_dir, env, dep.name)
+    runtime_args = _runtime_args(plan, dep, role, shard_id, replica_id, base_dir, config)
+    metas = dict(config.get("metas") or {})
+    requests_table = {str(k): v for k, v in (config.get("requests") or {}).items()}
+    kwargs = dict(config.get("with") or {})
+    with inject(metas, requests_table, runtime_args):
+        return cls(**kwargs)
+
+
+def runtime_name(deployment: str, role: str = "executor", replica_id: int = 0) -> str:
+    """How a replica is named in logs and errors: `<entry>/rep-<i>` (SPEC §3)."""
+    if role == "executor":
+        return f"{deployment}/rep-{replica_id}"
+    return f"{deployment}/{role}/rep-{replica_id}"
+
+
+def _ref_for_role(dep: Deployment, role: str) -> ExecutorRef:
+    if role not in ROLES:
+        raise ExecutorLoadError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+    ref = dep.executor if role == "executor" else getattr(dep, role)
+    if ref is None:
+        raise ExecutorLoadError(f"deployment {dep.name!r} has no {role}")
+    return ref
+
+
+def _resolve(ref: ExecutorRef, base_dir: Path, env: Mapping[str, str],
+             name: str) -> tuple[type[Executor], dict[str, Any]]:
+    """(the executor class, its merged config: with/metas/requests) for one reference."""
+    overrides = {key: render_templates(getattr(ref, key) or {}, env)
+                 for key in ("uses_with", "uses_metas", "uses_requests", "uses_dynamic_batching")}
+    modules = [base_dir / p for p in ref.py_modules]
+    if ref.kind == "docker":
+        ref, modules = _from_docker_env(ref, base_dir, env, name)
+    if ref.kind == "class":
+        file_config: dict[str, Any] = {"jtype": ref.jtype}
+        yaml_dir = base_dir
+    elif ref.kind == "file":
+        if not ref.path:
+            raise ExecutorLoadError(f"deployment {name!r}: executor file path is missing")
+        path = base_dir / ref.path
+        file_config = _load_executor_file(path, env)
+        yaml_dir = path.parent
+    elif ref.kind == "inline":
+        file_config = render_templates(dict(ref.config or {}), env)
+        yaml_dir = base_dir
+    else:
+        raise ExecutorLoadError(f"deployment {name!r}: unknown executor kind {ref.kind!r}")
+    from flowc.compiler.precedence import merge_executor_config
+
+    config = merge_executor_config(file_config, **overrides)
+    modules += [yaml_dir / p for p in _as_list(config.get("py_modules"))]
+    modules += [yaml_dir / p for p in _as_list((config.get("metas") or {}).get("py_modules"))]
+    loaded = [_import_file(path) for path in _unique(modules)]
+    jtype = config.get("jtype") or ref.jtype
+    if not jtype:
+        raise ExecutorLoadError(f"deployment {name!r}: no executor class (jtype) is given")
+    cls = _find_class(str(jtype), loaded)
+    if cls is None:
+        where = ", ".join(str(p) for p in _unique(modules)) or "no py_modules"
+        raise ExecutorLoadError(
+            f"deployment {name!r}: executor class {jtype!r} not found (looked in: {where})")
+    return cls, config
+
+
+def _from_docker_env(ref: ExecutorRef, base_dir: Path, env: Mapping[str, str],
+                     name: str) -> tuple[ExecutorRef, list[Path]]:
+    uses = env.get(FLOWC_USES)
+    if not uses:
+        raise ExecutorLoadError(
+            f"deployment {name!r} uses the image {ref.image or '?'}, which must say which "
+            f"executor to run: set {FLOWC_USES} in the image to an Executor YAML path or to "
+            f"'module.py:ClassName' (paths relative to {base_dir})")
+    common = dict(uses_with=ref.uses_with, uses_metas=ref.uses_metas,
+                  uses_requests=ref.uses_requests,
+                  uses_dynamic_batching=ref.uses_dynamic_batching)
+    if ":" in uses and uses.rsplit(":", 1)[0].endswith(".py"):
+        module, cls_name = uses.rsplit(":", 1)
+        new = ExecutorRef(kind="class", jtype=cls_name, py_modules=(module,), **common)
+        return new, [base_dir / module]
+    if uses.endswith((".yml", ".yaml")):
+        return ExecutorRef(kind="file", path=uses, **common), []
+    raise ExecutorLoadError(
+        f"deployment {name!r}: {FLOWC_USES}={uses!r} is neither an Executor YAML (.yml/.yaml) "
+        f"nor 'module.py:ClassName'")
+
+
+def _load_executor_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    """The Executor YAML at `path`, schema-checked and substituted with `env`, as plain data."""
+    from flowc.compiler import check, loader, substitute
+    from flowc.compiler.diagnostics import has_errors
+
+    root, diags = loader.load_file(path)
+    if root is not None and not has_errors(diags):
+        diags = list(diags) + list(check.check(root, "executor"))
+    if root is not None and not has_errors(diags):
+        root, more = substitute.substitute_executor_config(root, env)
+        diags = list(diags) + list(more)
+    if root is None or has_errors(diags):
+        lines = [f"{d.span or path}: {d.severity}[{d.code}]: {d.message}" for d in diags
+                 if str(d.severity) == "error"]
+        raise ExecutorLoadError(f"cannot load executor file {path}:\n  " + "\n  ".join(lines))
+    data = check.plain(root)  # a leading tag `!MyExec` reads as `jtype: MyExec`
+    if not isinstance(data, dict):
+        raise ExecutorLoadError(f"executor file {path} is not a mapping")
+    return data
+
+
+def render_templates(value: Any, env: Mapping[str, str]) -> Any:
+    """`value` with every `{"$template": text}` replaced by its substitution from `env`."""
+    if isinstance(value, dict):
+        if set(value) == {TEMPLATE_KEY} and isinstance(value[TEMPLATE_KEY], str):
+            from flowc.compiler.substitute import render_template
+
+            try:
+                return render_template(value[TEMPLATE_KEY], env)
+            except Exception as exc:
+                raise ExecutorLoadError(f"cannot substitute {value[TEMPLATE_KEY]!r}: {exc}") \
+                    from None
+        return {k: render_templates(v, env) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [render_templates(v, env) for v in value]
+    return value
+
+
+def _runtime_args(plan: Plan, dep: Deployment, role: str, shard_id: int, replica_id: int,
+                  base_dir: Path, config: Mapping[str, Any]) -> dict[str, Any]:
+    workspace = dep.workspace or plan.flow.workspace
+    if workspace and not os.path.isabs(workspace):
+        workspace = str(base_dir / workspace)
+    return {
+        "name": runtime_name(dep.name, role, replica_id),
+        "entry": dep.name,
+        "role": role,
+        "replicas": dep.replicas,
+        "shards": dep.shards,
+        "shard_id": shard_id,
+        "replica_id": replica_id,
+        "workspace": workspace,
+        "py_modules": _as_list(config.get("py_modules")) or None,
+        "allow_concurrent": dep.allow_concurrent,
+        "exit_on_exceptions": tuple(dep.exit_on_exceptions),
+        "dynamic_batching": config.get("dynamic_batching") or {},
+    }
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    seen: dict[str, Path] = {}
+    for path in paths:
+        seen.setdefault(str(path.resolve()), path)
+    return list(seen.values())
+
+
+def _import_file(path: Path) -> Any:
+    """Import a Python file (or a package folder) under a name unique to its absolute path."""
+    path = path.resolve()
+    target = path / "__init__.py" if path.is_dir() else path
+    if not target.is_file():
+        raise ExecutorLoadError(f"py_modules: {path} does not exist")
+    digest = hashlib.sha1(str(target).encode()).hexdigest()[:10]
+    name = f"flowc_user_{path.stem.replace('-', '_')}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, target, submodule_search_locations=[str(path)] if path.is_dir() else None)
+    if spec is None or spec.loader is None:
+        raise ExecutorLoadError(f"py_modules: cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    # Sibling modules of the file stay importable by their plain names, as in Jina.
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _find_class(name: str, modules: list[Any]) -> type[Executor] | None:
+    for module in reversed(modules):
+        candidate = getattr(module, name, None)
+        if isinstance(candidate, type) and issubclass(candidate, Executor):
+            return candidate
+    return find_executor_class(name)

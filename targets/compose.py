@@ -1,0 +1,363 @@
+"""The docker-compose target: one service per server, wired as the plan says, hardened.
+
+Output: `compose.yaml`, `plan.json` (mounted into every container as a compose config at
+`/etc/flowc/plan.json`), `README.md`, `.gitignore` (keeps `secrets/` out of git) and, when
+executors run local code, `images/<entry>/Dockerfile` + `build-images.sh` (from `images.py`).
+
+Services (names are DNS labels): `<entry>-rep-<r>` per replica, `<entry>-shard-<s>-rep-<r>`
+when sharded, `<entry>-head`, `<entry>-uses-before`, `<entry>-uses-after`, and `gateway`.
+Every server listens on 8080 inside its container (the gateway on the Flow's port, published
+as `"<port>:<port>"` on every host interface, as `docker run -p` users expect). The gateway gets
+every replica's address in `--addresses` and balances itself; heads get their shards in
+`--shards`. `depends_on` with `condition: service_healthy` follows the graph (the gateway on
+everything it routes to, a head on its shards), and every service has a healthcheck running
+`flowc-runtime health`. Secrets (`env_from_secret`) are compose `secrets:` read from files under
+`secrets/` (or from the environment with the option `secrets_from: environment`), mounted at
+`/run/secrets/<id>`; the runtime exports each as its variable (`--env-from-file VAR=PATH`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+
+from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
+from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan, SecretRef
+from flowc.compiler.syntax import Span
+from flowc.targets.common import (
+    APP_DIR,
+    PLAN_PATH,
+    RUNTIME,
+    SERVER_PORT,
+    Images,
+    compact_json,
+    dns_label,
+    external_addresses,
+    gateway_port,
+    hosted,
+    needs_head,
+    object_name,
+    resolve_images,
+    roles,
+    span_from_source,
+    template,
+    to_yaml,
+)
+from flowc.targets.images import USER_ID, image_files
+
+NETWORK = "flowc"
+WORKSPACE_ROOT = "/workspace"
+READY_CAP_S = 86_400  # start_period when timeout_ready is -1 (wait "forever")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_REF = re.compile(r"^\$(?:\{\{\s*(?:ENV|env)\.(\w+)\s*\}\}|\{(\w+)\}|(\w+))$")
+SECRET_SOURCES = ("file", "environment")
+
+
+@dataclass(frozen=True)
+class Options:
+    """compose target options (other shared `flowc build` options are ignored)."""
+
+    image: str | None = None
+    context: str = ".."  # the Flow's directory relative to the output directory (build context)
+    secrets_from: str = "file"  # 'file': secrets/<name>/<key>; 'environment': FLOWC_SECRET_...
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":
+        options = options or {}
+        source = str(options.get("secrets_from") or "file")
+        if source not in SECRET_SOURCES:
+            raise ValueError(f"`secrets_from` is `{source}`; use `file` or `environment`")
+        return cls(image=options.get("image") or None,
+                   context=str(options.get("context") or ".."), secrets_from=source)
+
+
+@dataclass
+class _Ctx:
+    plan: Plan
+    options: Options
+    images: Images
+    diags: list[Diagnostic]
+    services: dict[str, dict]
+    owners: dict[str, str]  # service name -> what it runs (for collision messages)
+    secrets: dict[str, SecretRef]  # compose secret id -> reference
+    volumes: set[str]
+
+
+def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Render the plan into compose.yaml, plan.json, README.md and the image build files."""
+    images, diags = resolve_images(plan, options.image)
+    if has_errors(diags):
+        return {}, diags
+    ctx = _Ctx(plan, options, images, diags, {}, {}, {}, set())
+    addresses: dict[str, list[str]] = {}
+    routed: list[str] = []
+    for dep in plan.deployments:
+        if dep.is_external:
+            addresses[dep.name] = external_addresses(dep)
+        elif hosted(dep):
+            addresses[dep.name], more = _entry(ctx, dep)
+            routed += more
+    _gateway(ctx, {k: addresses[k] for k in sorted(addresses)}, routed)
+    build_files, problems = image_files(plan, images, options.context)
+    diags.extend(problems)
+    if has_errors(diags):
+        return {}, diags
+
+    document: dict[str, Any] = {"name": plan.flow.name,
+                                "services": {k: ctx.services[k] for k in sorted(ctx.services)},
+                                "networks": {NETWORK: {"name": f"{plan.flow.name}-{NETWORK}"}},
+                                "configs": {"plan": {"file": "./plan.json"}}}
+    if ctx.volumes:
+        document["volumes"] = {v: {} for v in sorted(ctx.volumes)}
+    if ctx.secrets:
+        document["secrets"] = {sid: _secret_source(sid, ref, options)
+                               for sid, ref in sorted(ctx.secrets.items())}
+    files = dict(build_files)
+    files["compose.yaml"] = ("# Generated by flowc: rebuild with `flowc build --target compose`, "
+                             "do not edit.\n" + to_yaml(_no_interpolation(document)))
+    files["plan.json"] = plan.to_json()
+    files[".gitignore"] = "secrets/\n"
+    files["README.md"] = template("compose/README.md.j2").render(
+        flow=plan.flow.name, port=gateway_port(plan), builds=bool(build_files),
+        secrets=[(sid, _secret_source(sid, ref, options)) for sid, ref in sorted(ctx.secrets.items())],
+        services=sorted(ctx.services), options=options, user=USER_ID)
+    return dict(sorted(files.items())), diags
+
+
+# --------------------------------------------------------------------------------------------
+# Services
+
+
+def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
+    """Services of one hosted entry; returns the gateway's addresses for it and the services
+    the gateway must wait for."""
+    base = dns_label(dep.name)
+    span = span_from_source(dep.source)
+    volume = object_name(base, "workspace")
+    ctx.volumes.add(volume)
+
+    def worker(name: str, role: str, extra: list[str]) -> str:
+        args = ["worker", "--plan", PLAN_PATH, "--deployment", dep.name, "--port",
+                str(SERVER_PORT), "--base-dir", APP_DIR] + extra
+        if role != "executor":
+            args += ["--role", role]
+        _add(ctx, name, f"`{dep.name}` ({role})", span, _service(
+            ctx, ctx.images.workers[(dep.name, role)], args, f"`{dep.name}`", dep.env,
+            dep.env_from_secret, span, labels=_labels(ctx, dep.targets, dep.name, role),
+            workspace=(volume, _workspace_dir(ctx.plan, dep)), ready=dep.timeout_ready,
+            binds=dep.volumes))
+        return name
+
+    shards: list[list[str]] = []
+    for s in range(dep.shards):
+        shards.append([])
+        for r in range(dep.replicas):
+            parts = (["shard", str(s)] if dep.shards > 1 else []) + ["rep", str(r)]
+            name = worker(object_name(base, *parts), "executor",
+                          ["--shard", str(s), "--replica", str(r)])
+            shards[-1].append(name)
+    if not needs_head(dep):
+        names = [n for group in shards for n in group]
+        return [f"{n}:{SERVER_PORT}" for n in names], names
+
+    head = object_name(base, "head")
+    args = ["head", "--plan", PLAN_PATH, "--deployment", dep.name, "--port", str(SERVER_PORT),
+            "--shards", compact_json([[f"{n}:{SERVER_PORT}" for n in g] for g in shards])]
+    after = [n for group in shards for n in group]
+    for role in roles(dep):
+        name = worker(object_name(base, role.replace("_", "-")), role, [])
+        args += [f"--{role.replace('_', '-')}", f"{name}:{SERVER_PORT}"]
+        after.append(name)
+    service = _service(ctx, ctx.images.gateway or "", args, f"the head of `{dep.name}`", {}, {},
+                       span, labels=_labels(ctx, dep.targets, dep.name, "head"),
+                       workspace=None, ready=dep.timeout_ready)
+    service["depends_on"] = _depends(after)
+    _add(ctx, head, f"the head of `{dep.name}`", span, service)
+    return [f"{head}:{SERVER_PORT}"], [head]
+
+
+def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str]) -> None:
+    plan, gw = ctx.plan, ctx.plan.gateway
+    port = gateway_port(plan)
+    if gw.replicas > 1:
+        ctx.diags.append(warning(
+            "FC731", f"the gateway asks for {gw.replicas} replicas; the compose target runs one "
+            f"gateway, since only one container can publish port {port}", None,
+            hint="scale the executors instead, or use the k8s target for several gateways"))
+    ready = [d.timeout_ready for d in plan.deployments if hosted(d)]
+    args = ["gateway", "--plan", PLAN_PATH, "--port", str(port), "--base-dir", APP_DIR,
+            "--addresses", compact_json(addresses)]
+    service = _service(ctx, ctx.images.gateway or "", args, "the gateway", gw.env,
+                       gw.env_from_secret, None, labels=_labels(ctx, gw.targets, None, "gateway"),
+                       workspace=(object_name("gateway", "workspace"),
+                                        _workspace_dir(plan, None)),
+                       ready=-1 if any(t < 0 for t in ready) else max(ready, default=600_000),
+                       port=port)
+    ctx.volumes.add(object_name("gateway", "workspace"))
+    service["ports"] = [f"{port}:{port}"]
+    if routed:
+        service["depends_on"] = _depends(routed)
+    _add(ctx, dns_label(gw.name), "the gateway", None, service)
+
+
+def _service(ctx: _Ctx, image: str, args: list[str], who: str, env: dict, secrets: dict,
+             span: Span | None, *, labels: dict[str, str],
+             workspace: tuple[str, str | None] | None, ready: int, port: int = SERVER_PORT,
+             binds: tuple[str, ...] = ()) -> dict:
+    """One hardened service running `flowc-runtime <args>` (the images' entrypoint)."""
+    environment, aliases = _environment(ctx, who, {**ctx.plan.flow.env, **env}, secrets, span)
+    mounts: list[Any] = [{"type": "volume", "source": workspace[0],
+                          "target": workspace[1] or WORKSPACE_ROOT}] if workspace else []
+    if workspace and not workspace[1]:
+        environment["XDG_CACHE_HOME"] = WORKSPACE_ROOT
+    mounts += list(binds)
+    service_secrets = []
+    for var, ref in sorted({**secrets, **aliases}.items()):
+        sid = _secret_id(ref)
+        ctx.secrets[sid] = ref
+        args = args + ["--env-from-file", f"{var}=/run/secrets/{sid}"]
+        if sid not in [s["source"] for s in service_secrets]:
+            service_secrets.append({"source": sid, "target": sid})
+    service: dict[str, Any] = {
+        "image": image,
+        "command": args,
+        "user": f"{USER_ID}:{USER_ID}",
+        "read_only": True,
+        "tmpfs": ["/tmp"],
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+        "restart": "on-failure",
+        "stop_grace_period": "30s",
+        "networks": [NETWORK],
+        "configs": [{"source": "plan", "target": PLAN_PATH}],
+        "healthcheck": {"test": ["CMD", RUNTIME, "health", f"127.0.0.1:{port}"],
+                        "interval": "10s", "timeout": "5s", "retries": 3,
+                        "start_period": _seconds(ready), "start_interval": "1s"},
+    }
+    service["labels"] = dict(sorted(labels.items()))
+    if environment:
+        service["environment"] = dict(sorted(environment.items()))
+    if service_secrets:
+        service["secrets"] = sorted(service_secrets, key=lambda s: s["source"])
+    if mounts:
+        service["volumes"] = mounts
+    return service
+
+
+def _labels(ctx: _Ctx, targets: dict, entry: str | None, component: str) -> dict[str, str]:
+    """flowc's own labels (to find a flow's containers) under the user's `targets.compose.labels`."""
+    labels = {str(k): _env_text(v)
+              for k, v in ((targets or {}).get("compose") or {}).get("labels", {}).items()}
+    labels.update({"dev.flowc.flow": ctx.plan.flow.name, "dev.flowc.component": component})
+    if entry:
+        labels["dev.flowc.entry"] = entry
+    return labels
+
+
+def _add(ctx: _Ctx, name: str, what: str, span: Span | None, service: dict) -> None:
+    if name in ctx.services:
+        ctx.diags.append(error(
+            "FC730", f"{what} and {ctx.owners[name]} would both be the compose service "
+            f"`{name}`", span, hint="rename one of the entries"))
+        return
+    ctx.services[name] = service
+    ctx.owners[name] = what
+
+
+def _depends(names: list[str]) -> dict:
+    return {n: {"condition": "service_healthy"} for n in sorted(set(names))}
+
+
+def _seconds(ms: int) -> str:
+    return f"{READY_CAP_S}s" if ms is None or ms < 0 else f"{max(1, math.ceil(ms / 1000))}s"
+
+
+def _workspace_dir(plan: Plan, dep: Deployment | None) -> str | None:
+    """The container path of the workspace (the same rule as the k8s target): an absolute
+    `workspace` as written, a relative one under /app; None means the runtime's default."""
+    workspace = (dep.workspace if dep else None) or plan.flow.workspace
+    if not workspace:
+        return None
+    if workspace.startswith("/"):
+        return workspace.rstrip("/") or "/"
+    import posixpath
+
+    return posixpath.normpath(posixpath.join(APP_DIR, workspace))
+
+
+# --------------------------------------------------------------------------------------------
+# Environment and secrets
+
+
+def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, span: Span | None
+                 ) -> tuple[dict[str, str], dict[str, SecretRef]]:
+    """Plain env values, and env entries that are exactly one secret variable (they read the
+    same secret). A value mixing a secret with other text cannot be expressed: an error."""
+    plain: dict[str, str] = {}
+    aliases: dict[str, SecretRef] = {}
+    for name in sorted(env):
+        value = env[name]
+        if not _ENV_NAME.match(name):
+            ctx.diags.append(error("FC732", f"env `{name}` of {who} is not a usable environment "
+                                   "variable name", span,
+                                   hint="use letters, digits and `_`, not starting with a digit"))
+        elif isinstance(value, dict) and TEMPLATE_KEY in value:
+            var = _secret_var(value)
+            if var is None or var not in secrets:
+                ctx.diags.append(error(
+                    "FC733", f"env `{name}` of {who} mixes a secret variable with other text "
+                    "(or names one not in its `env_from_secret`); compose can only pass a "
+                    "secret as a whole value", span,
+                    hint="use the secret variable alone as the value, or read it in the executor"))
+            else:
+                aliases[name] = secrets[var]
+        else:
+            plain[name] = _env_text(value)
+    for var in secrets:
+        if not _ENV_NAME.match(var):
+            ctx.diags.append(error("FC732", f"`env_from_secret` variable `{var}` of {who} is not "
+                                   "a usable environment variable name", span))
+    return plain, aliases
+
+
+def _secret_var(value: dict) -> str | None:
+    match = _SECRET_REF.match(str(value[TEMPLATE_KEY]).strip())
+    return next((g for g in match.groups() if g), None) if match else None
+
+
+def _env_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return compact_json(value)
+    return str(value)
+
+
+def _secret_id(ref: SecretRef) -> str:
+    """A compose secret name for one (secret, key) pair: `<name>-<key>`, filename-safe."""
+    key = re.sub(r"[^A-Za-z0-9_.-]+", "-", ref.key).strip("-.") or "key"
+    return f"{dns_label(ref.name)}-{key}"
+
+
+def _secret_source(sid: str, ref: SecretRef, options: Options) -> dict[str, str]:
+    if options.secrets_from == "environment":
+        return {"environment": "FLOWC_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", sid).upper()}
+    key = re.sub(r"[^A-Za-z0-9_.-]+", "-", ref.key).strip("-.") or "key"
+    return {"file": f"./secrets/{dns_label(ref.name)}/{key}"}
+
+
+def _no_interpolation(value: Any) -> Any:
+    """Compose interpolates `${VAR}` and `$VAR` everywhere in the file: double every `$` so
+    values reach the containers exactly as the plan has them."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: _no_interpolation(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_interpolation(v) for v in value]
+    return value

@@ -1,0 +1,495 @@
+"""The Kubernetes target: manifests plus a kustomization, images and a README.
+
+Per hosted entry (per shard when sharded) a Deployment — or a StatefulSet with volume claims when
+persistence is asked — and a headless Service: the gateway and heads reach every replica with
+`dns:///<svc>.<ns>.svc.cluster.local:8080` and balance client-side (gRPC round robin), so load
+spreads without a service mesh. A head (Deployment + Service) fans out over shards and runs
+uses_before/uses_after workers. The gateway gets a Deployment and a ClusterIP Service on the Flow's
+port (else 8080). The plan is a ConfigMap mounted at /etc/flowc/plan.json. Every pod meets the Pod
+Security Standards "restricted" profile. Objects are plain dicts written by `common.to_yaml`.
+
+Names: objects are named after the entry (DNS label) inside one namespace per Flow (`--namespace`,
+else the Flow's name, as Jina does); `--create-namespace` adds the Namespace object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from flowc.compiler.diagnostics import Diagnostic, Severity, error, warning
+from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan, Resources
+from flowc.targets.common import (
+    APP_DIR, PLAN_PATH, SERVER_PORT, Images, compact_json, dns_label, external_addresses,
+    flow_span, flowc_version, gateway_port, hosted, needs_head, object_name, resolve_images,
+    roles, span_from_source, template, to_yaml, to_yaml_documents,
+)
+from flowc.targets.images import USER_ID, image_files
+
+TARGET = "k8s"
+SETTINGS = ("annotations", "labels", "node_selector", "storage", "storage_class", "tolerations",
+            "workload")
+WORKLOADS = ("Deployment", "StatefulSet")
+DEFAULT_STORAGE = "1Gi"
+STARTUP_PERIOD = 5  # seconds between startupProbe attempts
+FOREVER_CAP_S = 86_400  # timeout_ready: -1 ("forever") is capped at one day of startup probing
+CONFIGMAP_LIMIT = 1_048_576  # bytes of data a ConfigMap may hold
+WORKSPACE_ROOT = "/workspace"
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_SECRET_REF = re.compile(r"^\$(?:\{\{\s*(?:ENV|env)\.(\w+)\s*\}\}|\{(\w+)\}|(\w+))$")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What `flowc build --target k8s` accepts (other keys of the CLI mapping are ignored)."""
+
+    image: str | None = None
+    namespace: str | None = None
+    create_namespace: bool = False
+    context: str = "."
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]) -> "Options":
+        namespace = options.get("namespace") or None
+        if namespace is not None and (len(namespace) > 63 or not _LABEL.fullmatch(namespace)):
+            raise ValueError(f"namespace `{namespace}` is not a DNS-1123 label "
+                             "(lowercase letters, digits and '-', at most 63 characters)")
+        return cls(image=options.get("image") or None, namespace=namespace,
+                   create_namespace=bool(options.get("create_namespace")),
+                   context=options.get("context") or ".")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """An entry's (or the gateway's) `targets.k8s` block, checked."""
+
+    labels: dict
+    annotations: dict
+    node_selector: dict
+    tolerations: list
+    storage: str | None
+    storage_class: str | None
+    workload: str | None
+
+
+def _settings(block: Any, where: str, span: Any) -> tuple[Settings, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    block = block if isinstance(block, dict) else {}
+    for key in sorted(set(block) - set(SETTINGS)):
+        diags.append(warning("FC707", f"`targets.k8s.{key}` on {where} is not a k8s setting; "
+                             "it is ignored", span,
+                             hint="known settings: " + ", ".join(SETTINGS)))
+
+    def mapping(key: str) -> dict:
+        value = block.get(key) or {}
+        if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
+            diags.append(error("FC708", f"`targets.k8s.{key}` on {where} must map names to "
+                               "strings", span))
+            return {}
+        return {str(k): _text(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+
+    def text(key: str) -> str | None:
+        value = block.get(key)
+        if value is not None and not isinstance(value, (str, int)):
+            diags.append(error("FC708", f"`targets.k8s.{key}` on {where} must be a string", span))
+            return None
+        return None if value is None else str(value)
+
+    tolerations = block.get("tolerations") or []
+    if not isinstance(tolerations, list) or not all(isinstance(t, dict) for t in tolerations):
+        diags.append(error("FC708", f"`targets.k8s.tolerations` on {where} must be a list of "
+                           "mappings (key, operator, value, effect)", span))
+        tolerations = []
+    workload = text("workload")
+    if workload is not None and workload not in WORKLOADS:
+        diags.append(error("FC708", f"`targets.k8s.workload` on {where} is `{workload}`; it must "
+                           "be Deployment or StatefulSet", span))
+        workload = None
+    return Settings(mapping("labels"), mapping("annotations"), mapping("node_selector"),
+                    [dict(sorted(t.items())) for t in tolerations], text("storage"),
+                    text("storage_class"), workload), diags
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering context
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    plan: Plan
+    options: Options
+    namespace: str
+    images: Images
+    plan_name: str
+    plan_hash: str
+
+    def dns(self, service: str, port: int = SERVER_PORT) -> str:
+        return f"dns:///{service}.{self.namespace}.svc.cluster.local:{port}"
+
+
+def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Render the plan into Kubernetes manifests; no I/O (see the module docstring)."""
+    diags: list[Diagnostic] = []
+    images, image_diags = resolve_images(plan, options.image)
+    diags += image_diags
+    settings: dict[str, Settings] = {}
+    for dep in plan.deployments:
+        if hosted(dep):
+            span = span_from_source(dep.source)
+            settings[dep.name], more = _settings(dep.targets.get(TARGET), f"`{dep.name}`", span)
+            diags += more + _env_problems(dep.name, {**plan.flow.env, **dep.env},
+                                          dep.env_from_secret, span)
+    settings["gateway"], more = _settings(plan.gateway.targets.get(TARGET), "the gateway",
+                                          flow_span(plan))
+    diags += more + _env_problems("the gateway", {**plan.flow.env, **plan.gateway.env},
+                                  plan.gateway.env_from_secret, flow_span(plan))
+    plan_json = plan.to_json()
+    if len(plan_json.encode()) > CONFIGMAP_LIMIT:
+        plan_json = compact_json(plan.to_dict()) + "\n"
+        if len(plan_json.encode()) > CONFIGMAP_LIMIT:
+            diags.append(error("FC710", f"the plan is {len(plan_json.encode())} bytes, more than "
+                               "a ConfigMap holds (1 MiB)", flow_span(plan),
+                               hint="split the Flow into several Flows"))
+    files, build_diags = image_files(plan, images, options.context)
+    diags += build_diags
+    if any(d.severity is Severity.ERROR for d in diags):
+        return {}, diags
+
+    ctx = _Ctx(plan, options, options.namespace or plan.flow.name, images,
+               object_name(plan.flow.name, "plan"),
+               hashlib.sha256(plan_json.encode()).hexdigest())
+    manifests: dict[str, str] = {}
+    if options.create_namespace:
+        manifests["namespace.yaml"] = to_yaml(_namespace(ctx))
+    manifests["plan.yaml"] = to_yaml(_configmap(ctx, plan_json))
+    addresses: dict[str, list[str]] = {}
+    for dep in plan.deployments:
+        if dep.is_external:
+            addresses[dep.name] = external_addresses(dep)
+        elif hosted(dep):
+            docs, addresses[dep.name] = _entry(ctx, dep, settings[dep.name])
+            manifests[f"executors/{dns_label(dep.name)}.yaml"] = to_yaml_documents(docs)
+    manifests["gateway.yaml"] = to_yaml_documents(_gateway(ctx, addresses, settings["gateway"]))
+    manifests["kustomization.yaml"] = to_yaml({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(manifests),
+    })
+    files.update(manifests)
+    files["README.md"] = template("k8s/README.md.j2").render(
+        flow=plan.flow.name, namespace=ctx.namespace, create_namespace=options.create_namespace,
+        builds=sorted(images.builds), port=gateway_port(plan), version=flowc_version(),
+        gateway_image=images.gateway)
+    return dict(sorted(files.items())), diags
+
+
+def _env_problems(who: str, env: dict, secrets: dict, span: Any) -> list[Diagnostic]:
+    out = []
+    for name, value in sorted(env.items()):
+        if isinstance(value, dict) and TEMPLATE_KEY in value and _secret_var(value) is None:
+            out.append(error("FC709", f"env `{name}` of {who} mixes a secret variable with other "
+                             "text; Kubernetes can only pass a secret as a whole value", span))
+        elif isinstance(value, dict) and TEMPLATE_KEY in value and _secret_var(value) not in secrets:
+            out.append(error("FC709", f"env `{name}` of {who} refers to `{_secret_var(value)}`, "
+                             "which is not in its `env_from_secret`", span))
+    return out
+
+
+def _secret_var(value: dict) -> str | None:
+    match = _SECRET_REF.fullmatch(str(value[TEMPLATE_KEY]).strip())
+    return next((g for g in match.groups() if g), None) if match else None
+
+
+# --------------------------------------------------------------------------------------------
+# Objects
+
+
+def _labels(ctx: _Ctx, name: str, component: str, extra: dict) -> tuple[dict, dict]:
+    """(selector labels, all labels): the selector is a subset, so Services always match."""
+    selector = {"app.kubernetes.io/instance": ctx.plan.flow.name, "app.kubernetes.io/name": name}
+    labels = {**extra, **selector, "app.kubernetes.io/component": component,
+              "app.kubernetes.io/managed-by": "flowc",
+              "app.kubernetes.io/part-of": ctx.plan.flow.name}
+    return selector, dict(sorted(labels.items()))
+
+
+def _meta(ctx: _Ctx, name: str, labels: dict, annotations: dict | None = None) -> dict:
+    meta: dict[str, Any] = {"name": name, "namespace": ctx.namespace, "labels": labels}
+    if annotations:
+        meta["annotations"] = annotations
+    return meta
+
+
+def _namespace(ctx: _Ctx) -> dict:
+    labels = {"app.kubernetes.io/managed-by": "flowc",
+              "app.kubernetes.io/part-of": ctx.plan.flow.name,
+              "pod-security.kubernetes.io/enforce": "restricted"}
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ctx.namespace, "labels": labels}}
+
+
+def _configmap(ctx: _Ctx, plan_json: str) -> dict:
+    _, labels = _labels(ctx, ctx.plan_name, "plan", {})
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(ctx, ctx.plan_name, labels),
+            "data": {"plan.json": plan_json}}
+
+
+def _service(ctx: _Ctx, name: str, selector: dict, labels: dict, port: int, *,
+             headless: bool, port_name: str = "grpc") -> dict:
+    spec: dict[str, Any] = {"type": "ClusterIP"}
+    if headless:
+        spec["clusterIP"] = "None"
+    spec["selector"] = selector
+    spec["ports"] = [{"name": port_name, "port": port, "targetPort": port, "protocol": "TCP",
+                      "appProtocol": "grpc" if port_name == "grpc" else "http"}]
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(ctx, name, labels),
+            "spec": spec}
+
+
+def _probes(port: int, timeout_ready: int, grpc: bool) -> dict:
+    """Readiness/liveness on the standard gRPC health service; startup covers timeout_ready."""
+    action = {"grpc": {"port": port}} if grpc else {"tcpSocket": {"port": port}}
+    seconds = FOREVER_CAP_S if timeout_ready < 0 else timeout_ready / 1000
+    startup = max(1, math.ceil(seconds / STARTUP_PERIOD))
+    return {
+        "livenessProbe": {**action, "periodSeconds": 20, "timeoutSeconds": 5,
+                          "failureThreshold": 3},
+        "readinessProbe": {**action, "periodSeconds": 10, "timeoutSeconds": 5,
+                           "failureThreshold": 3},
+        "startupProbe": {**action, "periodSeconds": STARTUP_PERIOD, "timeoutSeconds": 5,
+                         "failureThreshold": startup},
+    }
+
+
+def _resources(res: Resources, gpus: bool = True) -> dict:
+    out: dict[str, Any] = {}
+    if res.requests:
+        out["requests"] = {k: str(v) for k, v in sorted(res.requests.items())}
+    limits = {k: str(v) for k, v in res.limits.items()}
+    if gpus and res.gpus:
+        limits["nvidia.com/gpu"] = str(res.gpus)
+    if limits:
+        out["limits"] = dict(sorted(limits.items()))
+    return out
+
+
+def _env(env: dict, secrets: dict, extra: dict | None = None) -> list[dict]:
+    items: dict[str, dict] = {}
+    for name, value in {**env, **(extra or {})}.items():
+        if isinstance(value, dict) and TEMPLATE_KEY in value:
+            ref = secrets[_secret_var(value)]
+            items[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name,
+                                                                        "key": ref.key}}}
+        elif isinstance(value, (dict, list)):
+            items[name] = {"name": name, "value": compact_json(value)}
+        else:
+            items[name] = {"name": name, "value": "" if value is None else _text(value)}
+    for name, ref in secrets.items():
+        items[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name,
+                                                                    "key": ref.key}}}
+    return [items[k] for k in sorted(items)]
+
+
+def _workspace_dir(ctx: _Ctx, dep: Deployment | None) -> str | None:
+    """Where the runtime writes the workspace in the container (None: the default cache dir)."""
+    workspace = (dep.workspace if dep else None) or ctx.plan.flow.workspace
+    if not workspace:
+        return None
+    if workspace.startswith("/"):
+        return workspace.rstrip("/") or "/"
+    import posixpath
+
+    return posixpath.normpath(posixpath.join(APP_DIR, workspace))
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One set of identical pods: a worker set, a head, or the gateway."""
+
+    name: str
+    component: str
+    image: str
+    args: list
+    port: int
+    replicas: int
+    timeout_ready: int
+    resources: Resources
+    env: dict
+    secrets: dict
+    service_account: str | None
+    pull_secrets: tuple
+    settings: Settings
+    workspace: str | None
+    volumes: tuple = ()
+    stateful: bool = False
+    grpc: bool = True
+    headless: bool = True
+    gpus: bool = True
+
+
+def _pod_and_claims(ctx: _Ctx, unit: _Unit, labels: dict) -> tuple[dict, list[dict]]:
+    mounts = [{"name": "plan", "mountPath": "/etc/flowc", "readOnly": True},
+              {"name": "tmp", "mountPath": "/tmp"},
+              {"name": "workspace", "mountPath": unit.workspace or WORKSPACE_ROOT}]
+    volumes: list[dict] = [
+        {"name": "plan", "configMap": {"name": ctx.plan_name,
+                                       "items": [{"key": "plan.json", "path": "plan.json"}]}},
+        {"name": "tmp", "emptyDir": {}},
+    ]
+    claims: list[str] = []
+    if unit.stateful:
+        claims.append("workspace")
+    else:
+        volumes.append({"name": "workspace", "emptyDir": {}})
+    for i, spec in enumerate(unit.volumes):
+        parts = str(spec).split(":")
+        path = parts[1] if len(parts) > 1 else parts[0]
+        mount = {"name": f"volume-{i}", "mountPath": path}
+        if len(parts) > 2 and parts[2] == "ro":
+            mount["readOnly"] = True
+        mounts.append(mount)
+        claims.append(f"volume-{i}")
+    extra_env = {} if unit.workspace else {"XDG_CACHE_HOME": WORKSPACE_ROOT}
+    container: dict[str, Any] = {
+        "name": unit.component,
+        "image": unit.image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": unit.args,
+        "ports": [{"name": "grpc" if unit.grpc else "http", "containerPort": unit.port,
+                   "protocol": "TCP"}],
+        "env": _env(unit.env, unit.secrets, extra_env),
+        "resources": _resources(unit.resources, unit.gpus),
+        **_probes(unit.port, unit.timeout_ready, unit.grpc),
+        "securityContext": {"allowPrivilegeEscalation": False,
+                            "capabilities": {"drop": ["ALL"]},
+                            "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+                            "runAsUser": USER_ID, "runAsGroup": USER_ID,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumeMounts": mounts,
+    }
+    spec: dict[str, Any] = {"automountServiceAccountToken": unit.service_account is not None}
+    if unit.service_account:
+        spec["serviceAccountName"] = unit.service_account
+    if unit.pull_secrets:
+        spec["imagePullSecrets"] = [{"name": s} for s in unit.pull_secrets]
+    if unit.settings.node_selector:
+        spec["nodeSelector"] = unit.settings.node_selector
+    if unit.settings.tolerations:
+        spec["tolerations"] = unit.settings.tolerations
+    spec["securityContext"] = {"fsGroup": USER_ID, "runAsGroup": USER_ID, "runAsNonRoot": True,
+                               "runAsUser": USER_ID, "seccompProfile": {"type": "RuntimeDefault"}}
+    spec["terminationGracePeriodSeconds"] = 30
+    spec["containers"] = [container]
+    spec["volumes"] = volumes
+    annotations = {**unit.settings.annotations, "flowc.dev/plan-sha256": ctx.plan_hash}
+    pod = {"metadata": {"labels": labels, "annotations": dict(sorted(annotations.items()))},
+           "spec": spec}
+    storage = {"requests": {"storage": unit.settings.storage or DEFAULT_STORAGE}}
+    claim_docs = []
+    for claim in claims:
+        claim_spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": storage}
+        if unit.settings.storage_class:
+            claim_spec["storageClassName"] = unit.settings.storage_class
+        claim_docs.append({"metadata": {"name": claim}, "spec": claim_spec})
+    return pod, claim_docs
+
+
+def _workload_and_service(ctx: _Ctx, unit: _Unit) -> list[dict]:
+    selector, labels = _labels(ctx, unit.name, unit.component, unit.settings.labels)
+    pod, claims = _pod_and_claims(ctx, unit, labels)
+    annotations = unit.settings.annotations or None
+    spec: dict[str, Any] = {"replicas": unit.replicas, "selector": {"matchLabels": selector}}
+    if unit.stateful:
+        kind = "StatefulSet"
+        spec["serviceName"] = unit.name
+        spec["podManagementPolicy"] = "Parallel"
+        spec["template"] = pod
+        spec["volumeClaimTemplates"] = claims
+    else:
+        kind = "Deployment"
+        spec["template"] = pod
+    workload = {"apiVersion": "apps/v1", "kind": kind,
+                "metadata": _meta(ctx, unit.name, labels, annotations), "spec": spec}
+    service = _service(ctx, unit.name, selector, labels, unit.port, headless=unit.headless,
+                       port_name="grpc" if unit.grpc else "http")
+    return [workload, service]
+
+
+def _common_args(*args: str) -> list[str]:
+    return [*args, "--plan", PLAN_PATH]
+
+
+def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> tuple[list[dict], list[str]]:
+    """Every object of one hosted entry, and the address the gateway uses to reach it."""
+    base = dns_label(dep.name)
+    env = {**ctx.plan.flow.env, **dep.env}
+    persistent = bool(settings.workload == "StatefulSet" or dep.volumes or dep.stateful
+                      or settings.storage or settings.storage_class)
+
+    def unit(name: str, component: str, role: str, args: list, replicas: int, **kw: Any) -> _Unit:
+        image = ctx.images.gateway if role == "head" else ctx.images.workers[(dep.name, role)]
+        return _Unit(name=name, component=component, image=image or "", args=args,
+                     port=SERVER_PORT, replicas=replicas, timeout_ready=dep.timeout_ready,
+                     resources=kw.pop("resources", dep.resources), env=env,
+                     secrets=dep.env_from_secret, service_account=dep.service_account,
+                     pull_secrets=dep.image_pull_secrets, settings=settings,
+                     workspace=_workspace_dir(ctx, dep), **kw)
+
+    def worker_args(role: str, shard: int | None) -> list[str]:
+        args = _common_args("worker") + ["--deployment", dep.name, "--port", str(SERVER_PORT),
+                                         "--base-dir", APP_DIR]
+        if role != "executor":
+            args += ["--role", role]
+        if shard is not None:
+            args += ["--shard", str(shard)]
+        return args
+
+    docs: list[dict] = []
+    if not needs_head(dep):
+        docs += _workload_and_service(ctx, unit(base, "executor", "executor",
+                                                worker_args("executor", None), dep.replicas,
+                                                volumes=dep.volumes, stateful=persistent))
+        return docs, [ctx.dns(base)]
+    shards: list[list[str]] = []
+    for shard in range(dep.shards):
+        name = object_name(base, "shard", str(shard)) if dep.shards > 1 else base
+        docs += _workload_and_service(ctx, unit(name, "executor", "executor",
+                                                worker_args("executor", shard), dep.replicas,
+                                                volumes=dep.volumes, stateful=persistent))
+        shards.append([ctx.dns(name)])
+    head_args = _common_args("head") + ["--deployment", dep.name, "--port", str(SERVER_PORT),
+                                        "--shards", compact_json(shards)]
+    for role in roles(dep):
+        name = object_name(base, role.replace("_", "-"))
+        docs += _workload_and_service(ctx, unit(name, role.replace("_", "-"), role,
+                                                worker_args(role, None), 1, gpus=False))
+        head_args += [f"--{role.replace('_', '-')}", ctx.dns(name)]
+    head = object_name(base, "head")
+    docs += _workload_and_service(ctx, unit(head, "head", "head", head_args, 1,
+                                            resources=ctx.plan.gateway.resources, gpus=False))
+    return docs, [ctx.dns(head)]
+
+
+def _gateway(ctx: _Ctx, addresses: dict, settings: Settings) -> list[dict]:
+    gw = ctx.plan.gateway
+    port = gateway_port(ctx.plan)
+    ready = [d.timeout_ready for d in ctx.plan.deployments if hosted(d)]
+    timeout = -1 if any(t < 0 for t in ready) else max(ready, default=600_000)
+    args = _common_args("gateway") + ["--port", str(port), "--base-dir", APP_DIR,
+                                      "--addresses", compact_json(addresses)]
+    unit = _Unit(name=dns_label(gw.name), component="gateway", image=ctx.images.gateway or "",
+                 args=args, port=port, replicas=gw.replicas, timeout_ready=timeout,
+                 resources=gw.resources, env={**ctx.plan.flow.env, **gw.env},
+                 secrets=gw.env_from_secret, service_account=gw.service_account,
+                 pull_secrets=(), settings=settings, workspace=_workspace_dir(ctx, None),
+                 grpc="grpc" in [p.lower() for p in gw.protocols], headless=False, gpus=False)
+    return _workload_and_service(ctx, unit)

@@ -1,0 +1,192 @@
+"""The local target: a launch plan (JSON + Procfile) of plain processes on one machine.
+
+`flowc build flow.yml --target local -o DIR` writes it; `flowc run --plan DIR` executes it; and
+`flowc run flow.yml` does both in one step (with free ports instead of the fixed ones written
+here). Every process runs the shared runtime (`flowc-runtime worker|head|gateway`).
+
+Ports: fixed and deterministic in an artifact — the gateway on the Flow's `port` when set, else
+`base_port`; every other server on the next free number from `base_port + 1`, in launch order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
+
+from flowc.compiler.diagnostics import Diagnostic, error
+from flowc.compiler.plan import Deployment, Plan
+
+LAUNCH_VERSION = 1
+RUNTIME = "flowc-runtime"
+PLAN_FILE = "plan.json"
+
+
+@dataclass(frozen=True)
+class Options:
+    context: str = "."  # the Flow's directory, relative to the output directory
+    host: str = "127.0.0.1"
+    base_port: int = 52000
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]) -> "Options":
+        return cls(
+            context=options.get("context") or ".",
+            host=options.get("host") or "127.0.0.1",
+            base_port=int(options.get("base_port") or 52000),
+        )
+
+
+@dataclass(frozen=True)
+class Process:
+    """One server of the launch plan. `argv[0]` is `flowc-runtime`."""
+
+    name: str  # runtime name, e.g. 'enc/rep-0', 'enc/head', 'gateway'
+    kind: str  # 'worker' | 'head' | 'gateway'
+    port: int
+    argv: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "port": self.port, "argv": list(self.argv)}
+
+
+def hosted_in_processes(dep: Deployment) -> bool:
+    """Entries that get processes of their own (external ones and gateway-placed ones do not)."""
+    return not dep.is_external and dep.placement != "gateway"
+
+
+def _replica_names(dep: Deployment) -> Iterator[tuple[int, int, str]]:
+    for shard in range(dep.shards):
+        for replica in range(dep.replicas):
+            suffix = f"shard-{shard}/rep-{replica}" if dep.shards > 1 else f"rep-{replica}"
+            yield shard, replica, f"{dep.name}/{suffix}"
+
+
+def processes(plan: Plan, *, port_for: Callable[[str], int], plan_path: str, base_dir: str,
+              host: str = "127.0.0.1") -> list[Process]:
+    """Every process the plan needs, workers first and the gateway last (the start order that
+    lets each server find the ones it calls already listening)."""
+    common = ("--plan", plan_path, "--host", host)
+    out: list[Process] = []
+    addresses: dict[str, list[str]] = {}
+    for dep in plan.deployments:
+        if dep.is_external:
+            addresses[dep.name] = [
+                f"{'grpcs://' if a.tls else ''}{a.host}:{a.port}" for a in dep.external
+            ]
+            continue
+        if not hosted_in_processes(dep):
+            continue
+        shards: list[list[str]] = [[] for _ in range(dep.shards)]
+        for shard, replica, name in _replica_names(dep):
+            port = port_for(name)
+            out.append(Process(name, "worker", port, (
+                RUNTIME, "worker", *common, "--base-dir", base_dir, "--deployment", dep.name,
+                "--shard", str(shard), "--replica", str(replica), "--port", str(port))))
+            shards[shard].append(f"{host}:{port}")
+        if dep.shards == 1 and dep.uses_before is None and dep.uses_after is None:
+            addresses[dep.name] = shards[0]
+            continue
+        head_args: list[str] = ["--shards", json.dumps(shards, separators=(",", ":"))]
+        for role in ("uses_before", "uses_after"):
+            if getattr(dep, role) is not None:
+                name = f"{dep.name}/{role}"
+                port = port_for(name)
+                out.append(Process(name, "worker", port, (
+                    RUNTIME, "worker", *common, "--base-dir", base_dir, "--deployment", dep.name,
+                    "--role", role, "--port", str(port))))
+                head_args += [f"--{role.replace('_', '-')}", f"{host}:{port}"]
+        name = f"{dep.name}/head"
+        port = port_for(name)
+        out.append(Process(name, "head", port, (
+            RUNTIME, "head", *common, "--deployment", dep.name, "--port", str(port), *head_args)))
+        addresses[dep.name] = [f"{host}:{port}"]
+    port = port_for(plan.gateway.name)
+    out.append(Process(plan.gateway.name, "gateway", port, (
+        RUNTIME, "gateway", *common, "--base-dir", base_dir, "--port", str(port),
+        "--addresses", json.dumps(addresses, sort_keys=True, separators=(",", ":")))))
+    return out
+
+
+def fixed_ports(plan: Plan, base_port: int) -> Callable[[str], int]:
+    """Deterministic ports: the gateway's own or `base_port`, then counting up, skipping it."""
+    gateway_port = plan.gateway.ports[0] if plan.gateway.ports else base_port
+    state = {"next": base_port}
+
+    def port_for(name: str) -> int:
+        if name == plan.gateway.name:
+            return gateway_port
+        state["next"] += 1
+        while state["next"] == gateway_port:
+            state["next"] += 1
+        return state["next"]
+
+    return port_for
+
+
+def launch_plan(plan: Plan, procs: list[Process], *, base_dir: str, host: str) -> dict[str, Any]:
+    gateway = next(p for p in procs if p.kind == "gateway")
+    return {
+        "version": LAUNCH_VERSION,
+        "flow": plan.flow.name,
+        "base_dir": base_dir,
+        "plan": PLAN_FILE,
+        "gateway": {"host": host, "port": gateway.port},
+        "processes": [p.to_dict() for p in procs],
+    }
+
+
+def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+    diagnostics = _check(plan)
+    if diagnostics:
+        return {}, diagnostics
+    procs = processes(plan, port_for=fixed_ports(plan, options.base_port), plan_path=PLAN_FILE,
+                      base_dir=options.context, host=options.host)
+    launch = launch_plan(plan, procs, base_dir=options.context, host=options.host)
+    procfile = "".join(f"{_procfile_name(p.name)}: {' '.join(_shell_quote(a) for a in p.argv)}\n"
+                       for p in procs)
+    files = {
+        PLAN_FILE: plan.to_json(),
+        "launch.json": json.dumps(launch, indent=2, sort_keys=True) + "\n",
+        "Procfile": procfile,
+        "README.md": _README.format(flow=plan.flow.name, host=options.host,
+                                    port=launch["gateway"]["port"]),
+    }
+    return files, []
+
+
+def _check(plan: Plan) -> list[Diagnostic]:
+    from flowc.targets.common import span_from_source  # shared helper of the container targets
+
+    return [
+        error("FC760", f"`{dep.name}` runs the image `{dep.executor.image}`: the local target "
+              "starts plain processes and has no container runtime",
+              span_from_source(dep.source),
+              hint="use the compose or k8s target for docker:// executors, or point `uses` at "
+                   "the executor's YAML or class")
+        for dep in plan.deployments
+        if hosted_in_processes(dep) and dep.executor.kind == "docker"
+    ]
+
+
+def _procfile_name(name: str) -> str:
+    return name.replace("/", "-").replace("_", "-")
+
+
+def _shell_quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
+
+
+_README = """\
+# `{flow}` — local launch plan
+
+Generated by `flowc build --target local`. Plain processes on {host}, no containers:
+
+    flowc run --plan .          # starts every process, prints the gateway address, Ctrl-C stops all
+
+`launch.json` lists each process (name, port, command); `Procfile` has the same commands for
+foreman/honcho-style process managers (run them from this directory). The gateway listens on
+{host}:{port}.
+"""

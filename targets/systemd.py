@@ -1,0 +1,455 @@
+"""The systemd target: template units per node, a target wanting every instance, an install script.
+
+Layout of the output directory (what `install.sh` copies where):
+
+- `units/<flow>.target` and `units/<flow>-<node>@.service` → `/etc/systemd/system/`
+- `plan.json`, `addresses.json`, `env/*.env` → `<config_root>/<flow>/` (default `/etc/flowc`)
+- the Flow directory (`context`) → `<install_root>/<flow>/` (the runtime's `--base-dir`)
+- a virtualenv holding flowc → the parent of `bin/` in `runtime_path` (`/opt/flowc`)
+
+Nodes: `<entry>` (workers; instance `<replica>` or `<shard>-<replica>` when sharded),
+`<entry>-head`, `<entry>-uses-before`, `<entry>-uses-after` and `gateway` (instance `0`). systemd
+cannot compute a port from `%i`, so every instance reads a per-instance environment file
+(`env/<node>@<instance>.env`: FLOWC_PORT, FLOWC_SHARD, FLOWC_REPLICA, FLOWC_SHARDS) and
+`ExecStart=` names `${FLOWC_PORT}` and friends. Ports (documented in the README): the gateway on
+the Flow's port (8080 when unset) on the gateway's host; every other server on 127.0.0.1 from
+`base_port` upward in a fixed order (Flow order; per entry: uses_before, the workers shard by
+shard, uses_after, the head), skipping ports already taken.
+
+Secrets: `env_from_secret` → `LoadCredential=<VAR>:<config_root>/<flow>/secrets/<name>/<key>`;
+the runtime reads `%d/<VAR>` (the credentials directory) into `VAR` through
+`--env-from-file VAR=PATH`. A secret's value is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
+from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan
+from flowc.targets.common import (
+    compact_json,
+    dns_label,
+    external_addresses,
+    gateway_port,
+    hosted,
+    needs_head,
+    object_name,
+    roles,
+    span_from_source,
+    template,
+)
+
+DEFAULT_RUNTIME = "/opt/flowc/bin/flowc-runtime"
+LOCAL_HOST = "127.0.0.1"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_REF = re.compile(r"^\$(?:\{\{\s*(?:ENV|env)\.(\w+)\s*\}\}|\{(\w+)\}|(\w+))$")
+_ABS_PATH = re.compile(r"^/[A-Za-z0-9_./@+-]*$")  # no spaces or specifiers: safe in unit files
+
+
+@dataclass(frozen=True)
+class Options:
+    """systemd target options (the shared `flowc build` options are accepted and ignored)."""
+
+    runtime_path: str = DEFAULT_RUNTIME  # absolute: ExecStart= never searches $PATH
+    base_port: int = 50000
+    config_root: str = "/etc/flowc"
+    install_root: str = "/opt/flowc/flows"
+    context: str = ".."  # the Flow's directory, relative to the output directory
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":
+        options = options or {}
+        defaults = cls()
+        port = options.get("base_port")
+        return cls(
+            runtime_path=str(options.get("runtime_path") or defaults.runtime_path),
+            base_port=defaults.base_port if port in (None, "") else int(port),
+            config_root=str(options.get("config_root") or defaults.config_root).rstrip("/"),
+            install_root=str(options.get("install_root") or defaults.install_root).rstrip("/"),
+            context=str(options.get("context") or defaults.context),
+        )
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One running server: its instance string (`%i`), port and per-instance environment."""
+
+    id: str
+    port: int
+    env: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class Unit:
+    """One template unit `<flow>-<node>@.service` and the instances the target wants."""
+
+    node: str
+    description: str
+    command: str  # worker | head | gateway
+    args: list[str]
+    instances: list[Instance] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)  # instance unit names started before this
+    env: list[tuple[str, str]] = field(default_factory=list)  # shared by every instance
+    credentials: list[tuple[str, str]] = field(default_factory=list)  # (VAR, file)
+    timeout_start: str = "infinity"
+    state: str = ""  # StateDirectory= (relative to /var/lib): the workspace and HOME
+    user: str = ""  # User= of the dynamic user
+    privileged_port: bool = False  # listens below 1024: keeps CAP_NET_BIND_SERVICE only
+
+
+class _Ports:
+    """Deterministic port numbers: sequential from a base, skipping ports already taken."""
+
+    def __init__(self, base: int, taken: set[int]):
+        self.next = base
+        self.taken = set(taken)
+
+    def take(self) -> int:
+        while self.next in self.taken:
+            self.next += 1
+        self.taken.add(self.next)
+        return self.next
+
+
+def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Render the plan into unit files, env files, plan.json, addresses.json, install.sh, README."""
+    diags = _check_options(options)
+    flow = plan.flow.name
+    conf = f"{options.config_root}/{flow}"
+    base_dir = f"{options.install_root}/{flow}"
+    units, addresses = _units(plan, options, conf, base_dir, diags)
+    if has_errors(diags):
+        return {}, diags
+
+    files: dict[str, str] = {
+        "plan.json": plan.to_json(),
+        "addresses.json": compact_json(addresses) + "\n",
+    }
+    service = template("systemd/service.j2")
+    for unit in units:
+        files[f"units/{flow}-{unit.node}@.service"] = service.render(
+            flow=flow, unit=unit, runtime=options.runtime_path, conf=conf, base_dir=base_dir,
+            env_quote=_env_quote)
+        if unit.env:
+            files[f"env/{unit.node}.env"] = _env_file(unit.env)
+        for inst in unit.instances:
+            files[f"env/{unit.node}@{inst.id}.env"] = _env_file(inst.env)
+    wanted = [f"{flow}-{u.node}@{i.id}.service" for u in units for i in u.instances]
+    files[f"units/{flow}.target"] = template("systemd/target.j2").render(flow=flow, wanted=wanted)
+    secrets = sorted({path for u in units for _, path in u.credentials})
+    context = dict(flow=flow, units=units, conf=conf, base_dir=base_dir, options=options,
+                   secrets=secrets, venv=_venv_of(options.runtime_path), plan=plan,
+                   context_q=shlex.quote(options.context))
+    files["install.sh"] = template("systemd/install.sh.j2").render(**context)
+    files["README.md"] = template("systemd/README.md.j2").render(**context)
+    return dict(sorted(files.items())), diags
+
+
+# --------------------------------------------------------------------------------------------
+# Building the units
+
+
+def _units(plan: Plan, options: Options, conf: str, base_dir: str,
+           diags: list[Diagnostic]) -> tuple[list[Unit], dict[str, list[str]]]:
+    """Every unit in start order, and the gateway's `--addresses` (entry → addresses)."""
+    gw_port = gateway_port(plan)
+    fixed = _fixed_ports(plan, diags)
+    ports = _Ports(options.base_port, set(fixed.values()) | {gw_port})
+    ctx = _Context(plan, conf, base_dir, ports, fixed, _user_name(plan.flow.name))
+    units: list[Unit] = []
+    addresses: dict[str, list[str]] = {}
+    routed: list[str] = []  # instance unit names the gateway routes to
+
+    for dep in plan.deployments:
+        if dep.is_external:
+            addresses[dep.name] = external_addresses(dep)
+            continue
+        if not hosted(dep):
+            continue
+        docker = [r for r in (dep.executor, *(getattr(dep, x) for x in roles(dep)))
+                  if r.kind == "docker"]
+        if docker:
+            diags.append(error(
+                "FC740", f"`{dep.name}` runs the container image `{docker[0].image}`, and the "
+                "systemd target starts plain processes, not containers",
+                span_from_source(dep.source),
+                hint="use `--target compose` or `--target k8s` for docker:// executors, or point "
+                     "`uses` at the executor's Python code or YAML"))
+            continue
+        entry, address, entry_routed = _entry_units(ctx, dep, diags)
+        units.extend(entry)
+        addresses[dep.name] = address
+        routed.extend(entry_routed)
+
+    if plan.gateway.replicas > 1:
+        diags.append(warning(
+            "FC741", f"the gateway asks for {plan.gateway.replicas} replicas; the systemd target "
+            f"runs one gateway on port {gw_port} (one host cannot bind it twice)", None,
+            hint="put a load balancer in front of several hosts to scale the gateway"))
+    env, creds, secret_args = _environment(plan.flow.env, plan.gateway.env,
+                                           plan.gateway.env_from_secret, conf, "gateway", None,
+                                           diags)
+    gateway = Unit(
+        node="gateway", description=f"flowc {plan.flow.name}: gateway", command="gateway",
+        args=ctx.common + ["--host", _arg(plan.gateway.host), "--port", "${FLOWC_PORT}",
+                           "--addresses", f"@{conf}/addresses.json", "--base-dir", base_dir]
+        + secret_args, env=env,
+        credentials=creds, after=routed, timeout_start="infinity", user=ctx.user,
+        state=f"flowc/{plan.flow.name}/gateway")
+    gateway.instances.append(Instance("0", gw_port, (("FLOWC_PORT", str(gw_port)),)))
+    gateway.privileged_port = gw_port < 1024
+    units.append(gateway)
+    _check_names(units, flow_of=plan.flow.name, diags=diags)
+    _check_ports(units, options, diags)
+    return units, {k: addresses[k] for k in sorted(addresses)}
+
+
+@dataclass
+class _Context:
+    plan: Plan
+    conf: str
+    base_dir: str
+    ports: _Ports
+    fixed: dict[tuple[str, int, int], int]
+    user: str
+
+    @property
+    def common(self) -> list[str]:
+        return ["--plan", f"{self.conf}/plan.json"]
+
+
+def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
+                 ) -> tuple[list[Unit], list[str], list[str]]:
+    """One entry's units (uses_before, workers, uses_after, head: the port order), the
+    addresses the gateway uses for it, and the instance names the gateway must start after."""
+    flow = ctx.plan.flow.name
+    span = span_from_source(dep.source)
+    env, creds, secret_args = _environment(ctx.plan.flow.env, dep.env, dep.env_from_secret,
+                                           ctx.conf, dep.name, span, diags)
+    state = f"flowc/{flow}/{dns_label(dep.name)}"
+    timeout = _timeout(dep.timeout_ready)
+    worker_args = ctx.common + ["--deployment", _arg(dep.name), "--host", LOCAL_HOST,
+                                "--port", "${FLOWC_PORT}", "--base-dir", ctx.base_dir]
+
+    def worker(node: str, what: str, extra: list[str]) -> Unit:
+        return Unit(node=node, description=f"flowc {flow}: {what}", command="worker",
+                    args=worker_args + extra + secret_args, env=env, credentials=creds,
+                    timeout_start=timeout, state=state, user=ctx.user)
+
+    def single(role: str) -> Unit:
+        unit = worker(object_name(dep.name, role.replace("_", "-")),
+                      f"{dep.name} {role.replace('_', ' ')}", ["--role", role])
+        port = ctx.ports.take()
+        unit.instances.append(Instance("0", port, (("FLOWC_PORT", str(port)),)))
+        return unit
+
+    units = [single("uses_before")] if dep.uses_before is not None else []
+    main = worker(dns_label(dep.name), f"{dep.name} worker %i",
+                  ["--shard", "${FLOWC_SHARD}", "--replica", "${FLOWC_REPLICA}"])
+    shard_addrs: list[list[str]] = []
+    for s in range(dep.shards):
+        shard_addrs.append([])
+        for r in range(dep.replicas):
+            port = ctx.fixed.get((dep.name, s, r)) or ctx.ports.take()
+            main.instances.append(Instance(f"{s}-{r}" if dep.shards > 1 else str(r), port, (
+                ("FLOWC_PORT", str(port)), ("FLOWC_REPLICA", str(r)), ("FLOWC_SHARD", str(s)))))
+            shard_addrs[-1].append(f"{LOCAL_HOST}:{port}")
+    units.append(main)
+    if dep.uses_after is not None:
+        units.append(single("uses_after"))
+    everything = [_instance_name(flow, u, i) for u in units for i in u.instances]
+    if not needs_head(dep):
+        return units, [a for group in shard_addrs for a in group], everything
+
+    head = Unit(node=object_name(dep.name, "head"), description=f"flowc {flow}: {dep.name} head",
+                command="head", args=ctx.common + [
+                    "--deployment", _arg(dep.name), "--host", LOCAL_HOST,
+                    "--port", "${FLOWC_PORT}", "--shards", "${FLOWC_SHARDS}"],
+                after=everything, timeout_start=timeout, user=ctx.user,
+                state=f"flowc/{flow}/{object_name(dep.name, 'head')}")
+    for unit in units:
+        if unit is not main:
+            role = unit.args[unit.args.index("--role") + 1]
+            head.args += [f"--{role.replace('_', '-')}", f"{LOCAL_HOST}:{unit.instances[0].port}"]
+    port = ctx.ports.take()
+    head.instances.append(Instance("0", port, (
+        ("FLOWC_PORT", str(port)), ("FLOWC_SHARDS", compact_json(shard_addrs)))))
+    units.append(head)
+    return units, [f"{LOCAL_HOST}:{port}"], [_instance_name(flow, head, head.instances[0])]
+
+
+def _instance_name(flow: str, unit: Unit, inst: Instance) -> str:
+    return f"{flow}-{unit.node}@{inst.id}.service"
+
+
+def _fixed_ports(plan: Plan, diags: list[Diagnostic]) -> dict[tuple[str, int, int], int]:
+    """Ports the user fixed (`port:`): one per instance (shard-major), else the scheme applies."""
+    out: dict[tuple[str, int, int], int] = {}
+    for dep in plan.deployments:
+        if not dep.ports or not hosted(dep):
+            continue
+        count = dep.shards * dep.replicas
+        if len(dep.ports) != count:
+            diags.append(warning(
+                "FC742", f"`{dep.name}` fixes {len(dep.ports)} port(s) for {count} server(s); the "
+                "systemd target numbers its servers from `base_port` instead",
+                span_from_source(dep.source),
+                hint="give one port per shard × replica, or leave `port` out"))
+            continue
+        ports = iter(dep.ports)
+        for s in range(dep.shards):
+            for r in range(dep.replicas):
+                out[(dep.name, s, r)] = int(next(ports))
+    return out
+
+
+def _check_names(units: list[Unit], flow_of: str, diags: list[Diagnostic]) -> None:
+    seen: dict[str, Unit] = {}
+    for unit in units:
+        if unit.node in seen:
+            diags.append(error(
+                "FC730", f"two different servers would both be the unit "
+                f"`{flow_of}-{unit.node}@.service` ({unit.command} and "
+                f"{seen[unit.node].command})", None,
+                hint="rename one of the entries"))
+        seen.setdefault(unit.node, unit)
+
+
+def _check_ports(units: list[Unit], options: Options, diags: list[Diagnostic]) -> None:
+    seen: dict[int, str] = {}
+    for unit in units:
+        for inst in unit.instances:
+            where = f"{unit.node}@{inst.id}"
+            if not 1 <= inst.port <= 65535:
+                diags.append(error("FC743", f"port {inst.port} of `{where}` is out of range", None,
+                                   hint=f"choose a lower `base_port` (now {options.base_port})"))
+            elif inst.port in seen:
+                diags.append(error(
+                    "FC744", f"`{where}` and `{seen[inst.port]}` both listen on port {inst.port}",
+                    None, hint="change the fixed `port:` of one of them"))
+            else:
+                seen[inst.port] = where
+
+
+def _check_options(options: Options) -> list[Diagnostic]:
+    diags = []
+    for name in ("runtime_path", "config_root", "install_root"):
+        value = getattr(options, name)
+        if not _ABS_PATH.match(value):
+            diags.append(error(
+                "FC745", f"systemd option `{name}` must be an absolute path without spaces or "
+                f"`%`, not `{value}`", None, hint="e.g. /opt/flowc/bin/flowc-runtime"))
+    if not 1 <= options.base_port <= 65535:
+        diags.append(error("FC743", f"`base_port` {options.base_port} is out of range", None,
+                           hint="choose a port between 1024 and 65000"))
+    return diags
+
+
+def _timeout(ms: int) -> str:
+    """`timeout_ready` (ms, −1 = forever) as TimeoutStartSec=."""
+    return "infinity" if ms is None or ms < 0 else f"{max(1, math.ceil(ms / 1000))}s"
+
+
+def _environment(flow_env: dict, env: dict, secrets: dict, conf: str, owner: str, span,
+                 diags: list[Diagnostic]) -> tuple[list[tuple[str, str]], list[tuple[str, str]],
+                                                    list[str]]:
+    """The Flow's `env` under the node's own `env` as plain (name, value) pairs; the credentials
+    (`env_from_secret` → (VAR, file)); and the runtime arguments exporting them. An env value
+    that is exactly one secret variable reads that credential too; one mixing a secret with
+    other text cannot be expressed without writing the secret: an error."""
+    creds = _credentials(secrets, conf, owner, span, diags)
+    args = [a for var, _ in creds for a in ("--env-from-file", f"{var}=%d/{var}")]
+    merged = {**flow_env, **env}
+    plain = []
+    for key in sorted(merged):
+        value = merged[key]
+        if not _ENV_NAME.match(key):
+            diags.append(error("FC746", f"`{owner}`: `{key}` is not a usable environment "
+                                        "variable name", span,
+                               hint="use letters, digits and `_`, not starting with a digit"))
+        elif isinstance(value, dict) and TEMPLATE_KEY in value:
+            match = _SECRET_REF.match(str(value[TEMPLATE_KEY]).strip())
+            var = next((g for g in match.groups() if g), None) if match else None
+            if var is None or var not in secrets:
+                diags.append(error(
+                    "FC747", f"env `{key}` of `{owner}` mixes a secret variable with other text "
+                    "(or names one not in its `env_from_secret`); systemd can only pass a "
+                    "secret as a whole value", span,
+                    hint="use the secret variable alone as the value, or read it in the executor"))
+            else:
+                args += ["--env-from-file", f"{key}=%d/{var}"]
+        else:
+            plain.append((key, _env_text(value)))
+    return plain, creds, args
+
+
+def _env_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return compact_json(value)
+    return str(value)
+
+
+def _credentials(secrets: dict, conf: str, owner: str, span, diags: list[Diagnostic]
+                 ) -> list[tuple[str, str]]:
+    """`env_from_secret` as (VAR, credential file) pairs, sorted by variable."""
+    out = []
+    for var in sorted(secrets):
+        ref = secrets[var]
+        if not _ENV_NAME.match(var):
+            diags.append(error("FC746", f"`{owner}`: `{var}` is not a usable environment "
+                                        "variable name", span,
+                               hint="use letters, digits and `_`, not starting with a digit"))
+            continue
+        out.append((var, f"{conf}/secrets/{dns_label(ref.name)}/{_file_part(ref.key)}"))
+    return out
+
+
+def _user_name(flow: str) -> str:
+    """One dynamic user per flow (systemd shares its UID between the units naming it), so the
+    replicas of an entry can share their state directory. At most 31 characters."""
+    name = f"flowc-{flow}"
+    if len(name) <= 31:
+        return name
+    return name[:22].rstrip("-") + "-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+def _file_part(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")
+    return cleaned or "key"
+
+
+def _venv_of(runtime_path: str) -> str:
+    parts = runtime_path.rstrip("/").split("/")
+    return "/".join(parts[:-2]) if len(parts) > 3 and parts[-2] == "bin" else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting
+
+
+def _arg(text: str) -> str:
+    """One literal ExecStart= word: `%` and `$` doubled, quoted when it holds blanks or quotes."""
+    text = text.replace("%", "%%").replace("$", "$$")
+    if re.search(r"[\s\"'\\;]", text) or not text:
+        return '"' + re.sub(r'(["\\])', r"\\\1", text) + '"'
+    return text
+
+
+def _env_quote(value: str) -> str:
+    """A value for an EnvironmentFile=: double-quoted, with `\\ " $ `` escaped (no expansion)."""
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", value) + '"'
+
+
+def _env_file(pairs) -> str:
+    return "".join(f"{k}={_env_quote(v)}\n" for k, v in pairs)

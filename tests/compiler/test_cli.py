@@ -1,0 +1,156 @@
+"""The `flowc` command line, called in-process: exit codes, formats, commands, build output."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowc.compiler import cli
+from flowc.compiler.diagnostics import error
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAIN = str(ROOT / "examples" / "chain" / "flow.yml")
+
+
+def flowc(*argv: str, monkeypatch=None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = cli.main(list(argv))
+    finally:
+        sys.stdout, sys.stderr = old
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def broken(tmp_path):
+    path = tmp_path / "broken.yml"
+    path.write_text("jtype: Flow\nexecutors:\n  - name: a\n    needs: nope\n")
+    return str(path)
+
+
+@pytest.fixture
+def warned(tmp_path):
+    path = tmp_path / "warned.yml"
+    path.write_text("jtype: Flow\nexecutors:\n  - name: a\n  - name: b\n    needs: gateway\n")
+    return str(path)
+
+
+def test_validate_exit_codes(broken, warned):
+    assert flowc("validate", CHAIN)[0] == 0
+    code, out, _ = flowc("validate", CHAIN, broken)
+    assert code == 1 and "error[FC501]" in out and "flow.yml: ok" in out
+    assert flowc("validate", warned)[0] == 0
+    assert flowc("validate", warned, "--strict")[0] == 1
+    assert flowc("validate")[0] == 2
+    assert flowc("validate", CHAIN, "--format", "nope")[0] == 2
+    assert flowc("frobnicate")[0] == 2
+
+
+def test_validate_json_and_timings(broken):
+    code, out, err = flowc("validate", broken, "--format", "json", "--timings")
+    assert code == 1
+    [diag] = json.loads(out)
+    assert diag["code"] == "FC501" and diag["line"] == 4
+    assert "resolve" in err and "total" in err
+
+
+def test_validate_env_options(tmp_path):
+    path = tmp_path / "f.yml"
+    path.write_text("jtype: Flow\nexecutors:\n  - name: a\n    replicas: ${{ ENV.FLOWC_T_R }}\n"
+                    "    uses_with: {m: '${{ CONTEXT.M }}'}\n")
+    assert flowc("validate", str(path))[0] == 1
+    assert flowc("validate", str(path), "--allow-undefined")[0] == 0
+    (tmp_path / ".env").write_text("FLOWC_T_R=2\n")
+    (tmp_path / "ctx.yml").write_text("M: x\n")
+    assert flowc("validate", str(path), "--env-file", str(tmp_path / ".env"),
+                 "--context-file", str(tmp_path / "ctx.yml"))[0] == 0
+    assert flowc("validate", str(path), "--env-file", str(tmp_path / ".env"),
+                 "--context", "M=y")[0] == 0
+
+
+def test_explain_graph_schema():
+    code, out, _ = flowc("explain", CHAIN)
+    assert code == 0 and "deployment upper" in out
+    code, out, _ = flowc("explain", CHAIN, "--format", "json")
+    assert code == 0 and json.loads(out)["flow"] == "chain"
+    code, out, _ = flowc("graph", CHAIN, "--format", "mermaid")
+    assert code == 0 and out.startswith("flowchart LR") and "n_upper --> n_tag" in out
+    code, out, _ = flowc("graph", CHAIN, "--format", "dot")
+    assert code == 0 and '"upper" -> "tag";' in out
+    for name in ("flow", "executor", "deployment", "plan"):
+        code, out, _ = flowc("schema", name)
+        assert code == 0 and json.loads(out)["$schema"].endswith("2020-12/schema")
+
+
+def test_explain_of_a_broken_flow_fails(broken):
+    code, out, err = flowc("explain", broken)
+    assert code == 1 and out == "" and "FC501" in err
+
+
+def test_help_shows_an_example():
+    for command in cli.COMMANDS:
+        code, out, _ = flowc(command, "--help")
+        assert code == 0 and "example:" in out, command
+
+
+def test_internal_error_is_fc999_not_a_traceback(monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("kaput")
+    monkeypatch.setitem(cli.COMMANDS, "validate", boom)
+    code, out, err = flowc("validate", CHAIN)
+    assert code == 1 and "FC999" in err and "kaput" in err and "Traceback" not in err
+
+
+def test_build_writes_prunes_and_checks(tmp_path, monkeypatch):
+    import flowc.targets as targets
+
+    outputs = {"a.txt": "A\n", "sub/b.txt": "B\n"}
+    seen = {}
+
+    def fake_render(target, plan, options):
+        seen.update(target=target, options=options, plan=plan)
+        if target == "bad":
+            return {}, [error("FC701", "unknown target `bad`", None)]
+        return dict(outputs), []
+    monkeypatch.setattr(targets, "render", fake_render)
+    out_dir = tmp_path / "out"
+    code, _, err = flowc("build", CHAIN, "--target", "k8s", "-o", str(out_dir), "--image",
+                         "img:1", "--namespace", "ns", "--create-namespace")
+    assert code == 0, err
+    assert seen["options"]["image"] == "img:1" and seen["options"]["namespace"] == "ns"
+    assert seen["options"]["create_namespace"] is True
+    assert (out_dir / seen["options"]["context"]).resolve() == (ROOT / "examples" / "chain")
+    assert seen["plan"].flow.name == "chain"
+    assert (out_dir / "sub" / "b.txt").read_text() == "B\n"
+    assert (out_dir / ".flowc-manifest").read_text() == "a.txt\nsub/b.txt\n"
+    assert flowc("build", CHAIN, "--target", "k8s", "-o", str(out_dir), "--check")[0] == 0
+    # drift: --check shows a diff and changes nothing
+    (out_dir / "a.txt").write_text("edited\n")
+    code, out, err = flowc("build", CHAIN, "--target", "k8s", "-o", str(out_dir), "--check")
+    assert code == 1 and "-edited" in out and "+A" in out and "FC903" in err
+    assert (out_dir / "a.txt").read_text() == "edited\n"
+    # a rebuild that no longer generates sub/b.txt removes it, and keeps files it never wrote
+    (out_dir / "mine.txt").write_text("user file\n")
+    del outputs["sub/b.txt"]
+    assert flowc("build", CHAIN, "--target", "k8s", "-o", str(out_dir))[0] == 0
+    assert not (out_dir / "sub").exists() and (out_dir / "mine.txt").exists()
+    assert (out_dir / "a.txt").read_text() == "A\n"
+    assert flowc("build", CHAIN, "--target", "bad", "-o", str(out_dir))[0] == 1
+
+
+def test_run_needs_a_file_or_a_plan():
+    assert flowc("run")[0] == 2
+
+
+def test_console_script_in_a_fresh_process(broken):
+    exe = Path(sys.executable).with_name("flowc")
+    proc = subprocess.run([str(exe), "validate", broken], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 1 and "FC501" in proc.stdout and "Traceback" not in proc.stderr

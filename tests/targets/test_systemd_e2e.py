@@ -1,0 +1,230 @@
+"""End to end: the processes the systemd units' `ExecStart=` lines name answer correctly.
+
+The units of `examples/chain` (with two replicas of `tag`) and of `examples/shards` (2 shards × 2
+replicas, plus uses_before/uses_after in the head) are rendered, installed with
+the generated install.sh into real directories (DESTDIR=/, no systemctl), then every instance is
+started the way systemd would: its EnvironmentFile=s and Environment= read, `${VAR}` and the
+specifiers (`%i`, `%S`, `%d`, `%%`) expanded, a notification socket given as NOTIFY_SOCKET
+(Type=notify: each server must send READY=1), dependents started once what they come `After=` is
+ready; where the kernel can, under MemoryDenyWriteExecute's W^X rule. Requests through the
+gateway must come back with the example's answers; SIGTERM then stops every process with exit
+code 0. systemd itself is not involved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from flowc.compiler.plan import Plan
+from flowc.targets import systemd
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNTIME = Path(sys.executable).with_name("flowc-runtime")
+READY_TIMEOUT = 90.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _unit(text: str) -> dict[str, list[str]]:
+    """A unit file as {key: [values]} (sections merged: keys do not repeat across ours)."""
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            out.setdefault(key, []).append(value)
+    return out
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    """systemd EnvironmentFile= syntax as flowc writes it: KEY="value" with \\ escapes."""
+    env = {}
+    for line in path.read_text().splitlines():
+        key, value = line.split("=", 1)
+        assert value.startswith('"') and value.endswith('"'), line
+        env[key] = re.sub(r"\\(.)", r"\1", value[1:-1])
+    return env
+
+
+def _specifiers(text: str, instance: str, state: Path, creds: Path) -> str:
+    table = {"i": instance, "S": str(state), "d": str(creds), "%": "%"}
+    return re.sub(r"%(.)", lambda m: table[m.group(1)], text)
+
+
+def _command(unit: dict[str, list[str]], instance: str, state: Path, creds: Path
+             ) -> tuple[list[str], dict[str, str]]:
+    env: dict[str, str] = {}
+    for path in unit.get("EnvironmentFile", []):
+        env.update(_env_file(Path(_specifiers(path, instance, state, creds))))
+    for assignment in shlex.split(_specifiers(unit["Environment"][0], instance, state, creds)):
+        key, value = assignment.split("=", 1)
+        env[key] = value
+    words = shlex.split(_specifiers(unit["ExecStart"][0], instance, state, creds))
+    argv = [re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], w) for w in words]
+    return argv, env
+
+
+@pytest.fixture()
+def short_tmp():
+    folder = Path(tempfile.mkdtemp(prefix="fce2e", dir="/tmp"))  # unix socket paths are short
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _running_units(folder: Path, example: str, change) -> Iterator[tuple[Plan, int]]:
+    """Render the example's systemd units (after `change(plan)`), install them under `folder`
+    and start every instance as systemd would; yield the plan and the gateway's port; on exit
+    SIGTERM everything and require exit code 0 from each process."""
+    from flowc.compiler import load
+
+    assert RUNTIME.is_file(), f"{RUNTIME} is missing: install flowc into the virtualenv"
+    flow_dir = folder / "src"
+    shutil.copytree(ROOT / "examples" / example, flow_dir)
+    plan = change(load(str(flow_dir / "flow.yml"), env={}))
+    gw_port = _free_port()
+    plan = dataclasses.replace(plan, gateway=dataclasses.replace(plan.gateway, ports=(gw_port,)))
+    options = systemd.Options(runtime_path=str(RUNTIME), base_port=_free_port(),
+                              config_root=str(folder / "etc"), install_root=str(folder / "flows"))
+    files, diags = systemd.render(plan, options)
+    assert [d for d in diags if d.severity >= 2] == [], diags
+    out = folder / "out"
+    for rel, text in files.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    install = subprocess.run(
+        ["sh", str(out / "install.sh")], capture_output=True, text=True, timeout=60,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DESTDIR": "/",
+             "FLOWC_SKIP_VENV": "1", "FLOW_DIR": str(flow_dir)})
+    assert install.returncode == 0, install.stderr
+
+    flow = plan.flow.name
+    wanted = re.findall(r"^Wants=(\S+)$", files[f"units/{flow}.target"], re.M)
+    assert wanted[-1] == f"{flow}-gateway@0.service"
+    state, creds = folder / "state", folder / "creds"
+    procs: dict[str, subprocess.Popen] = {}
+    sockets: dict[str, socket.socket] = {}
+    try:
+        for name in wanted:
+            template, instance = re.match(r"^(.*@)(.*)\.service$", name).groups()
+            unit = _unit(files[f"units/{template}.service"])
+            after = unit.get("After", [""])[0].split()
+            _wait_ready({a: sockets[a] for a in after}, procs)  # systemd's After= + Type=notify
+            argv, env = _command(unit, instance, state, creds)
+            assert argv[0] == str(RUNTIME)
+            (state / unit["StateDirectory"][0]).mkdir(parents=True, exist_ok=True)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(str(folder / f"n{len(sockets)}"))
+            sockets[name] = sock
+            env.update(PATH=os.environ.get("PATH", ""), NOTIFY_SOCKET=sock.getsockname())
+            cwd = _specifiers(unit["WorkingDirectory"][0], instance, state, creds)
+            procs[name] = subprocess.Popen(
+                _MDWE + argv if _mdwe_available() else argv, env=env, cwd=cwd,
+                stdout=subprocess.DEVNULL, stderr=open(folder / f"{name}.log", "wb"))
+        _wait_ready({wanted[-1]: sockets[wanted[-1]]}, procs)
+        yield plan, gw_port
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        codes = {}
+        for name, proc in procs.items():
+            try:
+                codes[name] = proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                codes[name] = proc.wait()
+        for sock in sockets.values():
+            sock.close()
+    assert codes == {name: 0 for name in wanted}, _logs(folder, codes)
+
+
+def test_chain_units_answer_through_the_gateway(short_tmp):
+    from docarray import DocList
+    from docarray.documents import TextDoc
+
+    from flowc.runtime import Client
+
+    def two_taggers(plan: Plan) -> Plan:
+        upper, tag = plan.deployments
+        return dataclasses.replace(plan, deployments=(upper, dataclasses.replace(tag, replicas=2)))
+
+    with _running_units(short_tmp, "chain", two_taggers) as (plan, port):
+        assert len(plan.deployments) == 2
+        client = Client(host="127.0.0.1", port=port)
+        answers = []
+        for text in ("hello", "world", "again"):  # three requests: both `tag` replicas serve
+            docs = client.post("/default", inputs=DocList[TextDoc]([TextDoc(text=text)]),
+                               return_type=DocList[TextDoc], timeout=30)
+            answers.append(docs[0].text)
+        assert answers == ["HELLO! [demo]", "WORLD! [demo]", "AGAIN! [demo]"]
+
+
+def test_sharded_units_with_head_hooks_answer_through_the_gateway(short_tmp):
+    from flowc.runtime import Client, GenericDoc
+
+    def with_hooks(plan: Plan) -> Plan:
+        (lookup,) = plan.deployments
+        hook = dataclasses.replace(lookup.executor, kind="class", path=None, uses_with={},
+                                   uses_metas={}, uses_requests={})
+        return dataclasses.replace(plan, deployments=(dataclasses.replace(
+            lookup, uses_before=dataclasses.replace(hook, jtype="Before"),
+            uses_after=dataclasses.replace(hook, jtype="After")),))
+
+    with _running_units(short_tmp, "shards", with_hooks) as (plan, port):
+        client = Client(host="127.0.0.1", port=port)
+        (doc,) = client.post("/search", inputs=[GenericDoc(id="q", text="q")], timeout=30)
+        assert doc.tags["before"] is True and doc.tags["after_parts"] == 2
+        assert sorted(m.tags["shard"] for m in doc.matches) == [0, 1]
+
+
+# MemoryDenyWriteExecute=yes, emulated with the kernel's own switch (PR_SET_MDWE, Linux >= 6.3):
+# it survives exec, so the runtime runs under the same W^X rule systemd would impose.
+_MDWE = [sys.executable, "-c", "import ctypes, os, sys; "
+         "assert ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) == 0; os.execv(sys.argv[1], sys.argv[1:])"]
+
+
+def _mdwe_available() -> bool:
+    import ctypes
+
+    return ctypes.CDLL(None).prctl(66, 0, 0, 0, 0) >= 0
+
+
+def _wait_ready(pending: dict[str, socket.socket], procs: dict[str, subprocess.Popen]) -> None:
+    """Block until each named process sent READY=1 on its notification socket."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    for name, sock in pending.items():
+        sock.settimeout(0.2)
+        while True:
+            try:
+                if b"READY=1" in sock.recv(4096):
+                    sock.setblocking(True)
+                    break
+            except (socket.timeout, BlockingIOError):
+                pass
+            assert procs[name].poll() is None, f"{name} exited with {procs[name].returncode}"
+            assert time.monotonic() < deadline, f"{name} did not send READY=1"
+        # keep reading later messages (e.g. STOPPING=1) harmlessly: nothing else to do here
+
+
+def _logs(folder: Path, codes: dict) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}"
+                     for p in sorted(folder.glob("*.log"))) + f"\n{codes}"
