@@ -14,11 +14,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Tools the test suite calls that are not Python packages (systemd-analyze).
+# Tools the test suite calls that are not Python packages: systemd-analyze (systemd units are
+# verified and rated by it) and strace (the system-call filter test). Debian packages.
+TOOLS := systemd-analyze:systemd strace:strace
 tools:
-	@command -v systemd-analyze >/dev/null 2>&1 || { \
-	  echo "installing systemd (for systemd-analyze)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
+	@missing=""; for pair in $(TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 demo: setup
 	$(BIN)/flowc validate $(EXAMPLE)

@@ -7,7 +7,9 @@ ratio and the bars from issue 4 (≥ 6× faster for 1 executor, ≥ 7× for 100,
     .venv/bin/python benchmarks/bench_build.py                     # sizes 1 100 1000, 5 runs
     .venv/bin/python benchmarks/bench_build.py --sizes 1 100 --repeat 3 --json out.json
 
-Jina runs inside a loopback-only network namespace with telemetry off and a pinned gateway image
+Each tool gets one untimed warm-up run per size, so both run with a filled bytecode cache (in a
+private PYTHONPYCACHEPREFIX folder), the way installed software runs; the tools take turns so both
+see the same machine load. Jina runs inside a loopback-only network namespace with telemetry off and a pinned gateway image
 (see /work/shared/jina-reference/README.md); it is skipped above `--jina-max` executors (default
 100) since it takes minutes there. `--flowc-cmd` can point at another flowc executable.
 """
@@ -59,14 +61,23 @@ def jina_cmd(flow: Path, out: Path) -> list[str]:
     return [str(NETNS), str(JINA), "export", "kubernetes", str(flow), str(out)]
 
 
-def median_run(make_cmd, flow: Path, repeat: int, env: dict[str, str]) -> float:
-    times = []
-    for i in range(repeat):
-        out = flow.parent / f"out-{i}"
-        shutil.rmtree(out, ignore_errors=True)
-        times.append(timed(make_cmd(flow, out), env, flow.parent))
-        shutil.rmtree(out, ignore_errors=True)
-    return statistics.median(times)
+def run_once(cmd: list[str], out: Path, flow: Path, env: dict[str, str]) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    elapsed = timed(cmd, env, flow.parent)
+    shutil.rmtree(out, ignore_errors=True)
+    return elapsed
+
+
+def interleaved(commands: dict[str, tuple[list[str], Path]], flow: Path, repeat: int,
+                env: dict[str, str]) -> dict[str, float]:
+    """Median per tool, the tools taking turns so both see the same machine load."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for cmd, out in commands.values():  # warm-up: fills the bytecode cache, not timed
+        run_once(cmd, out, flow, env)
+    for _ in range(repeat):
+        for name, (cmd, out) in commands.items():
+            times[name].append(run_once(cmd, out, flow, env))
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,18 +90,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
 
-    env = {**os.environ, "JINA_OPTOUT_TELEMETRY": "1",
-           "JINA_GATEWAY_IMAGE": "jinaai/jina:3.34.0-py311-standard"}
     have_jina = JINA.exists() and NETNS.exists()
     rows = []
     with tempfile.TemporaryDirectory(prefix="flowc-bench-") as tmp:
+        # Both tools run with a bytecode cache, as installed software does; a private cache
+        # folder keeps .pyc files out of the source tree even where PYTHONDONTWRITEBYTECODE is set.
+        env = {**os.environ, "JINA_OPTOUT_TELEMETRY": "1",
+               "JINA_GATEWAY_IMAGE": "jinaai/jina:3.34.0-py311-standard",
+               "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         for n in args.sizes:
             folder = Path(tmp) / f"chain-{n}"
             folder.mkdir()
             flow = write_flow(folder, n)
-            flowc = median_run(lambda f, o: flowc_cmd(args, f, o), flow, args.repeat, env)
-            jina = (median_run(jina_cmd, flow, args.repeat, env)
-                    if have_jina and n <= args.jina_max else None)
+            out = folder / "out-flowc"
+            commands = {"flowc": (flowc_cmd(args, flow, out), out)}
+            if have_jina and n <= args.jina_max:
+                commands["jina"] = (jina_cmd(flow, folder / "out-jina"), folder / "out-jina")
+            medians = interleaved(commands, flow, args.repeat, env)
+            flowc, jina = medians["flowc"], medians.get("jina")
             rows.append({"executors": n, "flowc_s": round(flowc, 4),
                          "jina_s": None if jina is None else round(jina, 4),
                          "ratio": None if jina is None else round(jina / flowc, 2)})

@@ -119,12 +119,14 @@ class Flow:
               ) -> "Flow":
         from flowc.runtime.launcher import start
 
+        if self._handle is not None:
+            raise RuntimeError("the Flow is already running")
         self._handle = start(self.plan(base_dir=base_dir), base_dir=self.base_dir(base_dir),
                              in_process=in_process)
         return self
 
     def __enter__(self) -> "Flow":
-        return self.start()
+        return self if self._handle is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

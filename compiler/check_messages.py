@@ -93,6 +93,7 @@ def got(value: Any) -> str:
         return _fmt_number(value) if isinstance(value, int) else repr(value)
     if isinstance(value, str):
         text = value if len(value) <= 60 else value[:57] + "..."
+        text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
         return "''" if not text else "'" + text.replace("'", "''") + "'"
     if isinstance(value, dict):
         return "a mapping"

@@ -13,8 +13,8 @@ The schemas mark such keys with custom annotations (data, not code):
 
 The walk follows the tree and the schema together: `$ref` (relative file references, as in the
 files), `allOf`, the `anyOf`/`oneOf` branches whose type fits the node, and `if`/`then`/`else`
-for the `if` forms the schemas use (`type`, `required: [jtype]`). Expansions depend only on
-the schema, the node's YAML type and whether it names a `jtype`, so they are cached.
+for the `if` forms the schemas use (on `type` and `jtype`). Expansions depend only on the
+schema, the node's YAML type and the `jtype` it names, so they are cached.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import functools
 from typing import Any, Iterator
 
 from .diagnostics import Diagnostic, warning
-from .suggest import did_you_mean
+from .suggest import did_you_mean, listing
 from .syntax import Mapping, Node, Scalar, Sequence
 
 Part = tuple[dict, str]  # a concrete subschema and the file its relative `$ref`s start from
@@ -74,60 +74,74 @@ def _fits(schema: Any, base: str, node: Node) -> bool:
     return have in kinds or (have == "integer" and "number" in kinds)
 
 
-def _has_jtype(node: Node) -> bool:
-    """A mapping with a `jtype` key or a local tag (`!Name` reads as `jtype: Name`)."""
+def _jtype_of(node: Node) -> str | None:
+    """The `jtype` a mapping names (its key, or a local tag `!Name`), else None."""
     if not isinstance(node, Mapping):
-        return False
+        return None
+    value = node.get("jtype")
+    if isinstance(value, Scalar):
+        return str(value.value)
     tag = node.tag
-    return "jtype" in node or bool(tag and tag.startswith("!") and not tag.startswith("!!"))
+    if tag and tag.startswith("!") and not tag.startswith("!!") and len(tag) > 1:
+        return tag[1:]
+    return None
 
 
-def _holds(condition: dict, node: Node) -> bool:
-    """The `if` forms the schemas use (`type`, `required: [jtype]`); others do not hold."""
-    if "type" in condition and not _fits({"type": condition["type"]}, "", node):
+def _holds(condition: dict, jtype: str | None, kind: str) -> bool:
+    """The `if` forms the schemas use: `type`, `required: [jtype]`, `properties: {jtype:
+    {const: X}}`. Any other form counts as not holding."""
+    if set(condition) - {"type", "required", "properties"}:
         return False
-    required = condition.get("required", ())
-    if any(key != "jtype" for key in required) or set(condition) - {"type", "required"}:
+    if "type" in condition:
+        kinds = condition["type"] if isinstance(condition["type"], list) else [condition["type"]]
+        if kind not in kinds:
+            return False
+    if any(key != "jtype" for key in condition.get("required", ())):
         return False
-    return not required or _has_jtype(node)
+    if condition.get("required") and jtype is None:
+        return False
+    for key, sub in condition.get("properties", {}).items():
+        if key != "jtype" or set(sub) != {"const"}:
+            return False
+        if jtype is not None and jtype != sub["const"]:
+            return False
+    return True
 
 
 def _expand(schema: Any, base: str, node: Node) -> tuple[Part, ...]:
     """The concrete subschemas that apply to `node` (cached by schema and node shape)."""
     if not isinstance(schema, dict):
         return ()
-    return _expand_cached(id(schema), schema, base, _yaml_type(node), _has_jtype(node), node)
+    kind, jtype = _yaml_type(node), _jtype_of(node)
+    key = (id(schema), base, kind, jtype)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _CACHE[key] = tuple(_expand_all(schema, base, node, kind, jtype))
+    return found
 
 
 _CACHE: dict[tuple, tuple[Part, ...]] = {}
 
 
-def _expand_cached(key_id: int, schema: dict, base: str, kind: str, jtype: bool,
-                   node: Node) -> tuple[Part, ...]:
-    key = (key_id, base, kind, jtype)
-    found = _CACHE.get(key)
-    if found is None:
-        found = _CACHE[key] = tuple(_expand_all(schema, base, node))
-    return found
-
-
-def _expand_all(schema: Any, base: str, node: Node) -> Iterator[Part]:
+def _expand_all(schema: Any, base: str, node: Node, kind: str, jtype: str | None
+                ) -> Iterator[Part]:
     if not isinstance(schema, dict):
         return
     yield schema, base
     if "$ref" in schema:
         target, file = _lookup(schema["$ref"], base)
-        yield from _expand_all(target, file, node)
+        yield from _expand_all(target, file, node, kind, jtype)
     for sub in schema.get("allOf", ()):
-        yield from _expand_all(sub, base, node)
+        yield from _expand_all(sub, base, node, kind, jtype)
     for key in ("anyOf", "oneOf"):
         for branch in schema.get(key, ()):
             if _fits(branch, base, node):
-                yield from _expand_all(branch, base, node)
+                yield from _expand_all(branch, base, node, kind, jtype)
     if "if" in schema:
-        branch = schema.get("then") if _holds(schema["if"], node) else schema.get("else")
+        holds = _holds(schema["if"], jtype, kind)
+        branch = schema.get("then") if holds else schema.get("else")
         if branch is not None:
-            yield from _expand_all(branch, base, node)
+            yield from _expand_all(branch, base, node, kind, jtype)
 
 
 def _truthy(node: Node | None) -> bool:
@@ -199,7 +213,8 @@ class _Walk:
             self.diags.append(warning(
                 "FC223", f"`{key}` is a legacy Jina key; flowc ignores it", span))
         elif support == "unknown":
-            hint = did_you_mean(key, props) or f"known keys: {', '.join(sorted(props))}"
+            known = listing(props)
+            hint = did_you_mean(key, props) or (f"known keys: {known}" if known else None)
             self.diags.append(warning(
                 "FC222", f"unknown key `{key}` in `{_last_key(here[:-1])}`; Jina ignores it, "
                          "and so does flowc", span, hint=hint))

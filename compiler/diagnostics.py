@@ -180,6 +180,9 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
          "use the secret variable alone as the value, or read it in the executor"),
     Code("FC710", "target", "plan too large for a Kubernetes ConfigMap (1 MiB)"),
     Code("FC711", "target", "invalid target option"),
+    Code("FC712", "target", "two entries need the same Kubernetes object name",
+         "rename one of the entries"),
+    Code("FC713", "target", "value the Kubernetes API would refuse (quantity, env name)"),
     # FC730-FC759 targets: docker-compose and systemd (Brief H)
     Code("FC730", "target", "two servers would get the same generated name",
          "rename one of the entries"),
@@ -202,12 +205,11 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
          "use letters, digits and `_`, not starting with a digit"),
     Code("FC747", "target", "env value mixes a secret with text: systemd cannot express it",
          "use the secret variable alone as the value, or read it in the executor"),
+    Code("FC760", "target", "the local target cannot run a docker:// executor",
+         "use the compose or k8s target, or point `uses` at the executor's YAML or class"),
     # FC9xx driver / CLI (Brief D)
-    Code("FC901", "cli", "file not found"),
-    Code("FC902", "cli", "bad command-line value"),
     Code("FC903", "cli", "generated files differ from the output directory",
          "run the same command without --check to update them"),
-    Code("FC904", "cli", "not available in this installation"),
     Code("FC999", "cli", "internal error",
          "this is a bug in flowc: please report it with the input that caused it"),
 ]}

@@ -76,6 +76,10 @@ def _entry_data(entry: ResolvedEntry, graph: FlowGraph | None) -> dict[str, Any]
     values = dict(entry.values)
     rows = _rows(values)
     rows += _executor_rows(entry.executor, "executor")
+    for role in ("uses_before", "uses_after"):
+        ex = getattr(entry, role)
+        if ex is not None and ex.kind == "file":  # inline ones are already rows of `role`
+            rows += _executor_rows(ex, f"{role}.executor")
     data: dict[str, Any] = {"name": entry.name, "kind": "deployment",
                             "executor": _executor_summary(entry.executor), "values": sorted(
                                 rows, key=lambda r: r["key"])}

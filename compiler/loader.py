@@ -30,6 +30,9 @@ FC107/FC108/FC112/FC113/FC114 keep a usable tree so later phases can report more
 
 The tree of a tagged scalar starts its span at the scalar's text, after its tag and anchor, so
 substitution can add offsets inside the scalar to the span's start.
+
+This module prepares the text (size, encoding, quick pre-flight checks), drives the parser and
+words its errors; `yamltree.py` turns the events into nodes.
 """
 
 from __future__ import annotations
@@ -90,9 +93,23 @@ def _ruamel() -> SimpleNamespace:
         "events", "parser", "reader", "scanner", "error"))
     MarkedYAMLError, YAMLError = errors.MarkedYAMLError, errors.YAMLError
 
+    class Scanner(scanner.Scanner):  # type: ignore[misc]
+        reader = None  # a plain attribute instead of ruamel's property lookup on every use
+
+        def __init__(self, host: Any) -> None:
+            self.reader = host._reader
+            super().__init__(host)
+
+    class Parser(parser.Parser):  # type: ignore[misc]
+        scanner = resolver = None  # the same, for the parser's most frequent lookups
+
+        def __init__(self, host: Any) -> None:
+            self.scanner, self.resolver = host._scanner, host
+            super().__init__(host)
+
     return SimpleNamespace(
-        Reader=reader.Reader, ReaderError=reader.ReaderError, Scanner=scanner.Scanner,
-        Parser=parser.Parser, MarkedYAMLError=MarkedYAMLError, YAMLError=YAMLError,
+        Reader=reader.Reader, ReaderError=reader.ReaderError, Scanner=Scanner,
+        Parser=Parser, MarkedYAMLError=MarkedYAMLError, YAMLError=YAMLError,
         ScalarEvent=events.ScalarEvent, AliasEvent=events.AliasEvent,
         MappingStartEvent=events.MappingStartEvent, MappingEndEvent=events.MappingEndEvent,
         SequenceStartEvent=events.SequenceStartEvent, SequenceEndEvent=events.SequenceEndEvent,
@@ -176,9 +193,27 @@ _EXPLAIN: list[tuple[str, str, str]] = [
     (r"expected ',' or '\}'",
      "expected ',' or '}' in this mapping", "close the mapping with '}'"),
     (r"expected <block end>, but found '<block (mapping|sequence) start>'",
-     "this line is indented more than the lines before it", "align it with its siblings"),
+     "bad indentation: this line does not line up with the lines before it",
+     "indent it exactly like its siblings (the same number of spaces)"),
     (r"expected <block end>, but found '-'",
      "a '- ' list item is not allowed here", "check the indentation of this line"),
+    (r"expected <block end>, but found '\?'",
+     "a key is not allowed here", "check the indentation: a list and a mapping cannot share "
+     "one level"),
+    (r"expected <block end>, but found '([\]}])'",
+     "unexpected '{0}' here: nothing is open for it to close", "remove it, or add the opening "
+     "bracket"),
+    (r"expected the node content, but found '(.)'",
+     "expected a value, found '{0}'", "write a value here, or remove the '{0}'"),
+    (r"expected '<document start>'",
+     "unexpected text after the top-level value", "check the indentation, or quote the "
+     "whole value"),
+    (r"expected alphabetic or numeric character",
+     "an alias '*' or anchor '&' needs a name right after it", "write e.g. '&defaults' and "
+     "'*defaults'"),
+    (r"found undefined tag handle '([^']*)'",
+     "unknown tag handle '{0}'", "flowc accepts '!Name' (meaning 'jtype: Name') and the "
+     "standard '!!' tags"),
     (r"expected <block end>, but found '<scalar>'",
      "bad indentation: a value is not allowed here", "check the indentation of this line"),
     (r"found unknown escape character '(.)'",
@@ -195,14 +230,13 @@ def _syntax_diagnostic(exc: Any, file: str) -> Diagnostic:
     for pattern, words, advice in _EXPLAIN:
         found = re.search(pattern, problem)
         if found:
-            message, hint = words.replace("{0}", found.group(1) if found.groups() else ""), advice
+            group = found.group(1) if found.groups() else ""
+            message, hint = words.replace("{0}", group), advice.replace("{0}", group)
             break
     if message is None:
         message = problem
         for jargon, plain in _JARGON:
-            message = message.replace(jargon, plain)
-        message = message.replace("'a ", "a ").replace("'the ", "the ")
-        message = re.sub(r"(a|the) ([^']+)'", r"\1 \2", message)
+            message = message.replace(f"'{jargon}'", plain).replace(jargon, plain)
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if message.startswith("a tab character") and not _at_line_start(mark):
@@ -238,9 +272,9 @@ def _position(text: str, index: int) -> tuple[int, int]:
 
 # --- pre-flight: bytes → text ---------------------------------------------------------------
 
-def _too_large(size: int, file: str, limits: Limits) -> Diagnostic:
-    return error("FC103", f"file is {size:,} bytes, more than the limit of "
-                 f"{limits.max_bytes:,} bytes", Span(file, 1, 1, 1, 1),
+def _too_large(size: int, file: str, limits: Limits, unit: str = "bytes") -> Diagnostic:
+    return error("FC103", f"file is {size:,} {unit}, more than the limit of "
+                 f"{limits.max_bytes:,}", Span(file, 1, 1, 1, 1),
                  hint="Flow files are small; check that this is the right file")
 
 
@@ -264,6 +298,9 @@ def _decode(data: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
 
 _BLOCK_HEADER = r"^([ ]*(?:-[ ]+)*)(?:[^#\n]*?:[ ]+)?[|>][-+1-9]{0,2}[ \t]*(?:#.*)?$"
 _HINT_LARGE = "keep large data out of the Flow file (e.g. in a file the executor reads)"
+# A quoted scalar where a value can start (after indentation and '- ', ': ', '? ', '[', '{', ',').
+_QUOTED = (r"(?m)(?:^[ \t]*(?:-[ \t]+)*|[:?][ \t]+|[\[{,][ \t]*)"
+           r"(\"[^\"\\]*(?:\\.[^\"\\]*)*\"?|'[^']*(?:''[^']*)*'?)")
 
 
 def _preflight(text: str, file: str, limits: Limits) -> Diagnostic | None:
@@ -272,7 +309,10 @@ def _preflight(text: str, file: str, limits: Limits) -> Diagnostic | None:
     The scanner costs about half a microsecond per character and looks up to 1,024 characters
     ahead for every '[' on a line, so a 2 MB scalar or a line of 5,000 '[' would take most of a
     second to reach the builder's exact checks. These text-level checks find the usual shapes of
-    both at once; the builder still checks every scalar and depth exactly.
+    both at once (a run of opening brackets; a long line, quoted scalar or block scalar, looked
+    for only in files longer than the scalar limit); the builder still checks every scalar and
+    every depth exactly. They can be fooled only by quotes or brackets inside comments or block
+    text that span more than the limit, which no real Flow file has.
     """
     deep = re.search(r"(?:^|[:,\[{?-])[ \t]*((?:[\[{][ \t\r\n]*){%d})" % (limits.max_depth + 1),
                      text, re.MULTILINE)
@@ -292,6 +332,13 @@ def _preflight(text: str, file: str, limits: Limits) -> Diagnostic | None:
                 "FC106", f"line {number} is {len(line):,} characters long; flowc accepts "
                 f"scalars and lines of up to {limits.max_scalar_chars:,} characters",
                 Span(file, number, col, number, len(line) + 1), hint=_HINT_LARGE)
+    for quoted in re.finditer(_QUOTED, text):
+        if len(quoted.group(1)) > limits.max_scalar_chars:
+            line, col = _position(text, quoted.start(1))
+            return error(
+                "FC106", f"quoted scalar is about {len(quoted.group(1)):,} characters long, more "
+                f"than the limit of {limits.max_scalar_chars:,}",
+                Span(file, line, col, line, col + 1), hint=_HINT_LARGE)
     line, counted = 1, 0
     for header in re.finditer(_BLOCK_HEADER, text, re.MULTILINE):
         line += text.count("\n", counted, header.start())
@@ -328,7 +375,8 @@ def load_text(data: bytes | str, file: str, *,
               limits: Limits = DEFAULT_LIMITS) -> tuple[Node | None, list[Diagnostic]]:
     """Parse one YAML document into a syntax tree; never raises for any input."""
     if len(data) > limits.max_bytes:
-        return None, [_too_large(len(data), file, limits)]
+        unit = "bytes" if isinstance(data, bytes) else "characters"
+        return None, [_too_large(len(data), file, limits, unit)]
     if isinstance(data, bytes):
         text, problem = _decode(data, file)
         if problem is not None:

@@ -101,14 +101,21 @@ def _snippet(span: Span, sources: SourceCache, pad: int, colour: str, color: boo
             f"{' ' * pad} {bar} {' ' * first}{caret}"]
 
 
+def _clean(text: object) -> str:
+    """Text with control characters (except line breaks) shown as U+FFFD: a message can quote
+    a value from the environment, and it must not drive the terminal."""
+    return "".join(ch if ch == "\n" or not (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) else "\ufffd"
+                   for ch in str(text))
+
+
 def _human_one(d: Diagnostic, sources: SourceCache, color: bool) -> str:
     colour = _SEVERITY_COLOUR[d.severity]
-    label = f"{d.severity}[{d.code}]"
+    label = f"{d.severity}[{_clean(d.code)}]"
     if color:
         label = f"{colour}{label}{_RESET}{_BOLD}"
-    head = f"{label}: {d.message}"
+    head = f"{label}: {_clean(d.message)}"
     if d.span is not None:
-        head = f"{d.span}: {head}"
+        head = f"{_clean(d.span)}: {head}"
     lines = [f"{_BOLD}{head}{_RESET}" if color else head]
     spans = [d.span] if d.span is not None else []
     pad = len(str(max([s.line for s in spans] + [r.span.line for r in d.related], default=1)))
@@ -116,10 +123,10 @@ def _human_one(d: Diagnostic, sources: SourceCache, color: bool) -> str:
         lines += _snippet(d.span, sources, pad, colour, color)
     for related in d.related:
         note = f"{_SEVERITY_COLOUR[Severity.NOTE]}note{_RESET}" if color else "note"
-        lines.append(f"  {related.span}: {note}: {related.label}")
+        lines.append(f"  {_clean(related.span)}: {note}: {_clean(related.label)}")
         lines += _snippet(related.span, sources, pad, _SEVERITY_COLOUR[Severity.NOTE], color)
     if d.hint:
-        lines.append(f"{' ' * pad} = hint: {d.hint}")
+        lines.append(f"{' ' * pad} = hint: {_clean(d.hint)}")
     return "\n".join(lines)
 
 

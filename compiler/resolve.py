@@ -16,9 +16,9 @@ from . import precedence
 from .diagnostics import Diagnostic, Related
 from .model import (Provenance, ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway,
                     Value)
-from .resolve_files import (FileContext, err, executor_from_file, executor_inline,
-                            join_display, load_document, locate_file, py_module_list,
-                            resolve_py_modules, value_of)
+from .resolve_files import (YAML_SUFFIXES, FileContext, err, executor_from_file,
+                            executor_inline, join_display, load_document, locate_file,
+                            py_module_list, resolve_py_modules, value_of)
 from .syntax import Mapping, Node, Scalar, Sequence, Span
 
 # Alias → canonical key, for executor entries and the gateway section (SPEC appendix).
@@ -106,6 +106,11 @@ def resolve(root: Node, *, path: str | Path, display: str | None = None,
         return None, diags
     flow_with = _canonical(root.get("with"), FLOW_ALIASES | ALIASES, ctx, diags)
     common = {k: v for k, v in flow_with.items() if k not in precedence.FLOW_OWN_KEYS}
+    if "py_modules" in common and common["py_modules"].node is not None:
+        modules, more = resolve_py_modules(py_module_list(common["py_modules"].node), ctx)
+        diags += more
+        common["py_modules"] = Value(modules, common["py_modules"].provenance,
+                                     common["py_modules"].node)
     flow_values = {k: v for k, v in flow_with.items() if k in precedence.FLOW_OWN_KEYS}
     name = _flow_name(flow_values.get("name"), flow_path, ctx)
     gateway = _gateway(root.get("gateway"), common, ctx, diags)
@@ -202,23 +207,15 @@ def _deployment_file(item: Scalar, ctx: FileContext, substitution: Any,
         return None, child
     if substitution is not None:
         from .check import recheck
-        from .resolve_files import _with_chain
+        from .resolve_files import _with_chain, recheck_paths
         from .substitute import substitute
 
+        written = root
         root, more = substitute(root, substitution, deferred=secret_names(root))
-        more += recheck(root, "deployment", _substituted_paths(root))
+        more += recheck(root, "deployment", recheck_paths(written, root))
         diags += [_with_chain(d, child) for d in more]
     body = root.get("with") if isinstance(root, Mapping) else None
     return (body if isinstance(body, Mapping) else Mapping((), root.span)), child
-
-
-def _substituted_paths(root: Node, prefix: tuple = ()) -> list[tuple]:
-    """Paths of scalars that substitution changed (they carry an origin), for `recheck`."""
-    if isinstance(root, Scalar):
-        return [prefix] if root.origin is not None else []
-    if isinstance(root, Sequence):
-        return [p for i, n in enumerate(root.items) for p in _substituted_paths(n, prefix + (i,))]
-    return [p for k, n in root.items for p in _substituted_paths(n, prefix + (str(k.value),))]
 
 
 def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dict[str, Value],
@@ -243,7 +240,9 @@ def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dic
 
     modules, more = resolve_py_modules(py_module_list(node.get("py_modules")), ctx)
     diags += more
-    if modules:
+    if "py_modules" not in node and "py_modules" in values:  # passed down, already resolved
+        modules = list(values["py_modules"].value)
+    elif modules:
         values["py_modules"] = Value(modules, values["py_modules"].provenance,
                                      values["py_modules"].node)
     overrides = {k: values[k] for k in _OVERRIDE_KEYS if k in values}
@@ -316,6 +315,12 @@ def _uses(node: Node | None, ctx: FileContext, overrides: dict[str, Value], modu
     if text.isidentifier():
         return ResolvedExecutor(kind="class", jtype=text, span=node.span,
                                 py_modules=tuple(modules), overrides=overrides)
+    if not text.lower().endswith(YAML_SUFFIXES) and not (ctx.directory / text).is_file():
+        diags.append(err("FC405", f"`uses: {text}` is neither a class name nor the path of an "
+                                  f"Executor YAML file", node.span, ctx,
+                         hint="a class name is an identifier (`MyExecutor`, found through "
+                              "`py_modules`); an Executor file path ends in .yml or .yaml"))
+        return None
     executor, more = executor_from_file(text, node.span, ctx, overrides, modules)
     diags += more
     return executor

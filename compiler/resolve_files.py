@@ -100,11 +100,13 @@ def locate_file(text: str, span: Span, ctx: FileContext, what: str
     try:
         rel = path.relative_to(ctx.base_dir)
     except ValueError:
-        return None, "", [err("FC403", f"{what} `{text}` is outside the Flow's directory "
-                                       f"`{ctx.base_dir}`", span, ctx)]
+        return None, "", [err("FC403", f"{what} `{text}` is outside the Flow file's directory",
+                              span, ctx)]
     if not path.exists():
+        shown = join_display(ctx, text)
+        looked = f" (looked for `{shown}`)" if shown != text else ""
         return None, "", [err("FC401" if what != "py_modules file" else "FC406",
-                              f"{what} `{text}` not found (looked for `{path}`)", span, ctx)]
+                              f"{what} `{text}` not found{looked}", span, ctx)]
     return path, rel.as_posix(), []
 
 
@@ -220,3 +222,24 @@ def executor_inline(node: Mapping, ctx: FileContext, overrides: dict[str, Value]
 
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+def recheck_paths(before: Node, after: Node) -> list[tuple]:
+    """Paths the check phase left for after substitution, for the schema `recheck`: what
+    substitution produced (phase 3's `recheck_paths`), plus scalars still holding a literal `$`
+    (a lone `$`, or `$$` written for one), which check skipped as pending and no one has
+    type-checked since."""
+    from .substitute import recheck_paths as produced
+
+    paths = list(produced(before, after))
+    stack: list[tuple[tuple, Node]] = [((), after)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, Scalar):
+            if node.origin is None and isinstance(node.value, str) and "$" in node.value:
+                paths.append(path)
+        elif isinstance(node, Sequence):
+            stack.extend((path + (i,), n) for i, n in enumerate(node.items))
+        else:
+            stack.extend((path + (str(k.value),), n) for k, n in node.items)
+    return list(dict.fromkeys(paths))

@@ -1,4 +1,4 @@
-"""Phase 3 — substitution (SPEC §2): `${...}` forms in scalar values → typed values with provenance.
+"""Phase 3 — substitution (SPEC §2): `${...}` forms in values → typed values with provenance.
 
 The grammar is `substitution.lark` (one scalar's text → literal text and forms). This module turns
 a syntax tree into a tree whose substituted scalars carry their new value and an `origin`
@@ -39,13 +39,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping as MappingT
 
 from .diagnostics import Diagnostic, Related, Severity, error, warning
-from .substitution_parse import CONTEXT, ENV, REF, TEXT, Fault, Part, parse_parts
+from .substitution_parse import (CONTEXT, ENV, REF, TEXT, Fault, Part, format_path,
+                                 parse_parts, part_span)
 from .syntax import Mapping, Node, Scalar, ScalarValue, Sequence, Span
 
 __all__ = [
     "DEFERRED", "UNDEFINED", "SubstitutionContext", "SubstitutionError", "Part", "parse_parts",
     "substitute", "is_deferred", "is_undefined", "render_template", "substitute_executor_config",
-    "format_path",
+    "format_path", "recheck_paths",
 ]
 
 DEFERRED = "runtime reference"  # origin prefix of a scalar kept as a template for the worker
@@ -53,12 +54,15 @@ UNDEFINED = "undefined"  # origin prefix of a scalar left unknown by --allow-und
 
 MAX_REFERENCE_DEPTH = 64  # references being resolved inside one another
 MAX_TEXT_CHARS = 1024 * 1024  # one substituted scalar
+MAX_DOLLARS = 1000  # `$` signs in one scalar: bounds the parser's work on hostile input
 MAX_TOTAL_CHARS = 64 * 1024 * 1024  # every substituted text, referenced text included
 MAX_EXPANDED_NODES = 1_000_000  # nodes materialised by references to mappings and lists
 
 _MISSING = object()
-_FORMS_HINT = ("forms: ${{ ENV.NAME }}, ${{ CONTEXT.NAME }}, ${{ root.a.b[0] }}, ${{ this.key }}, "
-               "${NAME}, ${NAME:-default}, ${NAME:?message}, $NAME; write $$ for a literal $")
+_BRACED_HINT = ("forms: ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, "
+                "${NAME?message}; write $$ for a literal $")
+_EXPR_HINT = ("forms: ${{ ENV.NAME }}, ${{ CONTEXT.NAME }}, ${{ NAME }}, ${{ root.a.b[0] }}, "
+              "${{ this.key }}; write $$ for a literal $")
 
 
 class SubstitutionError(ValueError):
@@ -77,14 +81,6 @@ class SubstitutionContext:
 
 
 # --- small helpers ------------------------------------------------------------------------------
-
-def format_path(path: tuple[str | int, ...], head: str = "root") -> str:
-    """`root.a.b[0].c` for a node path (JSON-Schema style tuple)."""
-    out = [head]
-    for step in path:
-        out.append(f"[{step}]" if isinstance(step, int) else f".{step}")
-    return "".join(out)
-
 
 def _as_text(value: Any) -> str:
     """A value written into text: strings as they are, other scalars the YAML way."""
@@ -109,22 +105,6 @@ def _typed(text: str) -> ScalarValue:
     return resolve_plain(text)
 
 
-def _part_span(scalar: Scalar, start: int, end: int) -> Span:
-    """The columns of a form inside its scalar when the source text is the value itself
-    (single-line plain, or quoted without escapes); otherwise the whole scalar's span."""
-    span, text = scalar.span, scalar.value
-    if span.line != span.end_line or not isinstance(text, str) or "\n" in text:
-        return span
-    width = span.end_col - span.col
-    if scalar.style == "" and width == len(text):
-        offset = 0
-    elif scalar.style in ("'", '"') and width == len(text) + 2:
-        offset = 1
-    else:
-        return span
-    return Span(span.file, span.line, span.col + offset + start, span.line, span.col + offset + end)
-
-
 def _needs_work(node: Node) -> bool:
     return isinstance(node, Scalar) and isinstance(node.value, str) and "$" in node.value
 
@@ -137,6 +117,28 @@ def is_deferred(node: Node) -> bool:
 def is_undefined(node: Node) -> bool:
     """True for a scalar `--allow-undefined` left unknown: skip type checks on it."""
     return isinstance(node, Scalar) and (node.origin or "").startswith(UNDEFINED)
+
+
+def recheck_paths(before: Node, after: Node) -> list[tuple[str | int, ...]]:
+    """Paths whose value substitution produced, for the schema's `recheck`: every scalar written
+    with a `$` form that now holds a known value, whatever it became (a scalar, or a mapping or
+    list a reference returned); runtime references and unknown values are left out."""
+    out: list[tuple[str | int, ...]] = []
+    stack: list[tuple[tuple, Node, Node]] = [((), before, after)]
+    while stack:
+        path, old, new = stack.pop()
+        if old is new:
+            continue
+        if isinstance(old, Scalar):
+            if _needs_work(old) and not is_deferred(new) and not is_undefined(new):
+                out.append(path)
+        elif isinstance(old, Mapping) and isinstance(new, Mapping):
+            stack.extend((path + (str(k.value),), v, new.get(str(k.value)))
+                         for k, v in reversed(old.items) if new.get(str(k.value)) is not None)
+        elif isinstance(old, Sequence) and isinstance(new, Sequence):
+            stack.extend((path + (i,), v, new.items[i]) for i, v in reversed(
+                list(enumerate(old.items))) if i < len(new.items))
+    return out
 
 
 # --- the substitution of one document -----------------------------------------------------------
@@ -178,15 +180,18 @@ class _Substituter:
     def walk(self, path: tuple, node: Node, this: _This | None) -> Node:
         if isinstance(node, Scalar):
             return self.scalar(path, node, this) if _needs_work(node) else node
-        work: list[list] = [[path, node, this, [], 0]]
+        # a frame: [path, node, `this` for its children, results so far, next index]
+        first_this = (path, node) if isinstance(node, Mapping) else this
+        work: list[list] = [[path, node, first_this, [], 0]]
+        done = self.done
         while True:
             frame = work[-1]
-            cpath, cnode, cthis, results, i = frame
+            cpath, cnode, item_this, results, i = frame
             items = cnode.items
             if i == len(items):
                 work.pop()
                 built = _rebuild(cnode, results)
-                self.done[cpath] = built
+                done[cpath] = built
                 if not work:
                     return built
                 work[-1][3].append(built)
@@ -194,26 +199,32 @@ class _Substituter:
             frame[4] = i + 1
             if isinstance(cnode, Mapping):
                 step: str | int = str(items[i][0].value)
-                item, item_this = items[i][1], (cpath, cnode)
+                item = items[i][1]
             else:
-                step, item, item_this = i, items[i], cthis
+                step, item = i, items[i]
             ipath = cpath + (step,)
-            if ipath in self.done:
-                results.append(self.done[ipath])
+            if ipath in done:
+                results.append(done[ipath])
             elif isinstance(item, Scalar):
                 results.append(self.scalar(ipath, item, item_this) if _needs_work(item) else item)
             else:
-                work.append([ipath, item, item_this, [], 0])
+                work.append([ipath, item, (ipath, item) if isinstance(item, Mapping) else item_this,
+                             [], 0])
 
     def scalar(self, path: tuple, scalar: Scalar, this: _This | None) -> Node:
         if path in self.done:
             return self.done[path]
+        dollars = scalar.value.count("$")
+        if dollars > MAX_DOLLARS:
+            self.diags.append(error("FC306", f"too many `$` in one value ({dollars:,}; at most "
+                                    f"{MAX_DOLLARS:,})", scalar.span,
+                                    hint="split the value, or move the text into a file"))
+            return self._fail(path, scalar)
         parsed = parse_parts(scalar.value)
         if isinstance(parsed, Fault):
-            hint = _FORMS_HINT if parsed.code == "FC303" else \
-                "use ENV.NAME, CONTEXT.NAME, a context NAME, root.path or this.path"
+            hint = _EXPR_HINT if scalar.value.startswith("${{", parsed.start) else _BRACED_HINT
             self.diags.append(error(parsed.code, parsed.message,
-                                    _part_span(scalar, parsed.start, parsed.end), hint=hint))
+                                    part_span(scalar, parsed.start, parsed.end), hint=hint))
             return self._fail(path, scalar)
         if all(p.kind == TEXT for p in parsed):
             text = "".join(p.value for p in parsed)
@@ -265,7 +276,7 @@ class _Substituter:
         """(value or _MISSING, origin, the places looked in, for the error message)."""
         ctx, name, looked = self.ctx, part.value, []
         if part.kind == CONTEXT:
-            looked.append("the context (--context, --context-file)")
+            looked.append("--context values")
             if name in ctx.context:
                 return ctx.context[name], f"--context {name}", looked
         looked.append("the environment")
@@ -290,7 +301,7 @@ class _Substituter:
             hint = (f"set {part.value}, give a default with ${{{part.value}:-value}}, or pass "
                     "--allow-undefined to check without it") if part.kind == ENV else \
                 f"pass --context {part.value}=VALUE or add it to --context-file"
-        span = _part_span(frame.scalar, part.start, part.end)
+        span = part_span(frame.scalar, part.start, part.end)
         if self.ctx.allow_undefined:
             self.diags.append(warning("FC301" if not part.op.endswith("?") else "FC302",
                                       message + "; left unresolved (--allow-undefined)", span))
@@ -302,7 +313,7 @@ class _Substituter:
     # references
     def reference(self, part: Part, frame: _Frame, this: _This | None) -> _Piece:
         head, rest = part.path[0], part.path[1:]
-        span = _part_span(frame.scalar, part.start, part.end)
+        span = part_span(frame.scalar, part.start, part.end)
         shown = format_path(rest, str(head))
         if head == "this":
             if this is None:
@@ -320,7 +331,7 @@ class _Substituter:
                 if got is None:
                     return _Piece("failed")
                 node, final = got, True
-                if is_undefined(node) or is_deferred(node):
+                if is_undefined(node):  # unknown: whatever lies below it is unknown too
                     break
             if isinstance(node, Mapping) and isinstance(step, str) and step in node:
                 nxt, nxt_this = node.get(step), (path, node)
@@ -364,7 +375,7 @@ class _Substituter:
         if len(self.stack) >= MAX_REFERENCE_DEPTH:
             self.diags.append(error(
                 "FC306", f"references nest more than {MAX_REFERENCE_DEPTH} deep",
-                _part_span(frame.scalar, part.start, part.end),
+                part_span(frame.scalar, part.start, part.end),
                 hint="shorten the chain of references"))
             return None
         result = self.walk(path, node, this)
@@ -376,12 +387,12 @@ class _Substituter:
         related = []
         for j, f in enumerate(frames[1:], start=1):
             assert f.part is not None
-            related.append(Related(_part_span(f.scalar, f.part.start, f.part.end),
+            related.append(Related(part_span(f.scalar, f.part.start, f.part.end),
                                    f"{chain[j]} refers to {chain[j + 1]}"))
         head = frames[0]
         assert head.part is not None
         self.diags.append(error("FC305", "reference cycle: " + " → ".join(chain),
-                                _part_span(head.scalar, head.part.start, head.part.end),
+                                part_span(head.scalar, head.part.start, head.part.end),
                                 related=related, hint="break the cycle: one of these values "
                                 "must be written without a reference"))
 
@@ -393,7 +404,7 @@ class _Substituter:
             self.diags.append(error(
                 "FC306", f"references expand to too much data (over {MAX_EXPANDED_NODES:,} "
                 f"values or {MAX_TOTAL_CHARS // (1024 * 1024)} MiB of text)",
-                _part_span(frame.scalar, part.start, part.end),
+                part_span(frame.scalar, part.start, part.end),
                 hint="a value that refers to itself through repeated references grows "
                      "exponentially; refer to fewer copies"))
             return False
@@ -465,19 +476,14 @@ class _Substituter:
     def text_of(self, piece: _Piece, part: Part, frame: _Frame, out: list[str],
                 escape: bool) -> bool:
         value = piece.value
-        if piece.kind == "node":
-            if not isinstance(value, Scalar):
-                self.diags.append(error(
-                    "FC307", f"`{part.source}` is a {'mapping' if isinstance(value, Mapping) else 'list'}"
-                    " and cannot be part of a text", _part_span(frame.scalar, part.start, part.end),
-                    hint="write the reference alone as the whole (unquoted) value"))
-                return False
+        if piece.kind == "node" and isinstance(value, Scalar):
             value = value.value
-        elif isinstance(value, (dict, list, tuple)):
+        if isinstance(value, (Mapping, dict)) or isinstance(value, (Sequence, list, tuple)):
+            kind = "mapping" if isinstance(value, (Mapping, dict)) else "list"
             self.diags.append(error(
-                "FC307", f"`{part.source}` is a {'mapping' if isinstance(value, dict) else 'list'}"
-                " and cannot be part of a text", _part_span(frame.scalar, part.start, part.end),
-                hint="write it alone as the whole (unquoted) value"))
+                "FC307", f"`{part.source}` is a {kind} and cannot be part of a text",
+                part_span(frame.scalar, part.start, part.end),
+                hint="write the form alone as the whole (unquoted) value"))
             return False
         text = _as_text(value)
         out.append(text.replace("$", "$$") if escape else text)
@@ -559,7 +565,8 @@ def substitute(root: Node, ctx: SubstitutionContext, *,
     return worker.walk((), root, None), worker.diags
 
 
-def substitute_executor_config(root: Node, env: MappingT[str, str]) -> tuple[Node, list[Diagnostic]]:
+def substitute_executor_config(root: Node, env: MappingT[str, str]
+                               ) -> tuple[Node, list[Diagnostic]]:
     """What the worker runs on an Executor YAML at start-up: its own environment, no context
     (a `${{ NAME }}` falls back to the environment), references within the file. The whole
     document is substituted, as Jina does (`with`, `metas`, `requests`, and the rest)."""

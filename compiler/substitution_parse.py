@@ -1,4 +1,5 @@
-"""The substitution grammar's front: the text of one scalar → `Part`s with character offsets.
+"""The substitution grammar's front: the text of one scalar → `Part`s with character offsets,
+and where a part sits in the file (`part_span`), so a diagnostic points at the exact `${...}`.
 
 `substitution.lark` is the grammar (LALR, contextual lexer). lark is imported and the parser built
 only when a scalar contains `$`, once per process; the parse tables are cached per user (see
@@ -16,7 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TEXT", "ENV", "CONTEXT", "REF", "Part", "Fault", "parse_parts"]
+from .syntax import Scalar, Span
+
+__all__ = ["TEXT", "ENV", "CONTEXT", "REF", "Part", "Fault", "parse_parts", "part_span",
+           "format_path"]
 
 TEXT, ENV, CONTEXT, REF = "text", "env", "context", "ref"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -68,22 +72,35 @@ def _parser() -> Any:
 def _cache_file() -> str | None:
     """A per-user cache of the parse tables (saves ~25 ms per process); FLOWC_NO_CACHE=1 skips it.
 
-    Lark checks the grammar's hash on load, so a stale or foreign file is rebuilt, never trusted.
+    Lark rebuilds a stale file (it compares the grammar's hash), but it unpickles the file to do
+    so: the cache is used only in a folder the current user owns and nobody else can write.
     """
     if os.environ.get("FLOWC_NO_CACHE"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     folder = os.path.join(base, "flowc")
     try:
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
     except OSError:
+        return None
+    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
         return None
     return os.path.join(folder, f"substitution-py{sys.version_info[0]}{sys.version_info[1]}.lark")
 
 
-@lru_cache(maxsize=8192)
 def parse_parts(text: str) -> tuple[Part, ...] | Fault:
-    """The parts of one scalar's text, or the fault that makes it malformed (cached by text)."""
+    """The parts of one scalar's text, or the fault that makes it malformed (short texts, the
+    usual `${{ ENV.X }}` repeated in every entry, are cached)."""
+    return _parse_cached(text) if len(text) <= 256 else _parse(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(text: str) -> tuple[Part, ...] | Fault:
+    return _parse(text)
+
+
+def _parse(text: str) -> tuple[Part, ...] | Fault:
     import lark
 
     try:
@@ -133,3 +150,29 @@ def _expression(path_tree: Any, start: int, end: int, source: str) -> Part | Fau
     if len(path) == 1 and isinstance(head, str) and _IDENT.match(head):
         return Part(CONTEXT, start, end, source, head)
     return Fault("FC308", start, end, f"unknown expression `{source}`")
+
+
+# --- where a part is in the file ---------------------------------------------------------------
+
+def part_span(scalar: Scalar, start: int, end: int) -> Span:
+    """The columns of a form inside its scalar when the source text is the value itself
+    (single-line plain, or quoted without escapes); otherwise the whole scalar's span."""
+    span, text = scalar.span, scalar.value
+    if span.line != span.end_line or not isinstance(text, str) or "\n" in text:
+        return span
+    width = span.end_col - span.col
+    if scalar.style == "" and width == len(text):
+        offset = 0
+    elif scalar.style in ("'", '"') and width == len(text) + 2:
+        offset = 1
+    else:
+        return span
+    return Span(span.file, span.line, span.col + offset + start, span.line, span.col + offset + end)
+
+
+def format_path(path: tuple[str | int, ...], head: str = "root") -> str:
+    """`root.a.b[0].c` for a node path (JSON-Schema style tuple)."""
+    out = [head]
+    for step in path:
+        out.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return "".join(out)

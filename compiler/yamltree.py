@@ -184,9 +184,11 @@ class Builder:
             raise Stop(error(
                 "FC106", f"scalar is {len(text):,} characters long, more than the limit of "
                 f"{self.limits.max_scalar_chars:,}", self.span(event.start_mark, event.end_mark)))
-        start = event.start_mark
+        start, end = event.start_mark, event.end_mark
         if event.ctag is not None or event.anchor is not None:
             start = _after_properties(start)
+            if (start.line, start.column) > (end.line, end.column):
+                start = end  # an empty value after its properties (`key: &a` then a newline)
         span = Span(self.file, start.line + 1, start.column + 1,
                     event.end_mark.line + 1, event.end_mark.column + 1)
         tag = self.check_tag(event, "scalar")

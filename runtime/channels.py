@@ -218,8 +218,8 @@ class ReplicaSet:
         self._connections = None
 
 
-async def wait_until_serving(sets: Sequence[ReplicaSet], *, first_delay: float = 0.02,
-                             max_delay: float = 1.0) -> None:
+async def wait_until_serving(sets: Sequence[ReplicaSet], *, first_delay: float = 0.01,
+                             max_delay: float = 0.1) -> None:
     """Poll the health of every replica of every set, with backoff, until all are SERVING."""
     pending = list(sets)
     delay = first_delay

@@ -14,7 +14,7 @@ import itertools
 import json
 import sys
 import uuid
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from .docs import as_doclist, decode_docs, encode_docs
 from .host import struct_to_dict
@@ -105,15 +105,29 @@ def _split_address(host: str | None, port: int | None, address: str | None,
     return f"{scheme}{host}" if port is None else f"{scheme}{host}:{port}"
 
 
+# Jina `Client(...)` arguments about its own logging, tracing and streaming: accepted, no effect.
+_ACCEPTED_CLIENT_OPTIONS = frozenset({
+    "asyncio", "prefetch", "compression", "metadata", "log_config", "suppress_root_logging",
+    "tracing", "traces_exporter_host", "traces_exporter_port", "metrics",
+    "metrics_exporter_host", "metrics_exporter_port", "proxy",
+})
+
+
 class _Common:
     def __init__(self, host: str | None = None, port: int | None = None, *,
                  address: str | None = None, tls: bool = False, protocol: str = "grpc",
-                 **_: Any) -> None:
+                 grpc_channel_options: dict | None = None, **jina_options: Any) -> None:
         if str(protocol).lower() != "grpc":
             raise ValueError(f"protocol {protocol!r} is not supported by flowc's client (grpc)")
+        unknown = sorted(set(jina_options) - _ACCEPTED_CLIENT_OPTIONS)
+        if unknown:
+            raise TypeError(f"Client() got unexpected keyword argument(s): {', '.join(unknown)}")
         self.address = _split_address(host, port, address, tls)
+        extra = tuple(sorted((grpc_channel_options or {}).items()))
+        self._options = tuple(CHANNEL_OPTIONS) + extra
         self._channel: Any = None
         self._process: Any = None
+        self._loop: Any = None
 
     @staticmethod
     def _requests(on: str, inputs: Any, parameters: dict | None, request_size: int,
@@ -147,17 +161,25 @@ class _Common:
         return DocList[cls](itertools.chain.from_iterable(r.docs for r in responses))
 
     def _handle(self, proto: Any, return_type: type | None, on_done: Callable | None,
-                on_error: Callable | None) -> Response | None:
+                on_error: Callable | None, options: dict[str, Any]) -> Response | None:
         response = Response(proto, return_type)
-        if response.is_error:
-            error = FlowcRequestError.from_response(response)
-            if on_error is None:
-                raise error
-            on_error(response, error)
-            return None
-        if on_done is not None:
-            on_done(response)
-        return response
+        on_always = options.get("on_always")
+        try:
+            if response.is_error:
+                error = FlowcRequestError.from_response(response)
+                if on_error is not None:
+                    on_error(response, error)
+                elif options.get("continue_on_error"):
+                    print(f"flowc client: {error}", file=sys.stderr)
+                else:
+                    raise error
+                return None
+            if on_done is not None:
+                on_done(response)
+            return response
+        finally:
+            if on_always is not None:
+                on_always(response)
 
     def _rpc_error(self, exc: Any, timeout: float | None) -> Exception:
         import grpc
@@ -169,6 +191,21 @@ class _Common:
             return ConnectionError(f"cannot reach {self.address}: {exc.details()}")
         return ConnectionError(f"{self.address}: {code.name if code else '?'}: "
                                f"{exc.details() if hasattr(exc, 'details') else exc}")
+
+
+# Jina's `post` options that flowc accepts: two change behaviour here, the rest are about
+# Jina's streaming client and change nothing for flowc's sequential one. Any other keyword is
+# a TypeError (a typo must not pass silently).
+_ACCEPTED_OPTIONS = frozenset({
+    "on_always", "continue_on_error", "results_in_order", "prefetch", "stream", "max_attempts",
+    "initial_backoff", "max_backoff", "backoff_multiplier", "compression", "show_progress",
+})
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    unknown = sorted(set(options) - _ACCEPTED_OPTIONS)
+    if unknown:
+        raise TypeError(f"post() got unexpected keyword argument(s): {', '.join(unknown)}")
 
 
 def _batches(inputs: Any, request_size: int) -> Iterator[bytes]:
@@ -227,7 +264,7 @@ class Client(_Common):
             from .health import open_channel
             from .proto import flowc_pb2_grpc
 
-            self._channel = open_channel(self.address, options=CHANNEL_OPTIONS)
+            self._channel = open_channel(self.address, options=self._options)
             self._process = flowc_pb2_grpc.FlowcStub(self._channel).Process
         return self._process
 
@@ -235,10 +272,11 @@ class Client(_Common):
              request_size: int = 100, return_type: Any = None, return_responses: bool = False,
              on_done: Callable | None = None, on_error: Callable | None = None,
              target_executor: str | None = None, timeout: float | None = None,
-             **_: Any) -> Any:
+             **options: Any) -> Any:
         """Send `inputs` to endpoint `on`; the answers' documents (or `Response` objects)."""
         import grpc
 
+        _check_options(options)
         doc_type = _return_doc_type(return_type, inputs)
         process = self._stub()
         responses: list[Response] = []
@@ -248,7 +286,7 @@ class Client(_Common):
                 proto = process(request, timeout=timeout)
             except grpc.RpcError as exc:
                 raise self._rpc_error(exc, timeout) from None
-            response = self._handle(proto, doc_type, on_done, on_error)
+            response = self._handle(proto, doc_type, on_done, on_error, options)
             if response is not None:
                 responses.append(response)
         return responses if return_responses else self._collect(responses, doc_type)
@@ -275,21 +313,27 @@ class AsyncClient(_Common):
     """The asyncio variant: `await AsyncClient(port=...).post('/x', docs)`."""
 
     def _stub(self) -> Any:
-        if self._process is None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._process is None or self._loop is not loop:
+            # a grpc.aio channel belongs to one event loop: make a new one for a new loop
             from .health import open_channel
             from .proto import flowc_pb2_grpc
 
-            self._channel = open_channel(self.address, aio=True, options=CHANNEL_OPTIONS)
+            self._channel = open_channel(self.address, aio=True, options=self._options)
             self._process = flowc_pb2_grpc.FlowcStub(self._channel).Process
+            self._loop = loop
         return self._process
 
     async def post(self, on: str, inputs: Any = None, parameters: dict | None = None,
                    request_size: int = 100, return_type: Any = None,
                    return_responses: bool = False, on_done: Callable | None = None,
                    on_error: Callable | None = None, target_executor: str | None = None,
-                   timeout: float | None = None, **_: Any) -> Any:
+                   timeout: float | None = None, **options: Any) -> Any:
         import grpc
 
+        _check_options(options)
         doc_type = _return_doc_type(return_type, inputs)
         process = self._stub()
         responses: list[Response] = []
@@ -299,7 +343,7 @@ class AsyncClient(_Common):
                 proto = await process(request, timeout=timeout)
             except grpc.RpcError as exc:
                 raise self._rpc_error(exc, timeout) from None
-            response = self._handle(proto, doc_type, on_done, on_error)
+            response = self._handle(proto, doc_type, on_done, on_error, options)
             if response is not None:
                 responses.append(response)
         return responses if return_responses else self._collect(responses, doc_type)

@@ -40,13 +40,14 @@ def _doc_class(doc_type: Any) -> type:
 
 def decode_docs(data: bytes, doc_type: type | None = None) -> Any:
     """A `DocList[doc_type]` from wire bytes (`doc_type` None → the generic document type)."""
-    from docarray import DocList
-    from docarray.proto import DocListProto
-
     cls = _doc_class(doc_type)
     if not data:
+        from docarray import DocList
+
         return DocList[cls]()
-    return DocList[cls].from_protobuf(DocListProto.FromString(data))
+    from .fastproto import decode
+
+    return decode(cls, data)
 
 
 def as_doclist(value: Any, doc_type: type | None = None) -> Any:
@@ -78,7 +79,9 @@ def encode_docs(docs: Any) -> bytes:
         return b""
     if not hasattr(docs, "to_protobuf"):
         docs = as_doclist(docs)
-    return docs.to_protobuf().SerializeToString()
+    from .fastproto import encode
+
+    return encode(docs)
 
 
 class LazyDocList:

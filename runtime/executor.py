@@ -94,8 +94,11 @@ class Executor:
         table: dict[str, str] = {}
         for klass in reversed(cls.__mro__):
             for name, value in vars(klass).items():
-                endpoints = getattr(value, _REQUESTS_MARK, None)
-                if endpoints is None:
+                # only functions carry the mark (a class attribute with a permissive
+                # __getattr__, e.g. a mock or a lazy module, must not look like an endpoint)
+                endpoints = getattr(value, _REQUESTS_MARK, None) if inspect.isfunction(
+                    value) else None
+                if not isinstance(endpoints, list):
                     # An override without the decorator keeps the parent's endpoints.
                     continue
                 for endpoint in [e for e, m in table.items() if m == name]:
@@ -154,6 +157,13 @@ class Executor:
             path.mkdir(parents=True, exist_ok=True)
             self._flowc_workspace = str(path)
         return self._flowc_workspace
+
+    @property
+    def logger(self) -> Any:
+        """A `logging.Logger` named after the replica (Jina executors use `self.logger`)."""
+        import logging
+
+        return logging.getLogger(str(self.runtime_args.name))
 
     def close(self) -> None:
         """Release resources; called once when the worker stops. Override it."""

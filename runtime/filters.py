@@ -49,11 +49,10 @@ def _compile_list(value: Any, op: str) -> list[Predicate]:
         value = [{k: v} for k, v in value.items()]
     if not isinstance(value, list) or not value:
         raise FilterError(f"`{op}` takes a non-empty list of conditions, got {value!r}")
-    return [_compile_mapping(v) if isinstance(v, dict) else _bad(op, v) for v in value]
-
-
-def _bad(op: str, value: Any) -> Predicate:
-    raise FilterError(f"each condition under `{op}` must be a mapping, got {value!r}")
+    for item in value:
+        if not isinstance(item, dict):
+            raise FilterError(f"each condition under `{op}` must be a mapping, got {item!r}")
+    return [_compile_mapping(v) for v in value]
 
 
 def _compile_item(key: str, value: Any) -> Predicate:
@@ -69,8 +68,7 @@ def _compile_item(key: str, value: Any) -> Predicate:
     preds = []
     for op, operand in value.items():
         if op in _LOGICAL:
-            inner = operand if op != "$not" else operand
-            preds.append(_logical(op, _scope(key, inner)))
+            preds.append(_logical(op, _scope(key, operand)))
         elif op in _COMPARE:
             preds.append(_leaf(path, op, operand))
         else:

@@ -37,6 +37,9 @@ from .channels import MESSAGE_OPTIONS, HopFailure, ReplicaSet, wait_until_servin
 from .proto import flowc_pb2
 from .topology import Node, Topology, TopologyError, build_topology, parse_addresses
 
+__all__ = ["GraphRunner", "GatewayServicer", "LocalHop", "build_hops", "main", "run_server",
+           "serve", "union_endpoints", "TopologyError"]
+
 log = logging.getLogger("flowc.gateway")
 _ERROR = flowc_pb2.Status.ERROR
 _RESULTS = "__results__"
@@ -85,7 +88,7 @@ class _State:
 
     def __init__(self, request: flowc_pb2.DataRequest):
         self.request = request
-        self.target = request.header.target_executor or None
+        self.target: Any = request.header.target_executor or None  # compiled in run()
         self.kept: dict[str, tuple[int, Any]] | None = None  # doc id → (node index, DocProto)
 
 
@@ -103,6 +106,16 @@ class GraphRunner:
         if not request.header.request_id:
             request.header.request_id = uuid.uuid4().hex
         state = _State(request)
+        if state.target is not None:
+            try:
+                state.target = re.compile(state.target)
+            except re.error as exc:
+                status = flowc_pb2.Status(
+                    code=_ERROR, description=f"target_executor {state.target!r} is not a valid "
+                                             f"regular expression: {exc}",
+                    exception=flowc_pb2.ExceptionInfo(name="ValueError", args=[str(exc)],
+                                                      executor=GATEWAY))
+                return self._error(state, status)
         if self.topology.chain:
             outs = await self._run_chain(state)
         else:
@@ -173,7 +186,7 @@ class GraphRunner:
             if part.error is not None:
                 return part
         docs = [p.docs for p in parts]
-        if state.target is not None and not re.match(state.target, node.name):
+        if state.target is not None and not state.target.match(node.name):
             return Out(docs[0] if len(docs) == 1 else docs_reduce.reduce_bytes(docs))
         if node.when is not None:
             filtered = [self._filter(node, d, state) for d in docs]
@@ -300,7 +313,20 @@ class GatewayServicer:
         return await self.runner.run(request)
 
     async def Endpoints(self, request: Any, context: Any) -> flowc_pb2.EndpointsReply:
-        return await self._endpoints.get()
+        try:
+            return await self._endpoints.get()
+        except HopFailure as failure:
+            import grpc
+
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(failure))
+
+
+class InProcessStartError(Exception):
+    """A `placement: gateway` executor failed to load or construct (its entry is named)."""
+
+    def __init__(self, entry: str, cause: BaseException):
+        self.entry = entry
+        super().__init__(f"{entry}: {type(cause).__name__}: {cause}")
 
 
 def build_hops(plan: Plan, topology: Topology, base_dir: Path) -> dict[str, Any]:
@@ -311,8 +337,11 @@ def build_hops(plan: Plan, topology: Topology, base_dir: Path) -> dict[str, Any]
             from .host import ExecutorHost
             from .loading import load_executor
 
-            executor = load_executor(plan, node.name, role="executor", shard_id=0, replica_id=0,
-                                     base_dir=base_dir, env=dict(os.environ))
+            try:
+                executor = load_executor(plan, node.name, role="executor", shard_id=0,
+                                         replica_id=0, base_dir=base_dir, env=dict(os.environ))
+            except Exception as exc:
+                raise InProcessStartError(node.name, exc) from exc
             hops[node.name] = LocalHop(node.name, ExecutorHost(executor,
                                                                runtime_name=f"{node.name}/rep-0"))
         else:
@@ -345,20 +374,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"flowc-runtime gateway: {exc}", file=sys.stderr)
         return 2
     base_dir = Path(args.base_dir) if args.base_dir else plan_path.resolve().parent
-    return asyncio.run(_serve(plan, topology, base_dir, args))
+    return asyncio.run(serve(plan, topology, base_dir=base_dir, host=args.host, port=args.port,
+                             grace=args.grace))
 
 
-async def _serve(plan: Plan, topology: Topology, base_dir: Path, args: Any) -> int:
+async def serve(plan: Plan, topology: Topology, *, base_dir: Path, host: str, port: int,
+                grace: float = 10.0) -> int:
+    """Load in-process entries, then serve the gateway until SIGTERM/SIGINT; the exit code."""
     try:
         hops = build_hops(plan, topology, base_dir)
-    except Exception as exc:  # an in-process executor failed to start: say which
-        log.error("start-up failed: %s: %s", type(exc).__name__, exc)
+    except InProcessStartError as exc:  # an in-process executor failed to start: say which
+        import traceback
+
+        cause = exc.__cause__
+        traceback.print_exception(type(cause), cause, cause.__traceback__, file=sys.stderr)
+        _say(GATEWAY, f"cannot start {exc.entry}/rep-0 (placement: gateway): "
+                      f"{type(cause).__name__}: {cause}")
         return 1
     runner = GraphRunner(topology, hops)
     remote = [h for h in hops.values() if isinstance(h, ReplicaSet)]
     return await run_server(
-        name=GATEWAY, servicer=GatewayServicer(runner), host=args.host, port=args.port,
-        grace=args.grace, dependencies=remote, on_close=runner.close)
+        name=GATEWAY, servicer=GatewayServicer(runner), host=host, port=port,
+        grace=grace, dependencies=remote, on_close=runner.close)
 
 
 class EndpointsUnion:
@@ -424,11 +461,11 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
     else:
         reason = "address in use or not available"
     if not bound:
-        log.error("%s: cannot listen on %s:%s (%s)", name, host, port, reason)
+        _say(name, f"cannot listen on {host}:{port} ({reason})")
         await on_close()
         return 1
     await server.start()
-    log.info("%s listening on %s:%s", name, host, bound)
+    _say(name, f"listening on {host}:{bound}; NOT_SERVING until its nodes are SERVING")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -438,17 +475,22 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
         await wait_until_serving(dependencies)
         for service in services:
             await health.set(service, health_pb2.HealthCheckResponse.SERVING)
-        log.info("%s SERVING on %s:%s", name, host, bound)
+        _say(name, f"SERVING on {host}:{bound}")
         _notify_ready()
 
     ready = loop.create_task(become_ready())
     await stop.wait()
-    log.info("%s stopping (grace %.1fs)", name, grace)
+    _say(name, f"stopping (finishing requests in flight, at most {grace:g} s)")
     ready.cancel()
     await health.enter_graceful_shutdown()
     await server.stop(grace)
     await on_close()
     return 0
+
+
+def _say(name: str, message: str) -> None:
+    """One plain line per event on stderr, like the worker's (the launcher prefixes it)."""
+    print(f"{name}: {message}", file=sys.stderr, flush=True)
 
 
 def _notify_ready() -> None:
@@ -460,6 +502,3 @@ def _notify_ready() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
-
-__all__ = ["GraphRunner", "GatewayServicer", "LocalHop", "build_hops", "main", "TopologyError"]

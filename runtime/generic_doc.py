@@ -17,8 +17,7 @@ from docarray import BaseDoc, DocList
 from docarray.typing import ID, AnyEmbedding, AnyTensor
 from pydantic import Field, PrivateAttr
 
-
-_TEXT_FIELDS = frozenset({"id", "text", "url"})
+from .fastproto import fields_from_proto, fill_proto, new_doc_proto
 
 
 class GenericDoc(BaseDoc):
@@ -40,45 +39,16 @@ class GenericDoc(BaseDoc):
 
     @classmethod
     def from_protobuf(cls, pb_msg: Any) -> "GenericDoc":
-        # Fast path: docarray's generic decoding inspects the type of every field of every
-        # document (~100 µs per document); plain strings and empty (None) nodes need none of it.
-        known = cls._docarray_fields()
-        fields: Dict[str, Any] = {}
         unknown: Dict[str, bytes] = {}
-        for key, node in pb_msg.data.items():
-            if key not in known:
-                unknown[key] = node.SerializeToString(deterministic=True)
-                continue
-            content = node.WhichOneof("content")
-            if content is None:
-                continue
-            if content == "text" and key in _TEXT_FIELDS:
-                fields[key] = node.text
-            else:
-                fields[key] = cls._get_content_from_node_proto(node, key)
-        doc = cls(**fields)
+        doc = cls(**fields_from_proto(cls, pb_msg, unknown))
         if unknown:
             doc._flowc_unknown = unknown
         return doc
 
     def to_protobuf(self) -> Any:
-        # Fast path mirroring from_protobuf: None fields and empty tags are left out (a reader
-        # then uses the field's default, which is what None/empty means here).
-        from docarray.base_doc.mixins.io import _type_to_protobuf
-        from docarray.proto import DocProto
-
-        message = DocProto()
+        message = new_doc_proto()
+        fill_proto(self, message)
         data = message.data
-        for key, value in self:
-            if value is None or (key == "tags" and not value):
-                continue
-            if key in _TEXT_FIELDS and isinstance(value, str):
-                node = data[key]
-                node.text = value
-                if key == "id":
-                    node.type = "id"
-            else:
-                data[key].CopyFrom(_type_to_protobuf(value))
         for key, raw in sorted(self._unknown().items()):
             if key not in data:
                 data[key].MergeFromString(raw)

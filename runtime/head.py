@@ -134,11 +134,8 @@ class Head:
             after = flowc_pb2.DataRequest()
             after.header.CopyFrom(request.header)
             after.parameters.CopyFrom(request.parameters)
-            if len(answers) == 1:
-                after.docs = answers[0].docs
-            else:
-                after.docs_matrix.extend(a.docs for a in answers)
-                after.docs = docs_reduce.concat_bytes(a.docs for a in answers)
+            after.docs_matrix.extend(a.docs for a in answers)  # even one part (as in Jina)
+            after.docs = docs_reduce.concat_bytes(a.docs for a in answers)
             response = await self.uses_after.process(after, timeout)
             if response.header.status.code != _ERROR:
                 _merge_results(response, answers, keep_own=True)
@@ -196,7 +193,12 @@ class HeadServicer:
         return await self.head.process(request)
 
     async def Endpoints(self, request: Any, context: Any) -> flowc_pb2.EndpointsReply:
-        return await self._endpoints.get()
+        try:
+            return await self._endpoints.get()
+        except HopFailure as failure:
+            import grpc
+
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(failure))
 
 
 def build_head(plan: Plan, name: str, shards: Sequence[Sequence[str]],

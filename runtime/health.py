@@ -14,6 +14,14 @@ from typing import Any, Sequence
 # The overall server ("") and the Flowc service by its full name both report the status.
 SERVICE_NAMES = ("", "flowc.v1.Flowc")
 
+# For channels that poll a server which may not listen yet: after a refused connection gRPC
+# waits a full second (then 1.6 s, 2.6 s, ...) before trying again by default.
+FAST_RECONNECT_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 20),
+    ("grpc.min_reconnect_backoff_ms", 20),
+    ("grpc.max_reconnect_backoff_ms", 200),
+)
+
 
 def parse_address(address: str) -> tuple[str, bool]:
     """(gRPC target, use TLS) for `host:port`, `grpc://host:port`, `grpcs://host:port` or

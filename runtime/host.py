@@ -64,6 +64,7 @@ class ExecutorHost:
         self._pool = ThreadPoolExecutor(max_workers=1 if self._lock else 8,
                                         thread_name_prefix=f"exec-{self.entry}")
         self._closed = False
+        self.inflight = 0  # requests being processed
         self.busy_threads = 0  # sync endpoint calls running now (they cannot be cancelled)
         self._busy_lock = threading.Lock()
 
@@ -74,17 +75,20 @@ class ExecutorHost:
         binding = self._bindings.get(endpoint) or self._bindings.get(DEFAULT_ENDPOINT)
         if binding is None:
             return request  # not bound, no default endpoint: pass through unchanged (SPEC §5)
+        self.inflight += 1
         try:
             kwargs = self._arguments(binding, request)
             if self._lock is None:
-                docs, result = await self._call(binding, kwargs)
+                result = await self._call(binding, kwargs)
             else:
                 async with self._lock:
-                    docs, result = await self._call(binding, kwargs)
-            return self._answer(request, docs, result)
+                    result = await self._call(binding, kwargs)
+            return self._answer(request, result)
         except Exception as exc:  # the executor's error becomes the request's status
             self._check_fatal(exc)
             return self._error(request, exc)
+        finally:
+            self.inflight -= 1
 
     def _arguments(self, binding: _Binding, request: flowc_pb2.DataRequest) -> dict[str, Any]:
         parameters = for_executor(struct_to_dict(request.parameters), self.entry)
@@ -95,30 +99,34 @@ class ExecutorHost:
             "parameters": parameters,
             "docs_matrix": ([LazyDocList(part, binding.input_type) for part in request.docs_matrix]
                             if len(request.docs_matrix) else None),
+            # Jina also passes these two; methods written for Jina may name them
+            "docs_map": None,
+            "tracing_context": None,
         }
         if binding.accepts is not None:
             kwargs = {k: v for k, v in kwargs.items() if k in binding.accepts}
         return kwargs
 
-    async def _call(self, binding: _Binding, kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    async def _call(self, binding: _Binding,
+                    kwargs: dict[str, Any]) -> tuple[bytes | None, dict | None]:
         if binding.is_async:
             result = await binding.method(**kwargs)
-            return kwargs.get("docs"), _encode_result(kwargs.get("docs"), result)
+            return _encode_result(kwargs.get("docs"), result)
         loop = asyncio.get_running_loop()
         run = functools.partial(self._run_sync, binding.method, kwargs)
         return await loop.run_in_executor(self._pool, run)
 
-    def _run_sync(self, method: Callable, kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    def _run_sync(self, method: Callable,
+                  kwargs: dict[str, Any]) -> tuple[bytes | None, dict | None]:
         with self._busy_lock:
             self.busy_threads += 1
         try:
-            result = method(**kwargs)
-            return kwargs.get("docs"), _encode_result(kwargs.get("docs"), result)
+            return _encode_result(kwargs.get("docs"), method(**kwargs))
         finally:
             with self._busy_lock:
                 self.busy_threads -= 1
 
-    def _answer(self, request: flowc_pb2.DataRequest, docs: Any,
+    def _answer(self, request: flowc_pb2.DataRequest,
                 result: tuple[bytes | None, dict | None]) -> flowc_pb2.DataRequest:
         data, results = result
         response = flowc_pb2.DataRequest()

@@ -44,21 +44,32 @@ def load_executor(plan: Plan, deployment: str, *, role: str = "executor", shard_
     Raises `ExecutorLoadError` for configuration problems; an exception raised by the
     executor's own `__init__` propagates unchanged (the worker reports it with the traceback).
     """
-    env = os.environ if env is None else env
     base_dir = Path(base_dir)
     try:
         dep = plan.deployment(deployment)
     except KeyError:
         names = ", ".join(d.name for d in plan.deployments) or "none"
         raise ExecutorLoadError(f"the plan has no deployment {deployment!r} (it has: {names})")
+    env = deployment_env(dep, os.environ if env is None else env)  # SPEC §2: worker's own env
     ref = _ref_for_role(dep, role)
     cls, config = _resolve(ref, base_dir, env, dep.name)
     runtime_args = _runtime_args(plan, dep, role, shard_id, replica_id, base_dir, config)
     metas = dict(config.get("metas") or {})
+    if metas.get("workspace") and not os.path.isabs(str(metas["workspace"])):
+        metas["workspace"] = str(base_dir / str(metas["workspace"]))
     requests_table = {str(k): v for k, v in (config.get("requests") or {}).items()}
     kwargs = dict(config.get("with") or {})
     with inject(metas, requests_table, runtime_args):
         return cls(**kwargs)
+
+
+def deployment_env(dep: Deployment, base: Mapping[str, str]) -> dict[str, str]:
+    """`base` plus the entry's own `env:` (which wins, as in the process targets start)."""
+    merged = dict(base)
+    for key, value in (dep.env or {}).items():
+        value = render_templates(value, merged)
+        merged[str(key)] = "" if value is None else str(value)
+    return merged
 
 
 def runtime_name(deployment: str, role: str = "executor", replica_id: int = 0) -> str:

@@ -8,20 +8,24 @@ before the port opens; health turns SERVING once the server is up, then `READY=1
 systemd when `NOTIFY_SOCKET` is set. SIGTERM/SIGINT: NOT_SERVING, stop accepting, finish
 in-flight requests for at most `--grace` seconds, `close()` the executor, exit 0. An exception in
 the executor's `__init__` exits 1 with the traceback and a one-line summary naming the executor.
+An exception listed in the entry's `exit_on_exceptions` answers its request with the ERROR status,
+then stops the worker gracefully with exit code 1 (so a supervisor restarts it). With
+`reload: true` the executor's Python files are watched and hot-reloaded (reloader.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import signal
-import threading
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 # Unlimited message sizes (100 documents with embeddings easily exceed gRPC's 4 MiB default);
 # no SO_REUSEPORT, so a second server on a taken port fails instead of silently sharing it.
@@ -31,8 +35,18 @@ SERVER_OPTIONS = (
     ("grpc.so_reuseport", 0),
 )
 
-
 _ABANDON = threading.Event()  # set when requests outlived the grace period
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class _StoppedWhileLoading(BaseException):
+    """SIGTERM/SIGINT arrived while the executor was being built: nothing to finish, exit 0."""
+
+
+def _stop_while_loading(signum: int, frame: Any) -> None:
+    raise _StoppedWhileLoading()
 
 
 def log(name: str, message: str) -> None:
@@ -63,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from flowc.compiler.plan import Plan
 
-    from .loading import ExecutorLoadError, load_executor, runtime_name
+    from .loading import ExecutorLoadError, deployment_env, load_executor, runtime_name
 
     name = runtime_name(args.deployment, args.role, args.replica)
     plan_path = Path(args.plan)
@@ -73,9 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(name, f"cannot read plan {plan_path}: {exc}")
         return 1
     base_dir = Path(args.base_dir) if args.base_dir else plan_path.resolve().parent
+    if args.deployment not in {d.name for d in plan.deployments}:
+        log(name, f"cannot start: the plan has no deployment {args.deployment!r}")
+        return 1
+    previous = {sig: signal.signal(sig, _stop_while_loading) for sig in STOP_SIGNALS}
     try:
+        # The entry's `env:` is this process's environment, for the executor's code too.
+        os.environ.update(deployment_env(plan.deployment(args.deployment), os.environ))
         executor = load_executor(plan, args.deployment, role=args.role, shard_id=args.shard,
                                  replica_id=args.replica, base_dir=base_dir)
+    except _StoppedWhileLoading:
+        log(name, "stopped before serving")
+        return 0
     except ExecutorLoadError as exc:
         log(name, f"cannot start: {exc}")
         return 1
@@ -84,10 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(name, f"executor {_class_name(plan, args.deployment, args.role)} failed to start: "
                   f"{type(exc).__name__}: {exc}")
         return 1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     try:
+        rebuild = None
+        if plan.deployment(args.deployment).reload:
+            rebuild = functools.partial(load_executor, plan, args.deployment, role=args.role,
+                                        shard_id=args.shard, replica_id=args.replica,
+                                        base_dir=base_dir)
         code = asyncio.run(serve(executor, name=name, host=args.host, port=args.port,
-                                 grace=args.grace,
-                                 options=_server_options(plan, args.deployment)))
+                                 grace=args.grace, options=_server_options(plan, args.deployment),
+                                 rebuild=rebuild))
     except KeyboardInterrupt:
         code = 0
     if _ABANDON.is_set():
@@ -116,8 +147,12 @@ def _server_options(plan: Any, deployment: str) -> list[tuple[str, Any]]:
 
 
 async def serve(executor: Any, *, name: str, host: str, port: int, grace: float = 10.0,
-                options: Sequence[tuple[str, Any]] = SERVER_OPTIONS) -> int:
-    """Serve `executor` until SIGTERM/SIGINT (or an `exit_on_exceptions` error); the exit code."""
+                options: Sequence[tuple[str, Any]] = SERVER_OPTIONS,
+                rebuild: Callable[[], Any] | None = None) -> int:
+    """Serve `executor` until SIGTERM/SIGINT (or an `exit_on_exceptions` error); the exit code.
+
+    With `rebuild` (a deployment with `reload: true`), the executor's code is watched and a
+    new instance built by `rebuild()` replaces it after every change (see reloader.py)."""
     import grpc
 
     from .health import add_health, set_serving
@@ -125,20 +160,21 @@ async def serve(executor: Any, *, name: str, host: str, port: int, grace: float 
     from .notify import notify
     from .proto import flowc_pb2_grpc
 
-    host_obj = ExecutorHost(executor, runtime_name=name)
+    servicer = _Servicer(ExecutorHost(executor, runtime_name=name))
     server = grpc.aio.server(options=list(options))
-    flowc_pb2_grpc.add_FlowcServicer_to_server(_Servicer(host_obj), server)
+    flowc_pb2_grpc.add_FlowcServicer_to_server(servicer, server)
     health = await add_health(server)
     try:
-        server.add_insecure_port(f"{host}:{port}")
+        bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+        server.add_insecure_port(bind)
     except RuntimeError as exc:
         log(name, f"cannot listen on {host}:{port}: {exc}")
-        host_obj.close()
+        servicer.host.close()
         return 1
     stop = asyncio.Event()
     exit_code = 0
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
 
     def fatal(exc: BaseException) -> None:
@@ -147,18 +183,35 @@ async def serve(executor: Any, *, name: str, host: str, port: int, grace: float 
         log(name, f"{type(exc).__name__} is listed in exit_on_exceptions: stopping")
         stop.set()
 
-    host_obj.on_fatal = fatal
+    def make_host(new_executor: Any) -> Any:
+        made = ExecutorHost(new_executor, runtime_name=name)
+        made.on_fatal = fatal
+        return made
+
+    servicer.host.on_fatal = fatal
+    if getattr(executor.runtime_args, "dynamic_batching", None):
+        log(name, "dynamic_batching is not supported by flowc yet: requests are processed as "
+                  "they arrive")
     await server.start()
     await set_serving(health, True)
     endpoints = ", ".join(sorted(executor.requests)) or "none (passes every request through)"
     log(name, f"serving {type(executor).__name__} on {host}:{port}; endpoints: {endpoints}")
     notify("READY=1")
+    reloading = None
+    if rebuild is not None:
+        from .reloader import hot_reload
+
+        reloading = asyncio.create_task(hot_reload(servicer, rebuild, name=name, stop=stop,
+                                                   make_host=make_host, log=log, grace=grace))
     await stop.wait()
+    if reloading is not None:
+        reloading.cancel()
     started = time.monotonic()
     log(name, f"stopping (finishing requests in flight, at most {grace:g} s)")
     notify("STOPPING=1")
     await health.enter_graceful_shutdown()
     await server.stop(grace)
+    host_obj = servicer.host
     if host_obj.busy_threads:
         # A sync endpoint outlived the grace period; it cannot be interrupted, so do not wait
         # for it at interpreter exit either (see main).
@@ -178,14 +231,14 @@ class _Servicer:
     """The Flowc service: only its RPC methods (SPEC §5 behaviour lives in ExecutorHost)."""
 
     def __init__(self, host: Any) -> None:
-        self._host = host
+        self.host = host  # replaced by a hot reload
 
     async def Process(self, request: Any, context: Any) -> Any:
-        return await self._host.process(request)
+        return await self.host.process(request)
 
     async def Endpoints(self, request: Any, context: Any) -> Any:
         # Schemas may import docarray: keep the event loop free for requests meanwhile.
-        return await asyncio.to_thread(self._host.endpoints)
+        return await asyncio.to_thread(self.host.endpoints)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ TARGETS: dict[str, str] = {
 }
 
 
-def render(target: str, plan: Plan, options: Mapping[str, Any]) -> tuple[dict[str, str], list[Diagnostic]]:
+def render(target: str, plan: Plan,
+           options: Mapping[str, Any]) -> tuple[dict[str, str], list[Diagnostic]]:
     """Render `plan` for `target`; unknown or unavailable targets are diagnostics, not exceptions.
 
     `options` is the CLI's mapping (image, namespace, create_namespace, context, ...); each

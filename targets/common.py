@@ -13,12 +13,14 @@ Public API (stable; Brief H's compose/systemd targets use it):
 - `yaml_scalar(value) -> str`, `to_yaml(value) -> str`, `to_yaml_documents(docs) -> str`.
 - `SERVER_PORT`, `gateway_port(plan)`, `needs_head(dep)`, `hosted(dep)`, `roles(dep)`.
 - `external_addresses(dep) -> list[str]`, `compact_json(value) -> str`.
-- `image_reference_problem(ref) -> str | None`, `resolve_images(plan, image) -> (Images, diags)`.
+- `image_reference_problem(ref) -> str | None`, `is_local_code(ref)`,
+  `resolve_images(plan, image) -> (Images, diags)` (FC703/FC704/FC705 located at the entry).
+- `RUNTIME`, `PLAN_PATH`, `APP_DIR`; `template(name)` (jinja2, StrictUndefined);
+  `flowc_version()`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -87,6 +89,8 @@ def object_name(*parts: str) -> str:
 def _fit(label: str) -> str:
     if len(label) <= MAX_LABEL:
         return label
+    import hashlib
+
     digest = hashlib.sha256(label.encode()).hexdigest()[:8]
     return label[: MAX_LABEL - 9].rstrip("-") + "-" + digest
 
@@ -121,10 +125,16 @@ def _plain_ok(text: str) -> bool:
             and not text.endswith(":") and not text.startswith("---"))
 
 
+# Characters a scalar must not hold unescaped: outside YAML's c-printable set, plus NEL, the
+# line/paragraph separators and the BOM, which readers fold or drop. A small (fast to compile)
+# class, so long texts are checked in C rather than character by character.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_UNPRINTABLE_BLOCK = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
 def _printable(ch: str) -> bool:
-    o = ord(ch)
-    return (0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF and o not in (0x2028, 0x2029)
-            or 0xE000 <= o <= 0xFFFD and o != 0xFEFF or 0x10000 <= o <= 0x10FFFF)
+    return _UNPRINTABLE.match(ch) is None
 
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
@@ -153,6 +163,9 @@ def yaml_scalar(value: Any) -> str:
     `1:20`, `0777`, `1e3`, `~`, `2024-01-01` are quoted); everything else is double-quoted with
     YAML escapes. Floats always carry a dot so YAML 1.1 does not read `1e+20` as a string.
     """
+    if type(value) is str:
+        cached = _SCALARS.get(value)
+        return cached if cached is not None else _remember(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -173,17 +186,34 @@ def yaml_scalar(value: Any) -> str:
         return text
     if not isinstance(value, str):
         raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar")
+    return _remember(value)
+
+
+_SCALARS: dict[str, str] = {}  # labels, flags and names repeat across thousands of objects
+
+
+def _remember(value: str) -> str:
+    text = _string(value)
+    if len(_SCALARS) < 100_000 and len(value) < 200:
+        _SCALARS[value] = text
+    return text
+
+
+def _string(value: str) -> str:
     if _plain_ok(value):
         return value
-    if ('"' in value or "\\" in value) and all(_printable(c) for c in value):
+    if ('"' in value or "\\" in value) and not _UNPRINTABLE.search(value):
         return "'" + value.replace("'", "''") + "'"  # JSON arguments read better this way
     return _double_quoted(value)
 
 
 def _literal_ok(text: str) -> bool:
-    return ("\n" in text and "\r" not in text and all(_printable(c) or c in "\n\t" for c in text)
-            and not text.startswith((" ", "\t")) and not text.startswith("\n")
-            and not any(line.endswith((" ", "\t")) for line in text.split("\n")))
+    return ("\n" in text and not _UNPRINTABLE_BLOCK.search(text)
+            and not text.startswith((" ", "\t", "\n"))
+            and not _TRAILING_BLANK.search(text))
+
+
+_TRAILING_BLANK = re.compile(r"[ \t]$", re.MULTILINE)
 
 
 def _literal(text: str, indent: str) -> str:
@@ -195,39 +225,44 @@ def _literal(text: str, indent: str) -> str:
     return f"|{chomp}\n" + "\n".join(lines)
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def _is_scalar(value: Any) -> bool:
-    return not isinstance(value, (dict, list, tuple)) or len(value) == 0
+    return not isinstance(value, _CONTAINERS) or len(value) == 0
 
 
 def _inline(value: Any, indent: str) -> str:
+    if type(value) is str:
+        if len(value) > 40 and "\n" in value and _literal_ok(value):
+            return _literal(value, indent + "  ")
+        return yaml_scalar(value)
     if isinstance(value, dict):
         return "{}"
     if isinstance(value, (list, tuple)):
         return "[]"
-    if isinstance(value, str) and len(value) > 40 and _literal_ok(value):
-        return _literal(value, indent + "  ")
     return yaml_scalar(value)
 
 
-def _emit(value: Any, indent: str, out: list[str]) -> None:
+def _emit(value: Any, indent: str, out: list[str], lead: str) -> None:
+    """Append `value`'s lines; `lead` starts the first line (the indent or a parent's `- `)."""
     if isinstance(value, dict):
         for key, item in value.items():
-            k = yaml_scalar(str(key))
-            if _is_scalar(item):
-                out.append(f"{indent}{k}: {_inline(item, indent)}")
+            k = yaml_scalar(key if type(key) is str else str(key))
+            if isinstance(item, _CONTAINERS) and item:
+                out.append(f"{lead}{k}:")
+                inner = indent + "  " if isinstance(item, dict) else indent
+                _emit(item, inner, out, inner)
             else:
-                out.append(f"{indent}{k}:")
-                _emit(item, indent if isinstance(item, (list, tuple)) else indent + "  ", out)
+                out.append(f"{lead}{k}: {_inline(item, indent)}")
+            lead = indent
     else:
         for item in value:
-            if _is_scalar(item):
-                out.append(f"{indent}- {_inline(item, indent)}")
+            if isinstance(item, _CONTAINERS) and item:
+                _emit(item, indent + "  ", out, lead + "- ")
             else:
-                sub: list[str] = []
-                _emit(item, indent + "  ", sub)
-                first = sub[0][len(indent) + 2:]
-                out.append(f"{indent}- {first}")
-                out.extend(sub[1:])
+                out.append(f"{lead}- {_inline(item, indent)}")
+            lead = indent
 
 
 def to_yaml(value: Any) -> str:
@@ -239,7 +274,7 @@ def to_yaml(value: Any) -> str:
     if _is_scalar(value):
         return _inline(value, "") + "\n"
     out: list[str] = []
-    _emit(value, "", out)
+    _emit(value, "", out, "")
     return "\n".join(out) + "\n"
 
 
@@ -357,7 +392,8 @@ def resolve_images(plan: Plan, image: str | None) -> tuple[Images, list[Diagnost
         problem = image_reference_problem(ref)
         if problem:
             diags.append(error("FC704", f"{what}: {problem}", span,
-                               hint="name a fixed tag such as `name:1.2.0` or a digest `@sha256:...`"))
+                               hint="name a fixed tag such as `name:1.2.0` or a digest "
+                                    "`@sha256:...`"))
         return problem is None
 
     for dep in plan.deployments:
@@ -427,8 +463,9 @@ def template(name: str) -> Any:
         import jinja2
 
         if "env" not in _TEMPLATES:
+            folder = os.path.join(os.path.dirname(__file__), "templates")
             _TEMPLATES["env"] = jinja2.Environment(
-                loader=jinja2.FileSystemLoader(os.path.join(os.path.dirname(__file__), "templates")),
+                loader=jinja2.FileSystemLoader(folder),
                 undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
                 trim_blocks=True, lstrip_blocks=True)
         _TEMPLATES[name] = _TEMPLATES["env"].get_template(name)

@@ -77,7 +77,6 @@ class Options:
 @dataclass
 class _Ctx:
     plan: Plan
-    options: Options
     images: Images
     diags: list[Diagnostic]
     services: dict[str, dict]
@@ -91,7 +90,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     images, diags = resolve_images(plan, options.image)
     if has_errors(diags):
         return {}, diags
-    ctx = _Ctx(plan, options, images, diags, {}, {}, {}, set())
+    ctx = _Ctx(plan, images, diags, {}, {}, {}, set())
     addresses: dict[str, list[str]] = {}
     routed: list[str] = []
     for dep in plan.deployments:
@@ -122,7 +121,8 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     files[".gitignore"] = "secrets/\n"
     files["README.md"] = template("compose/README.md.j2").render(
         flow=plan.flow.name, port=gateway_port(plan), builds=bool(build_files),
-        secrets=[(sid, _secret_source(sid, ref, options)) for sid, ref in sorted(ctx.secrets.items())],
+        secrets=[(sid, _secret_source(sid, ref, options))
+                 for sid, ref in sorted(ctx.secrets.items())],
         services=sorted(ctx.services), options=options, user=USER_ID)
     return dict(sorted(files.items())), diags
 
@@ -190,13 +190,13 @@ def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str]) -> N
     ready = [d.timeout_ready for d in plan.deployments if hosted(d)]
     args = ["gateway", "--plan", PLAN_PATH, "--port", str(port), "--base-dir", APP_DIR,
             "--addresses", compact_json(addresses)]
+    volume = object_name("gateway", "workspace")
+    ctx.volumes.add(volume)
     service = _service(ctx, ctx.images.gateway or "", args, "the gateway", gw.env,
                        gw.env_from_secret, None, labels=_labels(ctx, gw.targets, None, "gateway"),
-                       workspace=(object_name("gateway", "workspace"),
-                                        _workspace_dir(plan, None)),
+                       workspace=(volume, _workspace_dir(plan, None)),
                        ready=-1 if any(t < 0 for t in ready) else max(ready, default=600_000),
                        port=port)
-    ctx.volumes.add(object_name("gateway", "workspace"))
     service["ports"] = [f"{port}:{port}"]
     if routed:
         service["depends_on"] = _depends(routed)
@@ -248,7 +248,7 @@ def _service(ctx: _Ctx, image: str, args: list[str], who: str, env: dict, secret
 
 
 def _labels(ctx: _Ctx, targets: dict, entry: str | None, component: str) -> dict[str, str]:
-    """flowc's own labels (to find a flow's containers) under the user's `targets.compose.labels`."""
+    """flowc's own labels (to find a flow's containers) over `targets.compose.labels`."""
     labels = {str(k): _env_text(v)
               for k, v in ((targets or {}).get("compose") or {}).get("labels", {}).items()}
     labels.update({"dev.flowc.flow": ctx.plan.flow.name, "dev.flowc.component": component})

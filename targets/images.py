@@ -17,6 +17,8 @@ Decisions (also written into each output README):
   `worker|head|gateway ...` as arguments.
 - One image (one folder `images/<first user>/`) per distinct image name: entries sharing `--image`
   share one image that contains all of their folders.
+- `Dockerfile.dockerignore` beside each Dockerfile (read by BuildKit) keeps `.git`, caches,
+  virtual environments and `.env` files out of the image.
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ def dockerfile(plan: Plan, image: str, users: tuple[str, ...], folders: list[str
     )
 
 
-def image_files(plan: Plan, images: Images, context: str) -> tuple[dict[str, str], list[Diagnostic]]:
+def image_files(plan: Plan, images: Images,
+                context: str) -> tuple[dict[str, str], list[Diagnostic]]:
     """`images/<user>/Dockerfile` per built image and `build-images.sh` building them all.
 
     `context` is the Flow directory relative to the output directory (the build context).
@@ -102,6 +105,8 @@ def image_files(plan: Plan, images: Images, context: str) -> tuple[dict[str, str
         diags.extend(problems)
         folder = build_folder(images, image)
         files[f"{folder}/Dockerfile"] = dockerfile(plan, image, users, folders)
+        files[f"{folder}/Dockerfile.dockerignore"] = template(
+            "images/Dockerfile.dockerignore.j2").render()
         builds.append((shlex.quote(f"{folder}/Dockerfile"), shlex.quote(image)))
     if builds:
         files[BUILD_SCRIPT] = template("images/build-images.sh.j2").render(

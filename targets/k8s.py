@@ -15,12 +15,14 @@ else the Flow's name, as Jina does); `--create-namespace` adds the Namespace obj
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from flowc.compiler.diagnostics import Diagnostic, Severity, error, warning
+from flowc.compiler.diagnostics import Diagnostic, Severity, error
 from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan, Resources
 from flowc.targets.common import (
     APP_DIR, PLAN_PATH, SERVER_PORT, Images, compact_json, dns_label, external_addresses,
@@ -28,18 +30,16 @@ from flowc.targets.common import (
     roles, span_from_source, template, to_yaml, to_yaml_documents,
 )
 from flowc.targets.images import USER_ID, image_files
+from flowc.targets.k8s_checks import Settings, check, secret_var, text_value
 
-TARGET = "k8s"
-SETTINGS = ("annotations", "labels", "node_selector", "storage", "storage_class", "tolerations",
-            "workload")
-WORKLOADS = ("Deployment", "StatefulSet")
 DEFAULT_STORAGE = "1Gi"
 STARTUP_PERIOD = 5  # seconds between startupProbe attempts
 FOREVER_CAP_S = 86_400  # timeout_ready: -1 ("forever") is capped at one day of startup probing
 CONFIGMAP_LIMIT = 1_048_576  # bytes of data a ConfigMap may hold
 WORKSPACE_ROOT = "/workspace"
+PLAN_DIR = posixpath.dirname(PLAN_PATH)  # the ConfigMap's mount: plan.json (+ addresses.json)
+ARG_LIMIT = 100_000  # bytes; Linux caps one argument at 128 KiB (MAX_ARG_STRLEN)
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SECRET_REF = re.compile(r"^\$(?:\{\{\s*(?:ENV|env)\.(\w+)\s*\}\}|\{(\w+)\}|(\w+))$")
 
 
 @dataclass(frozen=True)
@@ -60,63 +60,6 @@ class Options:
         return cls(image=options.get("image") or None, namespace=namespace,
                    create_namespace=bool(options.get("create_namespace")),
                    context=options.get("context") or ".")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """An entry's (or the gateway's) `targets.k8s` block, checked."""
-
-    labels: dict
-    annotations: dict
-    node_selector: dict
-    tolerations: list
-    storage: str | None
-    storage_class: str | None
-    workload: str | None
-
-
-def _settings(block: Any, where: str, span: Any) -> tuple[Settings, list[Diagnostic]]:
-    diags: list[Diagnostic] = []
-    block = block if isinstance(block, dict) else {}
-    for key in sorted(set(block) - set(SETTINGS)):
-        diags.append(warning("FC707", f"`targets.k8s.{key}` on {where} is not a k8s setting; "
-                             "it is ignored", span,
-                             hint="known settings: " + ", ".join(SETTINGS)))
-
-    def mapping(key: str) -> dict:
-        value = block.get(key) or {}
-        if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
-            diags.append(error("FC708", f"`targets.k8s.{key}` on {where} must map names to "
-                               "strings", span))
-            return {}
-        return {str(k): _text(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-
-    def text(key: str) -> str | None:
-        value = block.get(key)
-        if value is not None and not isinstance(value, (str, int)):
-            diags.append(error("FC708", f"`targets.k8s.{key}` on {where} must be a string", span))
-            return None
-        return None if value is None else str(value)
-
-    tolerations = block.get("tolerations") or []
-    if not isinstance(tolerations, list) or not all(isinstance(t, dict) for t in tolerations):
-        diags.append(error("FC708", f"`targets.k8s.tolerations` on {where} must be a list of "
-                           "mappings (key, operator, value, effect)", span))
-        tolerations = []
-    workload = text("workload")
-    if workload is not None and workload not in WORKLOADS:
-        diags.append(error("FC708", f"`targets.k8s.workload` on {where} is `{workload}`; it must "
-                           "be Deployment or StatefulSet", span))
-        workload = None
-    return Settings(mapping("labels"), mapping("annotations"), mapping("node_selector"),
-                    [dict(sorted(t.items())) for t in tolerations], text("storage"),
-                    text("storage_class"), workload), diags
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,24 +84,13 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     diags: list[Diagnostic] = []
     images, image_diags = resolve_images(plan, options.image)
     diags += image_diags
-    settings: dict[str, Settings] = {}
-    for dep in plan.deployments:
-        if hosted(dep):
-            span = span_from_source(dep.source)
-            settings[dep.name], more = _settings(dep.targets.get(TARGET), f"`{dep.name}`", span)
-            diags += more + _env_problems(dep.name, {**plan.flow.env, **dep.env},
-                                          dep.env_from_secret, span)
-    settings["gateway"], more = _settings(plan.gateway.targets.get(TARGET), "the gateway",
-                                          flow_span(plan))
-    diags += more + _env_problems("the gateway", {**plan.flow.env, **plan.gateway.env},
-                                  plan.gateway.env_from_secret, flow_span(plan))
-    plan_json = plan.to_json()
+    settings, more = check(plan)
+    diags += more
+    plan_json = _configmap_json(plan.to_dict())
     if len(plan_json.encode()) > CONFIGMAP_LIMIT:
-        plan_json = compact_json(plan.to_dict()) + "\n"
-        if len(plan_json.encode()) > CONFIGMAP_LIMIT:
-            diags.append(error("FC710", f"the plan is {len(plan_json.encode())} bytes, more than "
-                               "a ConfigMap holds (1 MiB)", flow_span(plan),
-                               hint="split the Flow into several Flows"))
+        diags.append(error("FC710", f"the plan is {len(plan_json.encode())} bytes, more than "
+                           "a ConfigMap holds (1 MiB)", flow_span(plan),
+                           hint="split the Flow into several Flows"))
     files, build_diags = image_files(plan, images, options.context)
     diags += build_diags
     if any(d.severity is Severity.ERROR for d in diags):
@@ -170,15 +102,31 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     manifests: dict[str, str] = {}
     if options.create_namespace:
         manifests["namespace.yaml"] = to_yaml(_namespace(ctx))
-    manifests["plan.yaml"] = to_yaml(_configmap(ctx, plan_json))
     addresses: dict[str, list[str]] = {}
+    entry_docs: dict[str, list[dict]] = {}
     for dep in plan.deployments:
         if dep.is_external:
             addresses[dep.name] = external_addresses(dep)
         elif hosted(dep):
             docs, addresses[dep.name] = _entry(ctx, dep, settings[dep.name])
+            entry_docs[dep.name] = docs
             manifests[f"executors/{dns_label(dep.name)}.yaml"] = to_yaml_documents(docs)
-    manifests["gateway.yaml"] = to_yaml_documents(_gateway(ctx, addresses, settings["gateway"]))
+    data = {"plan.json": plan_json}
+    addresses_arg = compact_json(addresses)
+    if len(addresses_arg.encode()) > ARG_LIMIT:  # Linux refuses longer single arguments
+        data["addresses.json"] = addresses_arg + "\n"
+        addresses_arg = "@" + posixpath.join(PLAN_DIR, "addresses.json")
+        size = sum(len(v.encode()) for v in data.values())
+        if size > CONFIGMAP_LIMIT:
+            return {}, diags + [error("FC710", f"the plan and the gateway's addresses are {size} "
+                                      "bytes, more than a ConfigMap holds (1 MiB)",
+                                      flow_span(plan), hint="split the Flow into several Flows")]
+    manifests["plan.yaml"] = to_yaml(_configmap(ctx, data))
+    gateway_docs = _gateway(ctx, addresses_arg, settings["gateway"])
+    manifests["gateway.yaml"] = to_yaml_documents(gateway_docs)
+    clashes = _clashes(plan, entry_docs, gateway_docs)
+    if clashes:
+        return {}, diags + clashes
     manifests["kustomization.yaml"] = to_yaml({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -192,21 +140,33 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     return dict(sorted(files.items())), diags
 
 
-def _env_problems(who: str, env: dict, secrets: dict, span: Any) -> list[Diagnostic]:
+def _clashes(plan: Plan, entry_docs: dict[str, list[dict]],
+             gateway_docs: list[dict]) -> list[Diagnostic]:
+    """Objects two entries would both own (`a` sharded makes `a-head`; an entry may be `a-head`)."""
+    owner: dict[tuple[str, str], str] = {}
     out = []
-    for name, value in sorted(env.items()):
-        if isinstance(value, dict) and TEMPLATE_KEY in value and _secret_var(value) is None:
-            out.append(error("FC709", f"env `{name}` of {who} mixes a secret variable with other "
-                             "text; Kubernetes can only pass a secret as a whole value", span))
-        elif isinstance(value, dict) and TEMPLATE_KEY in value and _secret_var(value) not in secrets:
-            out.append(error("FC709", f"env `{name}` of {who} refers to `{_secret_var(value)}`, "
-                             "which is not in its `env_from_secret`", span))
+    for name, docs in [*entry_docs.items(), ("gateway", gateway_docs)]:
+        for doc in docs:
+            key = (doc["kind"], doc["metadata"]["name"])
+            if key in owner and owner[key] != name:
+                first = owner[key]
+                dep = plan.deployment(name) if name != "gateway" else plan.deployment(first)
+                out.append(error("FC712", f"`{first}` and `{name}` both need the {key[0]} "
+                                 f"`{key[1]}` in Kubernetes", span_from_source(dep.source),
+                                 hint=f"rename `{name}`"))
+            owner.setdefault(key, name)
     return out
 
 
-def _secret_var(value: dict) -> str | None:
-    match = _SECRET_REF.fullmatch(str(value[TEMPLATE_KEY]).strip())
-    return next((g for g in match.groups() if g), None) if match else None
+def _configmap_json(data: dict) -> str:
+    """The plan as the ConfigMap holds it: `Plan.to_json()`'s readable text when that fits,
+    else compact JSON (same content). Indented JSON is encoded in pure Python, so it is only
+    tried when the compact text (C-encoded) leaves room for the indentation."""
+    compact = compact_json(data) + "\n"
+    if len(compact.encode()) > CONFIGMAP_LIMIT // 2:
+        return compact
+    pretty = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return pretty if len(pretty.encode()) <= CONFIGMAP_LIMIT else compact
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,10 +197,10 @@ def _namespace(ctx: _Ctx) -> dict:
             "metadata": {"name": ctx.namespace, "labels": labels}}
 
 
-def _configmap(ctx: _Ctx, plan_json: str) -> dict:
+def _configmap(ctx: _Ctx, data: dict[str, str]) -> dict:
     _, labels = _labels(ctx, ctx.plan_name, "plan", {})
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(ctx, ctx.plan_name, labels),
-            "data": {"plan.json": plan_json}}
+            "data": dict(sorted(data.items()))}
 
 
 def _service(ctx: _Ctx, name: str, selector: dict, labels: dict, port: int, *,
@@ -286,13 +246,13 @@ def _env(env: dict, secrets: dict, extra: dict | None = None) -> list[dict]:
     items: dict[str, dict] = {}
     for name, value in {**env, **(extra or {})}.items():
         if isinstance(value, dict) and TEMPLATE_KEY in value:
-            ref = secrets[_secret_var(value)]
+            ref = secrets[secret_var(value)]
             items[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name,
                                                                         "key": ref.key}}}
         elif isinstance(value, (dict, list)):
             items[name] = {"name": name, "value": compact_json(value)}
         else:
-            items[name] = {"name": name, "value": "" if value is None else _text(value)}
+            items[name] = {"name": name, "value": "" if value is None else text_value(value)}
     for name, ref in secrets.items():
         items[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name,
                                                                     "key": ref.key}}}
@@ -306,8 +266,6 @@ def _workspace_dir(ctx: _Ctx, dep: Deployment | None) -> str | None:
         return None
     if workspace.startswith("/"):
         return workspace.rstrip("/") or "/"
-    import posixpath
-
     return posixpath.normpath(posixpath.join(APP_DIR, workspace))
 
 
@@ -337,12 +295,11 @@ class _Unit:
 
 
 def _pod_and_claims(ctx: _Ctx, unit: _Unit, labels: dict) -> tuple[dict, list[dict]]:
-    mounts = [{"name": "plan", "mountPath": "/etc/flowc", "readOnly": True},
+    mounts = [{"name": "plan", "mountPath": PLAN_DIR, "readOnly": True},
               {"name": "tmp", "mountPath": "/tmp"},
               {"name": "workspace", "mountPath": unit.workspace or WORKSPACE_ROOT}]
     volumes: list[dict] = [
-        {"name": "plan", "configMap": {"name": ctx.plan_name,
-                                       "items": [{"key": "plan.json", "path": "plan.json"}]}},
+        {"name": "plan", "configMap": {"name": ctx.plan_name}},
         {"name": "tmp", "emptyDir": {}},
     ]
     claims: list[str] = []
@@ -479,13 +436,14 @@ def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> tuple[list[dict], 
     return docs, [ctx.dns(head)]
 
 
-def _gateway(ctx: _Ctx, addresses: dict, settings: Settings) -> list[dict]:
+def _gateway(ctx: _Ctx, addresses: str, settings: Settings) -> list[dict]:
+    """The gateway; `addresses` is the `--addresses` argument (JSON, or @FILE when long)."""
     gw = ctx.plan.gateway
     port = gateway_port(ctx.plan)
     ready = [d.timeout_ready for d in ctx.plan.deployments if hosted(d)]
     timeout = -1 if any(t < 0 for t in ready) else max(ready, default=600_000)
     args = _common_args("gateway") + ["--port", str(port), "--base-dir", APP_DIR,
-                                      "--addresses", compact_json(addresses)]
+                                      "--addresses", addresses]
     unit = _Unit(name=dns_label(gw.name), component="gateway", image=ctx.images.gateway or "",
                  args=args, port=port, replicas=gw.replicas, timeout_ready=timeout,
                  resources=gw.resources, env={**ctx.plan.flow.env, **gw.env},

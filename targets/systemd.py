@@ -30,7 +30,6 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
 from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan
 from flowc.targets.common import (
@@ -135,8 +134,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     service = template("systemd/service.j2")
     for unit in units:
         files[f"units/{flow}-{unit.node}@.service"] = service.render(
-            flow=flow, unit=unit, runtime=options.runtime_path, conf=conf, base_dir=base_dir,
-            env_quote=_env_quote)
+            flow=flow, unit=unit, runtime=options.runtime_path, conf=conf, base_dir=base_dir)
         if unit.env:
             files[f"env/{unit.node}.env"] = _env_file(unit.env)
         for inst in unit.instances:
@@ -430,8 +428,14 @@ def _file_part(text: str) -> str:
 
 
 def _venv_of(runtime_path: str) -> str:
+    """The virtualenv install.sh creates: `<venv>/bin/flowc-runtime` → `<venv>`; none when the
+    runtime lives in a system prefix (`/usr/bin/...`), which install.sh must not touch."""
     parts = runtime_path.rstrip("/").split("/")
-    return "/".join(parts[:-2]) if len(parts) > 3 and parts[-2] == "bin" else ""
+    venv = "/".join(parts[:-2])
+    if parts[-1] != "flowc-runtime" or len(parts) < 4 or parts[-2] != "bin" or \
+            venv in ("/usr", "/usr/local", "/opt"):
+        return ""
+    return venv
 
 
 # --------------------------------------------------------------------------------------------

@@ -86,3 +86,19 @@ def test_flow_load_and_builder_only_methods():
         flow.add(name="x")
     with pytest.raises(RuntimeError):
         flow.post("/x")
+
+
+def test_with_flow_post_runs_the_flow():
+    """End to end on loopback: the builder's plan started by the runtime's launcher."""
+    from docarray import DocList
+    from docarray.documents import TextDoc
+
+    flow = (Flow(name="chain-api")
+            .add(name="upper", uses="upper.yml", uses_with={"suffix": "?"})
+            .add(name="tag", uses="Tagger", py_modules=["executors.py"],
+                 uses_with={"tag": "api"}))
+    with flow.start(base_dir=CHAIN):
+        docs = flow.post("/default", DocList[TextDoc]([TextDoc(text="hi")]),
+                         return_type=DocList[TextDoc])
+    assert [d.text for d in docs] == ["HI? [api]"]
+    assert flow._handle is None

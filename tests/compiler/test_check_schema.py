@@ -299,7 +299,7 @@ def test_tagged_documents_check_clean():
 
 def test_executor_file_without_jtype():
     diag = one_error("with: {a: 1}\nrequests: {/x: f}\n")
-    assert diag.message == "the Executor file document is missing `jtype`"
+    assert diag.message == "the Executor file is missing `jtype`"
 
 
 def test_tag_and_jtype_disagree():
@@ -492,3 +492,9 @@ def test_recheck_follows_a_reference_that_produced_a_list():
     root = _replace(root, ("executors", 0, "port"), bad)
     diags = recheck(root, "flow", [("executors", 0, "port")])
     assert [d.message for d in diags] == ["`port[1]` must be an integer from 1 to 65535, got 'x'"]
+
+
+def test_an_entry_with_a_class_jtype_is_one_error_not_a_cascade():
+    diag = one_error("jtype: Flow\nexecutors:\n  - jtype: MyExec\n    name: a\n    uses: X\n")
+    assert diag.code == "FC201" and diag.message.startswith("unknown key `jtype`")
+    assert diag.span.line == 3

@@ -97,3 +97,11 @@ def test_every_module_in_the_phase_table_imports():
                  "flowc.compiler.planner", "flowc.compiler.precedence", "flowc.compiler.api",
                  "flowc.compiler.model"):
         importlib.import_module(name)
+
+
+def test_a_literal_dollar_is_still_type_checked(tmp_path):
+    # check skips scalars with `$` (pending substitution); one that stays literal is rechecked
+    path = write(tmp_path, "jtype: Flow\nwith:\n  port: '$'\nexecutors:\n  - replicas: $$3\n")
+    r = compile_flow(path, env={})
+    assert [(d.code, d.span.line) for d in r.diagnostics] == [("FC202", 3), ("FC202", 5)]
+    assert r.plan is None

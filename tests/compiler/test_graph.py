@@ -120,3 +120,24 @@ def test_dead_end_warning_but_not_for_floating_or_responder(tmp_path):
     [d] = only(r, "FC508")
     assert "`a`" in d.message and d.severity.name == "WARNING"
     assert r.plan is not None and r.graph.responders == ("b",)
+
+
+def test_drawings_show_shards_floating_and_the_end(tmp_path):
+    from flowc.compiler.drawing import to_dot, to_mermaid
+
+    r = run(tmp_path, """\
+        - name: enc
+          shards: 2
+          replicas: 3
+        - name: log
+          floating: true
+          needs: gateway
+        - name: idx
+          needs: enc
+    """)
+    mermaid = to_mermaid(r.plan)
+    assert 'n_enc["enc (2 shards, 3 replicas)"]' in mermaid
+    assert "n_gateway -.-> n_log" in mermaid and "n_idx --> gateway_end" in mermaid
+    dot = to_dot(r.plan)
+    assert '"gateway" -> "log" [style=dashed];' in dot and '"idx" -> "gateway_end";' in dot
+    assert to_mermaid(r.plan) == mermaid and to_dot(r.plan) == dot

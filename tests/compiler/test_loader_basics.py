@@ -271,7 +271,17 @@ def test_explicit_document_markers_and_directives_are_fine():
     ("a: 1\n b: 2\n", 2, 3, "unexpected ':' here", "indentation"),
     ("x: @foo\n", 1, 4, "a value cannot start with '@'", "quote"),
     ('a: "\\q"\n', 1, 6, "unknown escape '\\q' in a double-quoted string", "backslash"),
-    ("a: 1\n- b\n", 2, 1, None, None),
+    ("a: 1\n- b\n", 2, 1, "a '- ' list item is not allowed here", "indentation"),
+    ("a:\n  b: 1\n c: 2\n", 3, 2, "bad indentation: this line does not line up with the lines "
+     "before it", "same number of spaces"),
+    ("a:\n  - b\n  c: 1\n", 3, 3, "a key is not allowed here", "indentation"),
+    ("a: [1, 2]]\n", 1, 10, "unexpected ']' here: nothing is open for it to close", "opening"),
+    ("a: [,]\n", 1, 5, "expected a value, found ','", "remove the ','"),
+    ('"a" "b"\n', 1, 5, "unexpected text after the top-level value", "quote"),
+    ("a: *\n", 1, 5, "an alias '*' or anchor '&' needs a name right after it", "&defaults"),
+    ("a: !e!x y\n", 1, 4, "unknown tag handle '!e!'", "!Name"),
+    ("a: 1\nb\nc: 2\n", 3, 1, "expected ':' after this key", "key: value"),
+    ("b:\t2\n", 1, 3, "a tab character cannot be used here", "spaces"),
 ])
 def test_syntax_errors_are_fc101_located_in_plain_words(text, line, col, message, hint_part):
     node, diags = load_text(text, "f.yml")

@@ -79,6 +79,14 @@ def test_human_expands_tabs_and_replaces_control_characters():
     assert "2 | x: \ufffd[31m\ufffd\n" in text
 
 
+def test_human_never_prints_control_characters_from_messages():
+    d = error("FC301", "variable X is '\x1b]0;pwned\x07'", Span("f\x1bx.yml", 1, 1, 1, 2),
+              hint="unset \x1b[2J", related=[Related(Span("o.yml", 1, 1, 1, 1), "\x9bhere")])
+    text = render([d], "human")
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+    assert "variable X is '\ufffd]0;pwned\ufffd'" in text
+
+
 def test_human_aligns_under_wide_characters():
     sources = SourceCache({"w.yml": "名前: 値\n"})
     text = render([error("FC107", "dup", Span("w.yml", 1, 5, 1, 6))], "human", sources=sources)

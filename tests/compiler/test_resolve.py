@@ -93,6 +93,12 @@ def test_unsupported_uses_scheme(tmp_path):
     assert codes(r) == [("FC405", 3, 11)]
 
 
+def test_uses_that_is_neither_a_class_nor_a_file(tmp_path):
+    r = compiled(tmp_path, {"flow.yml": "jtype: Flow\nexecutors:\n  - uses: my.module.Cls\n"})
+    assert codes(r) == [("FC405", 3, 11)]
+    assert "class name" in r.diagnostics[0].hint
+
+
 def test_missing_executor_file_is_located(tmp_path):
     r = compiled(tmp_path, {"flow.yml": "jtype: Flow\nexecutors:\n  - name: a\n    uses: nope.yml\n"})
     assert codes(r) == [("FC401", 4, 11)]
@@ -312,3 +318,13 @@ def test_normalise_name():
     assert normalise_name("--x--") == "x"
     assert normalise_name("___") == "flow"
     assert len(normalise_name("a" * 80)) == 63
+
+
+def test_flow_level_py_modules_pass_down(tmp_path):
+    r = compiled(tmp_path, {"flow.yml": "jtype: Flow\nwith:\n  py_modules: [lib/m.py]\n"
+                                        "executors:\n  - uses: A\n  - uses: B\n"
+                                        "    py_modules: [own.py]\n",
+                            "lib/m.py": "", "own.py": ""})
+    assert r.ok, r.diagnostics
+    a, b = r.plan.deployments
+    assert a.executor.py_modules == ("lib/m.py",) and b.executor.py_modules == ("own.py",)

@@ -10,7 +10,7 @@ from flowc.compiler.diagnostics import Severity
 from flowc.compiler.loader import load_text
 from flowc.compiler.substitute import (
     DEFERRED, UNDEFINED, SubstitutionContext, SubstitutionError, is_deferred, is_undefined,
-    parse_parts, render_template, substitute, substitute_executor_config)
+    parse_parts, recheck_paths, render_template, substitute, substitute_executor_config)
 from flowc.compiler.syntax import Mapping, Scalar, Sequence, locate, to_python
 
 
@@ -232,7 +232,7 @@ def test_missing_reference_target_is_located_with_existing_keys():
 
 @pytest.mark.parametrize("doc,fragment", [("l: [1]\nv: ${{ root.l[3] }}", "out of range"),
                                           ("l: [1]\nv: ${{ root.l.x }}", "in a list"),
-                                          ("m: {a: 1}\nv: ${{ root.m[0] }}", "index [0] on a mapping"),
+                                          ("m: {a: 1}\nv: ${{ root.m[0] }}", "index [0] on a"),
                                           ("s: 1\nv: ${{ root.s.x }}", "single value")])
 def test_bad_reference_steps(doc, fragment):
     _, diags = run(doc)
@@ -273,6 +273,15 @@ def test_long_reference_chain_is_bounded():
     assert to_python(run("\n".join(ok))[0])["a0"] == "end"
 
 
+def test_a_value_with_very_many_forms_is_refused_quickly():
+    root, _ = load_text("v: " + "x${A}" * 200_000, "f.yml")
+    started = time.perf_counter()
+    _, diags = substitute(root, SubstitutionContext(env={"A": "1"}))
+    assert time.perf_counter() - started < 1  # refused before parsing: ~1 ms
+    assert [d.code for d in diags] == ["FC306"] and "too many `$`" in diags[0].message
+    assert value("v: " + "${A}" * 500, {"A": "1"}) == "1" * 500  # several forms: a string
+
+
 def test_exponential_text_through_references_is_refused_quickly():
     lines = ["a0: " + "x" * 64] + [f"a{i + 1}: ${{{{ root.a{i} }}}}${{{{ root.a{i} }}}}"
                                    for i in range(40)]
@@ -304,7 +313,8 @@ def test_undefined_variable_error_names_it_and_where_flowc_looked():
 
 def test_undefined_context_variable_lists_the_context():
     _, diags = run("v: ${{ CONTEXT.K }}")
-    assert "context variable K is not defined (looked in the context" in diags[0].message
+    assert diags[0].message == "context variable K is not defined (looked in --context values, " \
+        "the environment)"
 
 
 def test_every_undefined_variable_in_one_scalar_is_reported():
@@ -326,7 +336,8 @@ def test_allow_undefined_warns_and_keeps_the_text():
 # --- provenance ------------------------------------------------------------------------------
 
 def test_origins_name_the_source_of_each_value():
-    node, diags = run("a: ${{ ENV.E }}\nb: ${F}\nc: ${{ CONTEXT.C }}\nd: ${D:-3}\ne: ${{ root.a }}\n"
+    node, diags = run("a: ${{ ENV.E }}\nb: ${F}\nc: ${{ CONTEXT.C }}\nd: ${D:-3}\n"
+                      "e: ${{ root.a }}\n"
                       "f: literal\ng: x${E}${F}", {"E": "1"}, env_file={"F": "2"},
                       env_file_name=".env", context={"C": 3})
     assert not diags
@@ -416,8 +427,8 @@ def test_deferred_variables_stay_runtime_references():
 
 def test_deferred_context_name_is_not_read_from_the_build_environment():
     doc = "executors:\n  - name: a\n    uses_with:\n      t: ${{ TOKEN }}\n      u: ${{ C }}\n"
-    node, diags = run(doc, {"TOKEN": "s3cr3t", "C": "env"}, deferred=lambda p: frozenset({"TOKEN", "C"}),
-                      context={"C": "ctx"})
+    node, diags = run(doc, {"TOKEN": "s3cr3t", "C": "env"}, context={"C": "ctx"},
+                      deferred=lambda p: frozenset({"TOKEN", "C"}))
     assert not diags
     assert is_deferred(at(node, "executors", 0, "uses_with", "t"))
     assert at(node, "executors", 0, "uses_with", "u").value == "ctx"  # given as context: not secret
@@ -429,6 +440,14 @@ def test_references_to_shared_alias_nodes_are_sized_once():
         f"a{i + 1}:\n- ${{{{ root.a{i} }}}}\n- ${{{{ root.a{i} }}}}" for i in range(12)]
     node, diags = run("\n".join(lines))
     assert not diags and len(to_python(node)["a12"]) == 2
+
+
+def test_looking_inside_a_deferred_or_unknown_value():
+    doc = "e:\n  t: ${{ ENV.T }}\n  v: ${{ root.e.t.x }}\n"
+    _, diags = run(doc, deferred=lambda p: frozenset({"T"}))
+    assert [d.code for d in diags] == ["FC304"] and "single value" in diags[0].message
+    node, diags = run(doc, allow_undefined=True)
+    assert [d.code for d in diags] == ["FC301"] and is_undefined(at(node, "e", "v"))
 
 
 def test_deferred_template_renders_at_runtime():
@@ -454,6 +473,17 @@ def test_substitute_executor_config_uses_the_worker_environment_only():
     assert not diags and to_python(node)["with"] == {"a": 1, "b": "two", "c": 1}
     _, diags = substitute_executor_config(root, {})
     assert {d.code for d in diags} == {"FC301"}
+
+
+def test_recheck_paths_cover_every_substituted_value_and_nothing_else():
+    doc = ("with:\n  port: ${{ ENV.P }}\n  name: plain\n  esc: $$3\n"
+           "executors:\n  - replicas: ${{ root.with }}\n    env:\n      T: ${{ ENV.T }}\n"
+           "      U: ${{ ENV.U }}\n      V: price $5\n")
+    root, _ = load_text(doc, "f.yml")
+    node, _ = substitute(root, SubstitutionContext(env={"P": "1", "T": "t"}, allow_undefined=True),
+                         deferred=lambda p: frozenset({"T"}))
+    assert sorted(recheck_paths(root, node), key=str) == sorted(
+        [("with", "port"), ("with", "esc"), ("executors", 0, "replicas")], key=str)
 
 
 # --- the grammar's parts -------------------------------------------------------------------------
@@ -483,3 +513,57 @@ def test_thousand_executors_with_a_variable_each_substitute_quickly():
     assert not diags and to_python(node)["executors"][999] == \
         {"name": "e999", "replicas": 2, "host": "h999-x"}
     assert elapsed < 3  # measured ~0.2 s; generous for a shared 2-core machine
+
+
+# --- lark is loaded only when needed; its tables are cached per user ---------------------------
+
+def _python(code: str, **env: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **env}, check=True)
+    return done.stdout.strip()
+
+
+def test_scalars_without_dollar_never_import_lark(tmp_path):
+    code = ("import sys\nfrom flowc.compiler.loader import load_text\n"
+            "from flowc.compiler.substitute import substitute, SubstitutionContext\n"
+            "root, _ = load_text('a: 1\\nb: [x, y]\\nc: {d: e}\\n', 'f.yml')\n"
+            "substitute(root, SubstitutionContext(env={}))\nprint('lark' in sys.modules)")
+    assert _python(code, XDG_CACHE_HOME=str(tmp_path)) == "False"
+
+
+def test_parse_tables_are_cached_in_the_user_cache_folder(tmp_path):
+    code = ("from flowc.compiler.substitute import render_template\n"
+            "print(render_template('${X}', {'X': '1'}))")
+    assert _python(code, XDG_CACHE_HOME=str(tmp_path / "a"), FLOWC_NO_CACHE="") == "1"
+    assert [p.name for p in (tmp_path / "a" / "flowc").iterdir()][0].startswith("substitution-")
+    assert _python(code, XDG_CACHE_HOME=str(tmp_path / "a"), FLOWC_NO_CACHE="") == "1"  # reused
+    assert _python(code, XDG_CACHE_HOME=str(tmp_path / "b"), FLOWC_NO_CACHE="1") == "1"
+    assert not (tmp_path / "b").exists()
+
+
+def test_cache_folder_writable_by_others_is_not_used(tmp_path):
+    folder = tmp_path / "flowc"
+    folder.mkdir()
+    folder.chmod(0o777)
+    code = ("from flowc.compiler.substitute import render_template\n"
+            "print(render_template('${X}', {'X': '1'}))")
+    assert _python(code, XDG_CACHE_HOME=str(tmp_path), FLOWC_NO_CACHE="") == "1"
+    assert list(folder.iterdir()) == []
+
+
+def test_every_code_substitution_emits_is_in_the_catalogue():
+    import re
+    from pathlib import Path
+
+    from flowc.compiler import envfile, substitute as module, substitution_parse
+    from flowc.compiler.diagnostics import CATALOGUE
+
+    codes = set()
+    for mod in (module, envfile, substitution_parse):
+        codes |= set(re.findall(r'"(FC\d{3})"', Path(mod.__file__).read_text(encoding="utf-8")))
+    assert codes and codes <= set(CATALOGUE)
+    assert all(CATALOGUE[c].phase == "substitute" for c in codes)

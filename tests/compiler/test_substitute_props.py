@@ -17,7 +17,8 @@ PIECES = ["$", "$$", "{", "}", "{{", "}}", ":-", "-", ":?", "?", ".", "[", "]", 
 texts = st.one_of(st.text(max_size=40),
                   st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
 envs = st.dictionaries(st.sampled_from(["X", "Y", "a", "ENV"]),
-                       st.one_of(st.text(max_size=8), st.sampled_from(["", "3", "$X", "${{ root }}"])),
+                       st.one_of(st.text(max_size=8),
+                                 st.sampled_from(["", "3", "$X", "${{ root }}"])),
                        max_size=3)
 span = Span("p.yml", 1, 1, 1, 1)
 
@@ -32,8 +33,8 @@ def _check(node: Node, diags: list[Diagnostic]) -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts, st.sampled_from(["", '"', "'", "|"]), envs, st.booleans())
 def test_any_scalar_text_returns_diagnostics_never_raises(text, style, env, allow):
-    scalar = Scalar(text, Span("p.yml", 3, 5, 3, 5 + len(text) + (2 if style in "'\"" and style else 0)),
-                    style)
+    width = len(text) + (2 if style in ("'", '"') else 0)
+    scalar = Scalar(text, Span("p.yml", 3, 5, 3, 5 + width), style)
     ctx = SubstitutionContext(env=env, context={"C": 1}, allow_undefined=allow)
     node, diags = substitute(scalar, ctx, deferred=lambda path: frozenset({"Y"}))
     _check(node, diags)

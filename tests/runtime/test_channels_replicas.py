@@ -175,3 +175,19 @@ def test_health_waits_for_every_replica():
 
     reply = asyncio.run(main())
     assert [e.endpoint for e in reply.endpoints] == ["/x"]
+
+
+def test_dns_address_is_one_balanced_channel():
+    async def main():
+        server, addr, _ = await start(Tagger("only"))
+        port = addr.rsplit(":", 1)[1]
+        rs = ReplicaSet("e", [f"dns:///127.0.0.1:{port}"])
+        try:
+            names = [(await rs.process(flowc_pb2.DataRequest())).header.endpoint
+                     for _ in range(3)]
+            return names, len(rs.connections), await rs.serving()
+        finally:
+            await rs.close()
+            await server.stop(None)
+
+    assert asyncio.run(main()) == (["only"] * 3, 1, True)

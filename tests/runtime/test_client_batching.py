@@ -190,6 +190,10 @@ def test_async_client(address):
     assert first.text == ["0:2:", "1:2:", "2:1:"]
     assert responses[0].parameters["__results__"]["cnt/rep-0"] == {"got": {"x": 1}}
 
+    client = AsyncClient(address=addr)  # one client used from two event loops in turn
+    for _ in range(2):
+        assert asyncio.run(client.post("/count", docs(1))).text == ["0:1:"]
+
 
 def test_generic_return_type_by_default(address):
     addr, _ = address
@@ -239,3 +243,18 @@ def test_post_cli_flow_file_reads_the_gateway_port(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert "127.0.0.1:1" in err  # it tried the Flow's gateway port
+
+
+def test_jina_options(address, capsys):
+    addr, _ = address
+    client = Client(address=addr, prefetch=10, grpc_channel_options={"grpc.enable_retries": 0})
+    always = []
+    result = client.post("/fail-odd", docs(3), request_size=1, continue_on_error=True,
+                         on_always=always.append, results_in_order=True)
+    assert result.text == ["0", "2"] and len(always) == 3
+    assert "cnt/rep-0: ValueError" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="request_sise"):
+        client.post("/count", docs(1), request_sise=1)
+    with pytest.raises(TypeError, match="hots"):
+        Client(hots="x", port=1)
+    client.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, Dict, List, Optional
+
 import numpy as np
 from docarray import BaseDoc, DocList
+from docarray.typing import NdArray, TextUrl
 from docarray.documents import TextDoc
 from docarray.proto import DocListProto
 
@@ -18,10 +21,47 @@ class Product(BaseDoc):
 
 
 def test_encoding_is_docarray_protobuf():
-    docs = DocList[TextDoc]([TextDoc(text="a"), TextDoc(text="b")])
+    docs = DocList[TextDoc]([TextDoc(text="a"), TextDoc(text="b", url="http://x/y.txt")])
     data = encode_docs(docs)
-    assert data == docs.to_protobuf().SerializeToString()
-    assert DocList[TextDoc].from_protobuf(DocListProto.FromString(data)).text == ["a", "b"]
+    # docarray's own reader understands flowc's bytes, and flowc reads docarray's bytes
+    back = DocList[TextDoc].from_protobuf(DocListProto.FromString(data))
+    assert back == docs
+    assert decode_docs(docs.to_protobuf().SerializeToString(), TextDoc) == docs
+
+
+class Rich(BaseDoc):
+    title: str = ""
+    count: int = 0
+    ratio: float = 0.5
+    flag: bool = False
+    raw: bytes = b""
+    maybe: Optional[str] = "preset"
+    url: Optional[TextUrl] = None
+    embedding: Optional[NdArray] = None
+    meta: Dict[str, Any] = {}
+    items: List[int] = []
+    child: Optional[TextDoc] = None
+    children: Optional[DocList[TextDoc]] = None
+
+
+def test_fast_codec_matches_docarray_field_by_field():
+    doc = Rich(title="t", count=-3, ratio=1.25, flag=True, raw=b"\x01", maybe=None,
+               url="http://a/b.txt", embedding=np.arange(4.0), meta={"k": [1, "v"]},
+               items=[1, 2], child=TextDoc(text="c"),
+               children=DocList[TextDoc]([TextDoc(text="d")]))
+    ours = encode_docs(DocList[Rich]([doc]))
+    theirs = DocList[Rich]([doc]).to_protobuf().SerializeToString()
+    for data in (ours, theirs):
+        for back in (decode_docs(data, Rich)[0],
+                     DocList[Rich].from_protobuf(DocListProto.FromString(data))[0]):
+            assert back.maybe is None  # an explicit None over a non-None default survives
+            assert (back.title, back.count, back.ratio, back.flag, back.raw) == (
+                "t", -3, 1.25, True, b"\x01")
+            assert str(back.url) == "http://a/b.txt" and type(back.url) is type(doc.url)
+            assert np.array_equal(back.embedding, np.arange(4.0))
+            assert back.meta == {"k": [1, "v"]} and back.items == [1, 2]
+            assert back.child.text == "c" and back.children[0].text == "d"
+            assert back.id == doc.id
 
 
 def test_typed_round_trip_accepts_doc_or_doclist_class():
@@ -48,7 +88,8 @@ def test_generic_document_fields_round_trip():
 
 
 def test_generic_document_nested_matches_and_chunks():
-    doc = GenericDoc(text="q", matches=DocList[GenericDoc]([GenericDoc(text="m1", scores={"s": 1})]),
+    match = GenericDoc(text="m1", scores={"s": 1})
+    doc = GenericDoc(text="q", matches=DocList[GenericDoc]([match]),
                      chunks=DocList[GenericDoc]([GenericDoc(text="c1")]))
     back = decode_docs(encode_docs(DocList[GenericDoc]([doc])))[0]
     assert [m.text for m in back.matches] == ["m1"]

@@ -173,3 +173,18 @@ def test_importing_the_api_stays_light():
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_permissive_class_attributes_are_not_endpoints():
+    class Anything:
+        def __getattr__(self, name):
+            return ["/surprise"]
+
+    class WithMockish(Executor):
+        helper = Anything()
+
+        @requests(on="/real")
+        def real(self, **kwargs):
+            return None
+
+    assert sorted(WithMockish().requests) == ["/real"]

@@ -52,6 +52,16 @@ def test_diamond_docs_matrix_and_reduce(tmp_path):
     reduced = with_deployment(plan, "merge", disable_reduce=False)
     with RunningFlow(reduced, EXAMPLES / "diamond", tmp_path / "reduce") as flow:
         out = decode(flow.post(docs=generic_docs(*docs)))
+        # many requests at once: each answer holds exactly its own documents
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(i):
+            got = decode(flow.post(docs=generic_docs({"id": f"{i}-x"}, {"id": f"{i}-y"})))
+            return i, [d.id for d in got]
+
+        with ThreadPoolExecutor(8) as pool:
+            for i, got in pool.map(one, range(40)):
+                assert got == [f"{i}-x", f"{i}-y"]
     # merged by id; `left` is first in needs, so its text wins; tags merged key by key
     assert [(d.id, d.text) for d in out] == [("a", "a L"), ("b", "b L")]
     assert out[0].tags == {"split": True, "left": True, "right": True, "parts": 1}
@@ -202,3 +212,22 @@ def test_bad_addresses_is_a_clear_error(tmp_path):
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 2 and "no address for entry 'tag'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_in_process_start_failure_names_the_entry(tmp_path):
+    import subprocess
+
+    plan = compile_example("parameters")
+    clean = plan.deployment("clean")
+    plan = with_deployment(plan, "clean", executor=dataclasses.replace(clean.executor,
+                                                                       jtype="NoSuchClass"))
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(plan.to_json())
+    addresses = {"score": ["127.0.0.1:1"], "audit": ["127.0.0.1:2"]}
+    out = subprocess.run(runtime_cmd("gateway", "--plan", plan_path, "--port", free_port(),
+                                     "--base-dir", EXAMPLES / "parameters",
+                                     "--addresses", json.dumps(addresses)),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert "cannot start clean/rep-0 (placement: gateway)" in out.stderr
+    assert "NoSuchClass" in out.stderr

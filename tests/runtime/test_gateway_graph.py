@@ -231,3 +231,10 @@ def test_concurrent_requests_do_not_mix():
 
     for i, out in asyncio.run(main()):
         assert ids(out) == [f"{i}-a", f"{i}-b"]
+
+
+def test_invalid_target_executor_is_an_error_status():
+    a = Fake("a")
+    out = run(plan(dep("a")), [a], [D("1")], target="(")
+    assert out.header.status.code == flowc_pb2.Status.ERROR
+    assert "target_executor" in out.header.status.description and a.seen == []

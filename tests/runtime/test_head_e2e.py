@@ -39,6 +39,11 @@ def test_all_polling_asks_every_shard_and_merges_in_shard_order(shards_flow):
         assert docs[1].tags == {"seen_by_shard_0": True, "seen_by_shard_1": True}
 
 
+def test_endpoints_through_gateway_and_head(shards_flow):
+    reply = shards_flow.stub.Endpoints(flowc_pb2.EndpointsRequest(), timeout=20)
+    assert {"/search", "/lookup", "/default"} <= {e.endpoint for e in reply.endpoints}
+
+
 def test_any_polling_round_robins_shards_then_replicas(shards_flow):
     seen = []
     for _ in range(8):
@@ -87,3 +92,20 @@ def test_parse_shards():
     for bad in ("[]", "{}", "[[]]", "[[1]]"):
         with pytest.raises(ValueError):
             parse_shards(bad)
+
+
+def test_head_command_line_errors(tmp_path):
+    import subprocess
+
+    from flowc_gateway_harness import free_port, runtime_cmd
+
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(compile_example("shards").to_json())
+    for extra, needle in (
+            (["--deployment", "nope", "--shards", '[["127.0.0.1:1"]]'], "no entry 'nope'"),
+            (["--deployment", "lookup", "--shards", "[]"], "--shards must be"),
+            (["--deployment", "lookup", "--shards", '[["bad"]]'], "not host:port")):
+        out = subprocess.run(runtime_cmd("head", "--plan", plan_path, "--port", free_port(),
+                                         *extra), capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and needle in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr

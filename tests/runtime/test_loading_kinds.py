@@ -205,3 +205,12 @@ def test_sibling_imports_work(tmp_path):
     ref = ExecutorRef(kind="class", jtype="UsesHelper", py_modules=("pkg/main_exec.py",))
     ex = load_executor(plan_with(ref), "greet", base_dir=tmp_path, env={})
     assert ex.word == "sibling"
+
+
+def test_entry_env_is_used_for_substitution_and_wins(tmp_path):
+    write_module(tmp_path / "exec")
+    (tmp_path / "exec" / "greeter.yml").write_text(EXECUTOR_YAML)
+    ref = ExecutorRef(kind="file", path="exec/greeter.yml")
+    plan = plan_with(ref, env={"GREETING": "from-entry", "SECRET": {"$template": "${{ ENV.S }}"}})
+    ex = load_executor(plan, "greet", base_dir=tmp_path, env={"GREETING": "shell", "S": "x"})
+    assert ex.greeting == "from-entry"

@@ -49,6 +49,10 @@ class Service(Executor):
     def fatal(self, docs, **kwargs):
         raise MemoryError("out of memory")
 
+    @requests(on="/env")
+    def env(self, **kwargs):
+        return {"value": os.environ.get("FLOWC_TEST_VAR", "")}
+
     def close(self):
         if self.close_marker:
             with open(self.close_marker, "w") as handle:
@@ -120,7 +124,8 @@ def stop(proc: subprocess.Popen) -> None:
 def worker(tmp_path_factory):
     folder = tmp_path_factory.mktemp("worker")
     marker = folder / "closed.txt"
-    plan = write_plan(folder, "Service", uses_with={"close_marker": str(marker)})
+    plan = write_plan(folder, "Service", uses_with={"close_marker": str(marker)},
+                      env={"FLOWC_TEST_VAR": "from-plan"})
     port = free_port()
     proc = start_worker(plan, port)
     try:
@@ -164,10 +169,18 @@ def test_endpoint_discovery_with_schemas(worker):
     reply = stub.Endpoints(flowc_pb2.EndpointsRequest(), timeout=20)
     assert reply.executor == "svc/rep-0"
     endpoints = {e.endpoint: e for e in reply.endpoints}
-    assert sorted(endpoints) == ["/echo", "/fail", "/fatal", "/slow"]
+    assert sorted(endpoints) == ["/echo", "/env", "/fail", "/fatal", "/slow"]
     echo_in = json.loads(endpoints["/echo"].input_schema)
     assert echo_in["title"] == "TextDoc"
     assert json.loads(endpoints["/slow"].input_schema)["title"] == "GenericDoc"
+
+
+def test_entry_env_reaches_the_executor(worker):
+    from flowc.runtime.host import struct_to_dict
+
+    stub, _ = worker
+    answer = stub.Process(data_request("/env"), timeout=10)
+    assert struct_to_dict(answer.parameters)["__results__"]["svc/rep-0"] == {"value": "from-plan"}
 
 
 def test_endpoint_error_keeps_serving(worker):
@@ -312,3 +325,96 @@ def test_runtime_dispatch_usage():
     out = subprocess.run([sys.executable, "-m", "flowc.runtime", "nope"], capture_output=True,
                          text=True, timeout=30)
     assert out.returncode == 2 and "unknown command 'nope'" in out.stderr
+
+
+def test_sigterm_while_loading_exits_0(tmp_path):
+    (tmp_path / "slow_init.py").write_text(
+        "import time\nfrom flowc.runtime import Executor\n\n"
+        "class SlowInit(Executor):\n"
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        open(__file__ + '.started', 'w').close()\n"
+        "        time.sleep(30)\n")
+    ref = ExecutorRef(kind="class", jtype="SlowInit", py_modules=("slow_init.py",))
+    plan = Plan(flow=FlowInfo(name="t", source="flow.yml"), gateway=Gateway(),
+                deployments=(Deployment(name="svc", executor=ref, needs=("gateway",)),),
+                responders=("svc",))
+    (tmp_path / "plan.json").write_text(plan.to_json())
+    proc = start_worker(tmp_path / "plan.json", free_port())
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "slow_init.py.started").exists():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert "stopped before serving" in proc.stderr.read()
+    finally:
+        stop(proc)
+
+
+HOT = '''
+from flowc.runtime import Executor, requests
+from helper import BONUS
+
+
+class Hot(Executor):
+    @requests(on="/v")
+    def v(self, **kwargs):
+        return {"v": VERSION + BONUS}
+
+    def close(self):
+        with open(__file__ + ".closed", "a") as handle:
+            handle.write(str(VERSION) + "\\n")
+
+
+VERSION = %d
+'''
+
+
+def _version(stub) -> int | None:
+    from flowc.runtime.host import struct_to_dict
+
+    answer = stub.Process(data_request("/v"), timeout=10)
+    return struct_to_dict(answer.parameters)["__results__"]["svc/rep-0"]["v"]
+
+
+def _wait_for_version(stub, expected: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _version(stub) != expected:
+        assert time.monotonic() < deadline, f"version never became {expected}"
+        time.sleep(0.1)
+
+
+def test_reload_swaps_code_and_survives_a_broken_edit(tmp_path):
+    (tmp_path / "hot.py").write_text(HOT % 1)
+    (tmp_path / "helper.py").write_text("BONUS = 0\n")
+    ref = ExecutorRef(kind="class", jtype="Hot", py_modules=("hot.py",))
+    plan = Plan(flow=FlowInfo(name="t", source="flow.yml"), gateway=Gateway(),
+                deployments=(Deployment(name="svc", executor=ref, needs=("gateway",),
+                                        reload=True),),
+                responders=("svc",))
+    (tmp_path / "plan.json").write_text(plan.to_json())
+    port = free_port()
+    proc = start_worker(tmp_path / "plan.json", port)
+    try:
+        wait_serving(port, proc)
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        stub = flowc_pb2_grpc.FlowcStub(channel)
+        assert _version(stub) == 1
+        (tmp_path / "hot.py").write_text(HOT % 2)
+        _wait_for_version(stub, 2)
+        (tmp_path / "hot.py").write_text(HOT % 3 + "\ndef broken(:\n")
+        time.sleep(1.5)  # three polls: the broken file is seen and refused
+        assert _version(stub) == 2
+        (tmp_path / "helper.py").write_text("BONUS = 100\n")  # a sibling module counts too
+        (tmp_path / "hot.py").write_text(HOT % 4)
+        _wait_for_version(stub, 104)
+        channel.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        err = proc.stderr.read()
+        assert "reload failed, the previous code keeps serving: " in err and "SyntaxError" in err
+        assert (tmp_path / "hot.py.closed").read_text().split() == ["1", "2", "4"]
+    finally:
+        stop(proc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -240,3 +241,15 @@ def test_bad_option_is_a_diagnostic_not_a_traceback():
                                                              "secrets_from": "vault"})
     assert files == {} and [d.code for d in diags] == ["FC711"]
 
+
+
+def test_every_code_the_compose_and_systemd_targets_emit_is_catalogued_in_their_range():
+    from flowc.compiler.diagnostics import CATALOGUE
+    from flowc.targets import systemd
+
+    for module in (compose, systemd):
+        codes = set(re.findall(r'"(FC\d{3})"', Path(module.__file__).read_text()))
+        assert codes, module
+        for code in codes:
+            assert CATALOGUE[code].phase == "target", code
+            assert 730 <= int(code[2:]) <= 759 or code in {"FC703", "FC704", "FC705"}, code

@@ -16,7 +16,8 @@ def _plan(*deps: Deployment) -> Plan:
                 responders=(deps[-1].name,))
 
 
-def _files(plan: Plan, image: str | None = "team/flow:1.0", context: str = "..") -> tuple[dict, list]:
+def _files(plan: Plan, image: str | None = "team/flow:1.0",
+           context: str = "..") -> tuple[dict, list]:
     images, diags = resolve_images(plan, image)
     assert diags == []
     return image_files(plan, images, context)
@@ -37,7 +38,10 @@ def test_one_dockerfile_per_image_with_the_files_its_users_need():
     files, diags = _files(_plan(ENC, OWN, DOCK, GW))
     assert diags == []
     assert sorted(files) == ["build-images.sh", "images/enc/Dockerfile",
-                             "images/own-img/Dockerfile"]
+                             "images/enc/Dockerfile.dockerignore", "images/own-img/Dockerfile",
+                             "images/own-img/Dockerfile.dockerignore"]
+    ignored = files["images/enc/Dockerfile.dockerignore"].splitlines()
+    assert "**/.env" in ignored and ".git" in ignored  # secrets and history stay out
     shared = files["images/enc/Dockerfile"]  # --image: enc and the gateway (with `light`)
     assert f"FROM {BASE_IMAGE}\n" in shared and ":latest" not in shared
     assert 'COPY ["executors/enc", "/app/executors/enc"]' in shared
@@ -97,7 +101,8 @@ def test_files_outside_the_flow_directory_are_located_errors():
 
 def test_only_docker_images_still_build_the_gateway_image():
     files, _ = _files(_plan(DOCK))
-    assert sorted(files) == ["build-images.sh", "images/gateway/Dockerfile"]
+    assert sorted(files) == ["build-images.sh", "images/gateway/Dockerfile",
+                             "images/gateway/Dockerfile.dockerignore"]
     assert "COPY" not in files["images/gateway/Dockerfile"]
 
 

@@ -201,6 +201,15 @@ def test_env_file_values_are_quoted_for_systemd():
     assert systemd._arg("a b%c$d") == '"a b%%c$$d"'
 
 
+def test_install_script_creates_a_virtualenv_only_outside_system_prefixes():
+    assert systemd._venv_of("/opt/flowc/bin/flowc-runtime") == "/opt/flowc"
+    assert systemd._venv_of("/usr/bin/flowc-runtime") == ""
+    assert systemd._venv_of("/usr/local/bin/flowc-runtime") == ""
+    script = _render(PLANS["plan-chain"], runtime_path="/usr/local/bin/flowc-runtime")["install.sh"]
+    assert "python3 -m venv" not in script and "/usr/local/bin/flowc-runtime" in script
+    assert 'python3 -m venv "$root/opt/flowc"' in _render(PLANS["plan-chain"])["install.sh"]
+
+
 def test_docker_executor_is_a_located_error():
     files, diags = systemd.render(tools.case_plans()["plan-docker"], systemd.Options())
     assert files == {}

@@ -42,25 +42,25 @@ def systemd_analyze() -> str:
 GOLDEN = Path(__file__).with_name("golden")
 
 
-def assert_golden_tree(folder: Path, files: dict[str, str]) -> None:
-    """The rendered files equal the golden folder exactly (same names, same bytes).
+def _golden_helper():
+    """Brief A's `tests/golden.py` (the project's one compare-or-write helper), by path."""
+    path = Path(__file__).resolve().parents[1] / "golden.py"
+    spec = importlib.util.spec_from_file_location("flowc_tests_golden", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    With FLOWC_UPDATE_GOLDEN=1 the folder is rewritten from `files` instead (stale files removed).
-    """
-    if os.environ.get("FLOWC_UPDATE_GOLDEN") == "1":
-        if folder.exists():
-            shutil.rmtree(folder)
-        for rel, text in files.items():
-            path = folder / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode())
-        return
-    assert folder.is_dir(), f"no golden folder {folder}: run with FLOWC_UPDATE_GOLDEN=1"
-    found = {p.relative_to(folder).as_posix(): p.read_bytes().decode()
-             for p in folder.rglob("*") if p.is_file()}
-    assert sorted(found) == sorted(files), f"golden {folder}: file list differs"
+
+def assert_golden_tree(folder: Path, files: dict[str, str]) -> None:
+    """The rendered files equal the golden folder exactly: same names, same bytes (a unified
+    diff on failure). With FLOWC_UPDATE_GOLDEN=1 the folder is rewritten, stale files removed."""
+    golden = _golden_helper()
+    if golden.updating() and folder.exists():
+        shutil.rmtree(folder)
     for rel in sorted(files):
-        assert files[rel] == found[rel], f"golden {folder / rel} differs (FLOWC_UPDATE_GOLDEN=1)"
+        golden.assert_golden(folder / rel, files[rel])
+    found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert found == sorted(files), f"golden {folder}: file list differs (FLOWC_UPDATE_GOLDEN=1)"
 
 
 def write_tree(folder: Path, files: dict[str, str]) -> None:
