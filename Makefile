@@ -25,9 +25,7 @@ tools:
 	fi
 
 demo: setup
-	$(BIN)/flowc validate $(EXAMPLE)
-	$(BIN)/flowc explain $(EXAMPLE)
-	$(BIN)/flowc graph $(EXAMPLE) --format mermaid
+	BIN=$(BIN) examples/demo.sh $(EXAMPLE)
 
 test: setup tools
 	$(BIN)/python -m pytest -q

@@ -16,7 +16,9 @@ jsonschema finds the errors; this module decides which to show and how:
 Checks the schema cannot express live here too: the format `version` (only major 1), a leading
 tag `!Name` against `jtype`, and `executors` beside its alias `deployments`.
 
-jsonschema is imported, and each validator built, lazily and once per process; validators use
+A valid document never imports jsonschema: `fastcheck` (validators generated from the same
+schema files) answers "valid?" first; only a "no" brings jsonschema in to find and describe the
+errors. jsonschema is imported, and each validator built, lazily and once per process; validators use
 `flowc.schemas.inlined(kind)` (the same schema with its `$ref`s expanded), which is several times
 faster on large Flows than resolving references while validating.
 """
@@ -27,6 +29,7 @@ import functools
 import re
 from typing import Any, Iterable
 
+from . import fastcheck
 from .check_messages import describe, got, where
 from .check_support import support_warnings
 from .diagnostics import Diagnostic, Related, error, normalise
@@ -159,6 +162,8 @@ def _schema_diagnostics(root: Node, kind: str, *, only: set[tuple] | None) -> tu
     those paths only.
     """
     instance = plain(root)
+    if fastcheck.is_valid(kind, instance):  # valid: jsonschema is never imported
+        return [], set()
     validator = _validator(kind)
     if validator.is_valid(instance):
         return [], set()

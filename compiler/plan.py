@@ -10,8 +10,12 @@ flow gives byte-identical plans. Its schema is `schemas/plan.schema.json`.
 
 Values in `uses_with`/`uses_metas`/`env`/... are already substituted, except values that depend on a
 variable listed in the same deployment's `env_from_secret`: those stay a runtime reference, written
-as the one-key mapping `{"$template": "<the original text>"}` and substituted by the worker at
-start-up from its own environment (so a secret's value never lands in an artifact).
+as the mapping `{"$template": "<the original text>"}` and substituted by the worker at start-up
+from its own environment (so a secret's value never lands in an artifact). A reference written as
+a quoted (or block, or `!!str`) scalar in an executor's `uses_*` values or inline config carries
+`"quoted": true` as well: it stays a string at the worker (`"0123"` is not the integer 123), where
+an unquoted one takes the YAML 1.2 core type of its result (SPEC §2). Env values are strings
+whatever their spelling and never carry the flag.
 
 Paths (`ExecutorRef.path`, `py_modules`) are POSIX paths relative to the plan's base directory: the
 directory of the Flow file (the runtime's `--base-dir`; `/app` inside generated images).
@@ -26,6 +30,7 @@ from typing import Any, Iterator
 PLAN_VERSION = 1
 GATEWAY = "gateway"
 TEMPLATE_KEY = "$template"
+TEMPLATE_QUOTED_KEY = "quoted"  # beside TEMPLATE_KEY: render the text as a quoted scalar
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from typing import Any
 from .graph import FlowGraph
 from .model import ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway
 from .plan import (Address, Deployment, ExecutorRef, FlowInfo, Gateway, Plan, Resources,
-                   SecretRef, TEMPLATE_KEY)
+                   SecretRef, TEMPLATE_KEY, TEMPLATE_QUOTED_KEY)
+from .syntax import Mapping, Node, Scalar, Sequence
 
 # Gateway keys the plan has fields for; every other gateway key is passed through in `options`.
 _GATEWAY_FIELDS = frozenset({"name", "protocol", "port", "host", "replicas", "env",
@@ -96,15 +97,39 @@ def _deployment(entry: ResolvedEntry, graph: FlowGraph) -> Deployment:
 
 
 def _executor(ex: ResolvedExecutor) -> ExecutorRef:
-    overrides = {k: dict(v.value or {}) for k, v in ex.overrides.items()}
+    overrides = {k: dict(_mark_quoted(v.value, v.node) or {}) for k, v in ex.overrides.items()}
+    config = ex.config
+    if isinstance(config, dict) and ex.file_values:
+        config = dict(config)
+        for key, v in ex.file_values.items():
+            if key in config:
+                config[key] = _mark_quoted(config[key], v.node)
     return ExecutorRef(
-        kind=ex.kind, jtype=ex.jtype, path=ex.path, config=ex.config, image=ex.image,
+        kind=ex.kind, jtype=ex.jtype, path=ex.path, config=config, image=ex.image,
         py_modules=ex.py_modules,
         uses_with=overrides.get("uses_with", {}),
         uses_metas=overrides.get("uses_metas", {}),
         uses_requests=overrides.get("uses_requests", {}),
         uses_dynamic_batching=overrides.get("uses_dynamic_batching", {}),
     )
+
+
+def _mark_quoted(value: Any, node: Node | None) -> Any:
+    """`value` with `"quoted": true` added to each runtime reference whose scalar was written
+    quoted (or block, or `!!str`): the worker must render it as a string (SPEC §2 types).
+    `node` is the tree the value was read from; where the shapes differ, values are kept."""
+    if isinstance(value, dict):
+        if TEMPLATE_KEY in value:
+            if isinstance(node, Scalar) and (node.quoted or node.tag == "!!str"):
+                return {**value, TEMPLATE_QUOTED_KEY: True}
+            return value
+        if isinstance(node, Mapping):
+            return {k: _mark_quoted(v, node.get(str(k))) for k, v in value.items()}
+        return value
+    if isinstance(value, list) and isinstance(node, Sequence):
+        return [_mark_quoted(v, node.items[i] if i < len(node.items) else None)
+                for i, v in enumerate(value)]
+    return value
 
 
 def _list(value: Any) -> list:

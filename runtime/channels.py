@@ -29,11 +29,17 @@ MESSAGE_OPTIONS = (
     ("grpc.max_send_message_length", -1),
     ("grpc.max_receive_message_length", -1),
 )
-# Reconnect quickly after a replica restarts (gRPC's default first backoff is a full second).
+# Reconnect quickly after a replica (re)starts: gRPC's default first backoff is a full second,
+# and at start-up the gateway usually dials a worker a few ms before it listens.
 RECONNECT_OPTIONS = (
-    ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.initial_reconnect_backoff_ms", 20),
+    ("grpc.min_reconnect_backoff_ms", 20),
     ("grpc.max_reconnect_backoff_ms", 2000),
+)
+STARTUP_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 10),
+    ("grpc.min_reconnect_backoff_ms", 10),
+    ("grpc.max_reconnect_backoff_ms", 50),
 )
 _ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
 
@@ -79,7 +85,8 @@ def _check_host_port(text: str, original: str) -> None:
 
 def open_channel(target: Target, options: Sequence[tuple[str, Any]] = ()) -> grpc.aio.Channel:
     """An asyncio channel for `target` (call inside the running event loop)."""
-    opts = list(MESSAGE_OPTIONS) + list(RECONNECT_OPTIONS) + list(options)
+    given = {key for key, _ in options}
+    opts = [o for o in MESSAGE_OPTIONS + RECONNECT_OPTIONS if o[0] not in given] + list(options)
     if target.balanced:
         opts.append(("grpc.service_config", _ROUND_ROBIN))
     if target.tls:
@@ -218,14 +225,32 @@ class ReplicaSet:
         self._connections = None
 
 
-async def wait_until_serving(sets: Sequence[ReplicaSet], *, first_delay: float = 0.01,
-                             max_delay: float = 0.1) -> None:
-    """Poll the health of every replica of every set, with backoff, until all are SERVING."""
-    pending = list(sets)
-    delay = first_delay
-    while pending:
-        states = await asyncio.gather(*(s.serving() for s in pending))
-        pending = [s for s, ok in zip(pending, states) if not ok]
-        if pending:
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, max_delay)
+async def wait_until_serving(sets: Sequence[ReplicaSet], *, first_delay: float = 0.005,
+                             max_delay: float = 0.05) -> None:
+    """Poll the health of every replica of every set until all are SERVING.
+
+    Through probe channels of its own, which retry a refused connection every 10–50 ms: at
+    start-up the replicas begin listening a moment after the router, and the sets' own channels
+    (backing off up to 2 s) would notice late. Those are opened once every replica serves."""
+    probes = {id(s): [Connection(t, STARTUP_OPTIONS) for t in s.targets] for s in sets}
+    try:
+        pending = list(sets)
+        delay = first_delay
+        while pending:
+            states = await asyncio.gather(*(_all_serving(probes[id(s)]) for s in pending))
+            pending = [s for s, ok in zip(pending, states) if not ok]
+            if pending:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_delay)
+        # connect the sets' own channels now, all at once, rather than one by one on the first
+        # request (a connection that is slow to come up only delays that request)
+        ready = [c.channel.channel_ready() for s in sets for c in s.connections]
+        await asyncio.wait_for(asyncio.gather(*ready), 1.0)
+    except asyncio.TimeoutError:
+        pass
+    finally:
+        await asyncio.gather(*(c.channel.close() for conns in probes.values() for c in conns))
+
+
+async def _all_serving(connections: Sequence[Connection]) -> bool:
+    return all(await asyncio.gather(*(c.serving(timeout=0.5) for c in connections)))

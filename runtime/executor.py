@@ -134,17 +134,17 @@ class Executor:
         args.update(dict(runtime_args or {}))
         self.runtime_args = SimpleNamespace(**args)
         self._flowc_workspace: str | None = None
-        table = dict(cls._flowc_class_requests)
-        for endpoint, method_name in dict(reqs or {}).items():
-            if method_name is None:
-                continue
-            if not callable(getattr(cls, str(method_name), None)):
+        # The `requests:` table (uses_requests already merged in) wins: a method it names loses
+        # every endpoint its decorator gave it (SPEC §3), but keeps all the table binds it to.
+        given = {str(e): str(m) for e, m in dict(reqs or {}).items() if m is not None}
+        for endpoint, method_name in given.items():
+            if not callable(getattr(cls, method_name, None)):
                 raise AttributeError(
                     f"requests: endpoint {endpoint!r} names {method_name!r}, which is not a "
                     f"method of {cls.__name__}")
-            for old in [e for e, m in table.items() if m == method_name and e != endpoint]:
-                del table[old]
-            table[str(endpoint)] = str(method_name)
+        named = set(given.values())
+        table = {e: m for e, m in cls._flowc_class_requests.items() if m not in named}
+        table.update(given)
         self.requests = {endpoint: getattr(self, name) for endpoint, name in sorted(table.items())}
 
     @property

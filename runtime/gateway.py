@@ -43,6 +43,7 @@ __all__ = ["GraphRunner", "GatewayServicer", "LocalHop", "build_hops", "main", "
 log = logging.getLogger("flowc.gateway")
 _ERROR = flowc_pb2.Status.ERROR
 _RESULTS = "__results__"
+EARLY_WAIT = 10.0  # seconds a request sent before SERVING waits for it (see _HoldUntilServing)
 
 
 class Out:
@@ -364,8 +365,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="JSON {entry: [address, ...]} or @FILE holding it")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds to finish requests in flight on SIGTERM")
+    from .loading import EnvFileError, add_env_from_file_option, apply_env_from_files
+
+    add_env_from_file_option(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    try:
+        apply_env_from_files(args.env_from_file)
+    except EnvFileError as exc:
+        print(f"flowc-runtime gateway: {exc}", file=sys.stderr)
+        return 2
     try:
         plan_path = Path(args.plan)
         plan = Plan.from_json(plan_path.read_text(encoding="utf-8"))
@@ -384,10 +393,10 @@ async def serve(plan: Plan, topology: Topology, *, base_dir: Path, host: str, po
     try:
         hops = build_hops(plan, topology, base_dir)
     except InProcessStartError as exc:  # an in-process executor failed to start: say which
-        import traceback
+        from .worker import print_user_traceback
 
         cause = exc.__cause__
-        traceback.print_exception(type(cause), cause, cause.__traceback__, file=sys.stderr)
+        print_user_traceback(cause)
         _say(GATEWAY, f"cannot start {exc.entry}/rep-0 (placement: gateway): "
                       f"{type(cause).__name__}: {cause}")
         return 1
@@ -448,7 +457,8 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
     from .proto import flowc_pb2_grpc
 
     server = grpc.aio.server(options=list(MESSAGE_OPTIONS))
-    flowc_pb2_grpc.add_FlowcServicer_to_server(servicer, server)
+    serving = asyncio.Event()
+    flowc_pb2_grpc.add_FlowcServicer_to_server(_HoldUntilServing(servicer, serving), server)
     health = health_aio.HealthServicer()
     services = ("", "flowc.v1.Flowc")
     for service in services:
@@ -475,6 +485,7 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
         await wait_until_serving(dependencies)
         for service in services:
             await health.set(service, health_pb2.HealthCheckResponse.SERVING)
+        serving.set()
         _say(name, f"SERVING on {host}:{bound}")
         _notify_ready()
 
@@ -486,6 +497,35 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
     await server.stop(grace)
     await on_close()
     return 0
+
+
+class _HoldUntilServing:
+    """A request that arrives while the router is still NOT_SERVING (its port opens before its
+    nodes are up) waits until it is SERVING, at most EARLY_WAIT s (or its deadline), instead of
+    failing at once, and instead of dialling nodes that do not listen yet (whose connections
+    would then back off for seconds)."""
+
+    def __init__(self, servicer: Any, serving: asyncio.Event):
+        self.servicer = servicer
+        self.serving = serving
+
+    async def _wait(self, context: Any) -> None:
+        if self.serving.is_set():
+            return
+        remaining = context.time_remaining() if context is not None else None
+        limit = EARLY_WAIT if remaining is None else max(0.0, min(EARLY_WAIT, remaining))
+        try:
+            await asyncio.wait_for(self.serving.wait(), limit)
+        except asyncio.TimeoutError:
+            pass  # go on: the hop's own error names what is not up
+
+    async def Process(self, request: Any, context: Any) -> Any:
+        await self._wait(context)
+        return await self.servicer.Process(request, context)
+
+    async def Endpoints(self, request: Any, context: Any) -> Any:
+        await self._wait(context)
+        return await self.servicer.Endpoints(request, context)
 
 
 def _say(name: str, message: str) -> None:

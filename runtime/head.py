@@ -244,8 +244,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--uses-before", default=None)
     parser.add_argument("--uses-after", default=None)
     parser.add_argument("--grace", type=float, default=10.0)
+    from .loading import EnvFileError, add_env_from_file_option, apply_env_from_files
+
+    add_env_from_file_option(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    try:
+        apply_env_from_files(args.env_from_file)
+    except EnvFileError as exc:
+        print(f"flowc-runtime head: {exc}", file=sys.stderr)
+        return 2
     try:
         plan = Plan.from_json(Path(args.plan).read_text(encoding="utf-8"))
         head = build_head(plan, args.deployment, parse_shards(args.shards),

@@ -63,6 +63,7 @@ class ExecutorHost:
         self._lock = asyncio.Lock() if not self.allow_concurrent else None
         self._pool = ThreadPoolExecutor(max_workers=1 if self._lock else 8,
                                         thread_name_prefix=f"exec-{self.entry}")
+        self._pool.submit(int)  # start its first thread now, not during the first request
         self._closed = False
         self.inflight = 0  # requests being processed
         self.busy_threads = 0  # sync endpoint calls running now (they cannot be cancelled)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -30,6 +31,7 @@ from flowc.compiler.plan import Plan
 STOP_ORDER = ("gateway", "head", "worker")
 RESTART_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 DEFAULT_READY_TIMEOUT = 600.0
+PROBE_AFTER = 1.0  # seconds without READY=1 before health checks are used as well
 
 
 class LaunchError(Exception):
@@ -46,6 +48,7 @@ class Child:
     restarts: int = 0
     ready: bool = False
     pumps: list[threading.Thread] = field(default_factory=list)
+    last_line: str = ""  # its latest log line: why it exited, for the start-up error
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -129,6 +132,44 @@ class HealthProbe:
             channel.close()
 
 
+class _LazyProbe:
+    """A HealthProbe made on first use: start-ups that READY=1 answers never import grpc."""
+
+    def __init__(self) -> None:
+        self._probe: HealthProbe | None = None
+
+    def serving(self, address: str) -> bool:
+        if self._probe is None:
+            self._probe = HealthProbe()
+        return self._probe.serving(address)
+
+    def close(self) -> None:
+        if self._probe is not None:
+            self._probe.close()
+
+
+def _notify_socket() -> socket.socket | None:
+    """A datagram socket in the abstract namespace for systemd's notify protocol, named after
+    this launcher (concurrent launchers never share one); the kernel stamps every message with
+    its sender's pid (SO_PASSCRED). None where that is unavailable."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        sock.bind(f"\0flowc-run-{os.getpid()}-{id(sock):x}")
+        sock.setblocking(False)
+    except (OSError, AttributeError):
+        sock.close()
+        return None
+    return sock
+
+
+def _sender_pid(ancillary: list[tuple[int, int, bytes]]) -> int | None:
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= 4:
+            return int.from_bytes(data[:4], sys.byteorder, signed=True)
+    return None
+
+
 class Supervisor:
     """Starts, watches, restarts and stops the processes of one launch plan."""
 
@@ -143,6 +184,7 @@ class Supervisor:
         self.ready_timeout = ready_timeout
         self.stopping = threading.Event()
         self._lock = threading.Lock()
+        self._notify: socket.socket | None = None  # where READY=1 arrives, during start-up
 
     @property
     def address(self) -> str:
@@ -150,16 +192,24 @@ class Supervisor:
 
     # -- start-up ---------------------------------------------------------------------------
     def start(self) -> None:
-        for child in self.children:
-            self._spawn(child)
+        self._notify = _notify_socket()
         try:
+            for child in self.children:
+                self._spawn(child)
             self._wait_ready()
         except BaseException:
             self.stop()
             raise
+        finally:  # later READY=1 (a restarted process) goes nowhere; the process does not mind
+            if self._notify is not None:
+                self._notify.close()
+                self._notify = None
 
     def _spawn(self, child: Child) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.pop("NOTIFY_SOCKET", None)  # READY=1 is ours to hear, not the launcher's systemd's
+        if self._notify is not None:
+            env["NOTIFY_SOCKET"] = "@" + self._notify.getsockname()[1:].decode()
         child.popen = subprocess.Popen(
             _runtime_argv(child.argv), cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
@@ -170,8 +220,11 @@ class Supervisor:
     def _pump(self, child: Child, popen: subprocess.Popen) -> None:
         assert popen.stdout is not None
         for raw in popen.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if line.strip():
+                child.last_line = line
             if not self.quiet:
-                self._say(f"{child.name} | {raw.decode('utf-8', 'replace').rstrip()}")
+                self._say(f"{child.name} | {line}")
 
     def _say(self, line: str) -> None:
         with self._lock:
@@ -179,21 +232,27 @@ class Supervisor:
             self.out.flush()
 
     def _wait_ready(self) -> None:
-        probe = HealthProbe()
+        probe = _LazyProbe()
         try:
             self._poll_until_ready(probe)
         finally:
             probe.close()
 
-    def _poll_until_ready(self, probe: "HealthProbe") -> None:
-        deadline = time.monotonic() + self.ready_timeout
+    def _poll_until_ready(self, probe: "HealthProbe | _LazyProbe") -> None:
+        """Every runtime server sends READY=1 to its notification socket once SERVING: that is
+        heard at once, without importing grpc here (which would take CPU from the children on a
+        small machine). A process silent for PROBE_AFTER seconds is asked over grpc.health.v1."""
+        started = time.monotonic()
+        deadline = started + self.ready_timeout
         last_report = ""
         while not self.stopping.is_set():
+            probing = time.monotonic() - started > PROBE_AFTER
             for child in self.children:
                 code = child.popen.poll() if child.popen else None
                 if code is not None:
-                    raise LaunchError(f"{child.name} exited with code {code} during start-up")
-                if not child.ready:
+                    raise LaunchError(f"{child.name} exited with code {code} during start-up"
+                                      + self._why(child))
+                if not child.ready and (probing or self._notify is None):
                     child.ready = probe.serving(f"{self.gateway['host']}:{child.port}")
             waiting = [c.name for c in self.children if not c.ready]
             if not waiting:
@@ -204,7 +263,36 @@ class Supervisor:
                 last_report = report
             if time.monotonic() > deadline:
                 raise LaunchError(f"not ready after {self.ready_timeout:.0f} s: {', '.join(waiting)}")
-            time.sleep(0.05)
+            self._hear_ready(0.05)
+
+    def _hear_ready(self, timeout: float) -> None:
+        """Wait at most `timeout` s for READY=1 datagrams; mark their senders ready."""
+        if self._notify is None:
+            time.sleep(timeout)
+            return
+        select.select([self._notify], [], [], timeout)
+        by_pid = {c.popen.pid: c for c in self.children if c.popen is not None}
+        while True:
+            try:
+                message, ancillary, _, _ = self._notify.recvmsg(
+                    4096, socket.CMSG_SPACE(12))  # struct ucred: pid, uid, gid
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            child = by_pid.get(_sender_pid(ancillary))
+            if child is not None and b"READY=1" in message.split(b"\n"):
+                child.ready = True
+
+    @staticmethod
+    def _why(child: Child) -> str:
+        """': <its last log line>' once its output is read to the end (the reason it gave)."""
+        for pump in child.pumps:
+            pump.join(timeout=2)
+        line = child.last_line
+        if line.startswith(f"{child.name}: "):
+            line = line[len(child.name) + 2:]
+        return f": {line}" if line else ""
 
     # -- supervision ------------------------------------------------------------------------
     def watch(self) -> None:
@@ -303,11 +391,30 @@ def start(plan: Plan, *, base_dir: Path, in_process: bool = False, port: int | N
 
 
 def _in_process(plan: Plan) -> Plan:
-    """Every executor inside the gateway process: no network hop at all."""
+    return in_process_plan(plan)[0]
+
+
+def in_process_plan(plan: Plan) -> tuple[Plan, list[str]]:
+    """`--in-process`: every executor the gateway can host runs inside it (no network hop), and
+    notes naming what differs. A sharded entry, or one with uses_before/uses_after, needs its head
+    (polling, reduce, the hooks), so it keeps its own processes; replicas become one instance."""
     from dataclasses import replace
 
-    return replace(plan, deployments=tuple(
-        d if d.is_external else replace(d, placement="gateway") for d in plan.deployments))
+    deployments, notes = [], []
+    for dep in plan.deployments:
+        if dep.is_external:
+            deployments.append(dep)
+        elif dep.shards > 1 or dep.uses_before is not None or dep.uses_after is not None:
+            why = (f"has {dep.shards} shards" if dep.shards > 1 else "has uses_before/uses_after")
+            notes.append(f"--in-process: entry {dep.name!r} {why}: it keeps its own processes "
+                         f"(a head and its workers)")
+            deployments.append(dep)
+        else:
+            if dep.replicas > 1:
+                notes.append(f"--in-process: entry {dep.name!r} runs as one instance inside the "
+                             f"gateway (replicas: {dep.replicas} ignored)")
+            deployments.append(replace(dep, placement="gateway"))
+    return replace(plan, deployments=tuple(deployments)), notes
 
 
 def run_cli(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = None,
@@ -315,14 +422,20 @@ def run_cli(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = None,
     """`flowc run`: start, print the address, supervise until SIGINT/SIGTERM, stop everything."""
     work: tempfile.TemporaryDirectory | None = None
     if plan_dir is not None:
+        if in_process:
+            print("flowc run: --in-process has no effect with --plan (the launch plan written by "
+                  "`flowc build --target local` fixes the processes)", file=sys.stderr)
         launch = json.loads((plan_dir / "launch.json").read_text(encoding="utf-8"))
         cwd = plan_dir
     else:
         assert plan is not None
         work = tempfile.TemporaryDirectory(prefix="flowc-run-")
         cwd = Path(work.name)
-        launch = launch_from_plan(_in_process(plan) if in_process else plan,
-                                  base_dir=Path(base_dir).resolve(), work_dir=cwd,
+        if in_process:
+            plan, notes = in_process_plan(plan)
+            for note in notes:
+                print(f"flowc run: {note}", file=sys.stderr, flush=True)
+        launch = launch_from_plan(plan, base_dir=Path(base_dir).resolve(), work_dir=cwd,
                                   gateway_port=port)
     supervisor = Supervisor(launch, cwd=cwd)
     stop_requested = threading.Event()

@@ -12,7 +12,7 @@ The plan's `ExecutorRef` says where the executor comes from (`kind`):
             environment: a path to an Executor YAML, or `module.py:ClassName`.
 
 Values written as `{"$template": text}` (secrets kept out of artifacts) are rendered here from
-the environment. User modules are imported by file path under a unique module name.
+the environment (as a string when the plan marks them `"quoted": true`). User modules are imported by file path under a unique module name.
 """
 
 from __future__ import annotations
@@ -20,16 +20,18 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, MutableMapping, Sequence
 
-from flowc.compiler.plan import TEMPLATE_KEY, Deployment, ExecutorRef, Plan
+from flowc.compiler.plan import TEMPLATE_KEY, TEMPLATE_QUOTED_KEY, Deployment, ExecutorRef, Plan
 
 from .executor import Executor, find_executor_class, inject
 
 FLOWC_USES = "FLOWC_USES"
 ROLES = ("executor", "uses_before", "uses_after")
+_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ExecutorLoadError(Exception):
@@ -67,6 +69,8 @@ def deployment_env(dep: Deployment, base: Mapping[str, str]) -> dict[str, str]:
     """`base` plus the entry's own `env:` (which wins, as in the process targets start)."""
     merged = dict(base)
     for key, value in (dep.env or {}).items():
+        if isinstance(value, dict) and TEMPLATE_KEY in value:
+            value = {**value, TEMPLATE_QUOTED_KEY: True}  # env values are text: `0123` stays
         value = render_templates(value, merged)
         merged[str(key)] = "" if value is None else str(value)
     return merged
@@ -173,11 +177,13 @@ def _load_executor_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
 def render_templates(value: Any, env: Mapping[str, str]) -> Any:
     """`value` with every `{"$template": text}` replaced by its substitution from `env`."""
     if isinstance(value, dict):
-        if set(value) == {TEMPLATE_KEY} and isinstance(value[TEMPLATE_KEY], str):
+        if TEMPLATE_KEY in value and set(value) <= {TEMPLATE_KEY, TEMPLATE_QUOTED_KEY} \
+                and isinstance(value[TEMPLATE_KEY], str):
             from flowc.compiler.substitute import render_template
 
-            try:
-                return render_template(value[TEMPLATE_KEY], env)
+            try:  # a quoted scalar stays a string; a plain one is typed (SPEC §2)
+                return render_template(value[TEMPLATE_KEY], env,
+                                       quoted=value.get(TEMPLATE_QUOTED_KEY) is True)
             except Exception as exc:
                 raise ExecutorLoadError(f"cannot substitute {value[TEMPLATE_KEY]!r}: {exc}") \
                     from None
@@ -257,3 +263,50 @@ def _find_class(name: str, modules: list[Any]) -> type[Executor] | None:
         if isinstance(candidate, type) and issubclass(candidate, Executor):
             return candidate
     return find_executor_class(name)
+
+
+class EnvFileError(Exception):
+    """An `--env-from-file VAR=PATH` that cannot be applied (the message names PATH, never the
+    value)."""
+
+
+def add_env_from_file_option(parser: Any) -> None:
+    """`--env-from-file VAR=PATH` (repeatable) on an argparse parser: how artifacts pass secrets
+    (compose `/run/secrets/<id>`, systemd `%d/VAR` with `LoadCredential=`) without writing them."""
+    parser.add_argument("--env-from-file", action="append", default=[], metavar="VAR=PATH",
+                        help="set environment variable VAR to the content of file PATH (one "
+                             "trailing newline removed) before anything starts; repeatable")
+
+
+def apply_env_from_files(specs: Sequence[str], environ: MutableMapping[str, str] | None = None
+                         ) -> list[str]:
+    """Set each `VAR=PATH`'s variable from its file, in order; the variables set.
+
+    Raises EnvFileError naming the argument or the path; the file's content never appears in a
+    message."""
+    target = os.environ if environ is None else environ
+    done: list[str] = []
+    for spec in specs:
+        var, sep, path = spec.partition("=")
+        if not sep or not path or not _ENV_VAR.fullmatch(var):
+            raise EnvFileError(f"--env-from-file {spec!r}: expected VAR=PATH with VAR a variable "
+                               "name (letters, digits, _; not starting with a digit)")
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise EnvFileError(f"--env-from-file {var}: cannot read {path}: "
+                               f"{exc.strerror or type(exc).__name__}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EnvFileError(f"--env-from-file {var}: {path} is not UTF-8 text") from None
+        if "\x00" in text:
+            raise EnvFileError(f"--env-from-file {var}: {path} contains a NUL byte, which an "
+                               "environment variable cannot hold")
+        if text.endswith("\r\n"):
+            text = text[:-2]
+        elif text.endswith("\n"):
+            text = text[:-1]
+        target[var] = text
+        done.append(var)
+    return done

@@ -70,6 +70,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="where executor files and py_modules are (default: the plan's dir)")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds to finish in-flight requests on SIGTERM (default 10)")
+    from .loading import add_env_from_file_option
+
+    add_env_from_file_option(parser)
     return parser.parse_args(argv)
 
 
@@ -77,9 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from flowc.compiler.plan import Plan
 
-    from .loading import ExecutorLoadError, deployment_env, load_executor, runtime_name
+    from .loading import (EnvFileError, ExecutorLoadError, apply_env_from_files, deployment_env,
+                          load_executor, runtime_name)
 
     name = runtime_name(args.deployment, args.role, args.replica)
+    try:  # secrets first: the executor's config is substituted with them (SPEC §2)
+        apply_env_from_files(args.env_from_file)
+    except EnvFileError as exc:
+        log(name, f"cannot start: {exc}")
+        return 1
     plan_path = Path(args.plan)
     try:
         plan = Plan.from_json(plan_path.read_text(encoding="utf-8"))
@@ -103,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(name, f"cannot start: {exc}")
         return 1
     except BaseException as exc:  # the user's __init__ (or module) failed: say who and why
-        traceback.print_exc(file=sys.stderr)
+        print_user_traceback(exc)
         log(name, f"executor {_class_name(plan, args.deployment, args.role)} failed to start: "
                   f"{type(exc).__name__}: {exc}")
         return 1
@@ -126,6 +135,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def print_user_traceback(exc: BaseException) -> None:
+    """The traceback of an executor that failed to start, without flowc's own frames (the
+    loader's calls above the user's code say nothing to its author); in full if every frame is
+    flowc's, since then the fault is flowc's."""
+    import flowc.compiler
+
+    mine = tuple(str(Path(path).resolve().parent) + os.sep
+                 for path in (__file__, flowc.compiler.__file__))
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(mine):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)
 
 
 def _class_name(plan: Any, deployment: str, role: str) -> str:

@@ -448,28 +448,15 @@ def _describe(ref: ExecutorRef) -> str:
 # --------------------------------------------------------------------------------------------
 # Templates and version
 
-_TEMPLATES: dict[str, Any] = {}
-
-
 def template(name: str) -> Any:
     """The jinja2 template `templates/<name>` (e.g. 'k8s/README.md.j2'), loaded once.
 
-    StrictUndefined so a missing value fails loudly; no autoescape (we write YAML and shell, not
-    HTML); trailing newlines kept so files end the way the template does.
+    StrictUndefined, no autoescape, trailing newlines kept, trim/lstrip blocks; precompiled
+    where that is safe (see `templating`, which holds the loading code).
     """
-    if name not in _TEMPLATES:
-        import os
+    from flowc.targets.templating import template as load
 
-        import jinja2
-
-        if "env" not in _TEMPLATES:
-            folder = os.path.join(os.path.dirname(__file__), "templates")
-            _TEMPLATES["env"] = jinja2.Environment(
-                loader=jinja2.FileSystemLoader(folder),
-                undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
-                trim_blocks=True, lstrip_blocks=True)
-        _TEMPLATES[name] = _TEMPLATES["env"].get_template(name)
-    return _TEMPLATES[name]
+    return load(name)
 
 
 FLOWC_VERSION = "0.1.0"  # = pyproject's version (a test keeps them equal); no metadata scan

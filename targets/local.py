@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.plan import Deployment, Plan
+from flowc.targets.common import external_addresses, hosted, needs_head, roles, span_from_source
 
 LAUNCH_VERSION = 1
 RUNTIME = "flowc-runtime"
@@ -50,11 +51,6 @@ class Process:
         return {"name": self.name, "kind": self.kind, "port": self.port, "argv": list(self.argv)}
 
 
-def hosted_in_processes(dep: Deployment) -> bool:
-    """Entries that get processes of their own (external ones and gateway-placed ones do not)."""
-    return not dep.is_external and dep.placement != "gateway"
-
-
 def _replica_names(dep: Deployment) -> Iterator[tuple[int, int, str]]:
     for shard in range(dep.shards):
         for replica in range(dep.replicas):
@@ -71,11 +67,9 @@ def processes(plan: Plan, *, port_for: Callable[[str], int], plan_path: str, bas
     addresses: dict[str, list[str]] = {}
     for dep in plan.deployments:
         if dep.is_external:
-            addresses[dep.name] = [
-                f"{'grpcs://' if a.tls else ''}{a.host}:{a.port}" for a in dep.external
-            ]
+            addresses[dep.name] = external_addresses(dep)
             continue
-        if not hosted_in_processes(dep):
+        if not hosted(dep):
             continue
         shards: list[list[str]] = [[] for _ in range(dep.shards)]
         for shard, replica, name in _replica_names(dep):
@@ -84,18 +78,17 @@ def processes(plan: Plan, *, port_for: Callable[[str], int], plan_path: str, bas
                 RUNTIME, "worker", *common, "--base-dir", base_dir, "--deployment", dep.name,
                 "--shard", str(shard), "--replica", str(replica), "--port", str(port))))
             shards[shard].append(f"{host}:{port}")
-        if dep.shards == 1 and dep.uses_before is None and dep.uses_after is None:
+        if not needs_head(dep):
             addresses[dep.name] = shards[0]
             continue
         head_args: list[str] = ["--shards", json.dumps(shards, separators=(",", ":"))]
-        for role in ("uses_before", "uses_after"):
-            if getattr(dep, role) is not None:
-                name = f"{dep.name}/{role}"
-                port = port_for(name)
-                out.append(Process(name, "worker", port, (
-                    RUNTIME, "worker", *common, "--base-dir", base_dir, "--deployment", dep.name,
-                    "--role", role, "--port", str(port))))
-                head_args += [f"--{role.replace('_', '-')}", f"{host}:{port}"]
+        for role in roles(dep):
+            name = f"{dep.name}/{role}"
+            port = port_for(name)
+            out.append(Process(name, "worker", port, (
+                RUNTIME, "worker", *common, "--base-dir", base_dir, "--deployment", dep.name,
+                "--role", role, "--port", str(port))))
+            head_args += [f"--{role.replace('_', '-')}", f"{host}:{port}"]
         name = f"{dep.name}/head"
         port = port_for(name)
         out.append(Process(name, "head", port, (
@@ -156,8 +149,6 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
 
 
 def _check(plan: Plan) -> list[Diagnostic]:
-    from flowc.targets.common import span_from_source  # shared helper of the container targets
-
     return [
         error("FC760", f"`{dep.name}` runs the image `{dep.executor.image}`: the local target "
               "starts plain processes and has no container runtime",
@@ -165,7 +156,7 @@ def _check(plan: Plan) -> list[Diagnostic]:
               hint="use the compose or k8s target for docker:// executors, or point `uses` at "
                    "the executor's YAML or class")
         for dep in plan.deployments
-        if hosted_in_processes(dep) and dep.executor.kind == "docker"
+        if hosted(dep) and dep.executor.kind == "docker"
     ]
 
 

@@ -1,0 +1,208 @@
+"""Runtime benchmark (issue 3, "Measured"): flowc against Jina 3.34 in the same run; a markdown table.
+
+    .venv/bin/python benchmarks/bench_runtime.py [--seconds 5] [--starts 5] [--json out.json]
+                                                 [--jina /work/.jina-ref/bin/python] [--no-jina]
+
+The Flow is gateway + 3 passthrough executors in a chain (`benchmarks/flows/{flowc,jina}/flow.yml`,
+the same YAML; each side's passthrough executor is written for its own API). Each side is measured
+by the same driver, `benchmarks/flows/drive.py`, run by that side's interpreter: flowc's is started
+by `flowc run` and driven by flowc's Client; Jina's by `jina flow --uses` and Jina's Client, inside
+a loopback-only network namespace with telemetry off (`/work/shared/jina-reference/netns_run.sh`),
+client included. Both sides run with a filled bytecode cache in a private folder (one untimed
+warm-up start each), the way installed software runs.
+
+Rows: time from the command to the first answer (median of `--starts`), sequential requests with 1
+and 100 text documents (requests/s and p50), idle RSS/PSS of the Flow's processes, and the floor:
+a raw grpcio echo server (grpc.aio, bytes in, the same bytes out) with the same payloads, against
+which flowc's per-hop overhead is given (4 hops: client→gateway→p0→p1→p2, each answered back).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DRIVER = ROOT / "benchmarks" / "flows" / "drive.py"
+DEFAULT_JINA = Path(os.environ.get("JINA_PYTHON", "/work/.jina-ref/bin/python"))
+NETNS = Path(os.environ.get("JINA_NETNS", "/work/shared/jina-reference/netns_run.sh"))
+HOPS = 4
+# The issue's bars: flowc's start ≤ 0.7 s, ≥ 3× Jina's rates, ≤ 250 MiB idle.
+START_BAR, RATE_BAR, MEMORY_BAR = 0.7, 3.0, 250.0
+
+ECHO_SERVER = '''
+import asyncio, sys
+import grpc
+
+async def main():
+    identity = lambda b: b
+    async def echo(request, context):
+        return request
+    handler = grpc.method_handlers_generic_handler("echo.Echo", {
+        "Echo": grpc.unary_unary_rpc_method_handler(echo, request_deserializer=identity,
+                                                    response_serializer=identity)})
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    print(port, flush=True)
+    await server.wait_for_termination()
+
+asyncio.run(main())
+'''
+
+
+def child_env() -> dict[str, str]:
+    """A private, writable bytecode cache for every process this benchmark starts."""
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=os.environ.get(
+        "PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "pyc-bench-runtime")))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # with a prefix, it would disable the cache entirely
+    env["JINA_OPTOUT_TELEMETRY"] = "1"
+    return env
+
+
+def run_side(argv: list[str], seconds: float, starts: int) -> dict[str, Any]:
+    env = child_env()
+    subprocess.run(argv + ["--seconds", "0.2", "--starts", "1"], env=env, check=True,
+                   capture_output=True)  # warm-up: fills the bytecode cache
+    proc = subprocess.run(argv + ["--seconds", str(seconds), "--starts", str(starts)], env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr}")
+    return json.loads(proc.stdout)
+
+
+def echo_floor(seconds: float) -> dict[str, Any]:
+    """Round trips through a bare grpc.aio echo server, with flowc's 1- and 100-document
+    requests as payload (the bytes a hop carries)."""
+    import grpc
+
+    sys.path.insert(0, str(DRIVER.parent))
+    from drive import timed  # noqa: E402
+
+    from docarray import DocList
+    from docarray.documents import TextDoc
+
+    from flowc.runtime.docs import encode_docs
+    from flowc.runtime.proto import flowc_pb2
+
+    payloads = {}
+    for label, count in (("1", 1), ("100", 100)):
+        docs = DocList[TextDoc]([TextDoc(text=f"document number {i} with a little text")
+                                 for i in range(count)] if count > 1 else
+                                [TextDoc(text="hello world")])
+        request = flowc_pb2.DataRequest(docs=encode_docs(docs))
+        request.header.endpoint = "/default"
+        payloads[label] = request.SerializeToString()
+    server = subprocess.Popen([sys.executable, "-c", ECHO_SERVER], env=child_env(),
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())
+        result = {}
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            echo = channel.unary_unary("/echo.Echo/Echo")
+            for label, payload in payloads.items():
+                result[label] = timed(lambda: echo(payload), seconds)
+        return result
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def table(flowc: dict[str, Any], jina: dict[str, Any] | None, echo: dict[str, Any]) -> str:
+    def ratio(a: float, b: float) -> str:
+        return f"{a / b:.1f}×" if b else "–"
+
+    rows = ["| figure | flowc | Jina 3.34 | flowc vs Jina | bar |", "|---|---|---|---|---|"]
+    js = jina or {}
+    start_f, start_j = flowc["start_median"], js.get("start_median")
+    rows.append(f"| command → first answer (median of {len(flowc['starts'])}) | "
+                f"{start_f:.2f} s | {_or(start_j, '{:.2f} s')} | "
+                f"{ratio(start_j, start_f) + ' faster' if start_j else '–'} | "
+                f"≤ {START_BAR} s: {'met' if start_f <= START_BAR else 'MISSED'} |")
+    cpu_j = js.get("start_cpu_median")
+    rows.append(f"| CPU used by the Flow's processes until then | {flowc['start_cpu_median']:.2f} s"
+                f" | {_or(cpu_j, '{:.2f} s')} | {ratio(cpu_j, flowc['start_cpu_median']) + ' less' if cpu_j else '–'} | – |")
+    for label in ("1", "100"):
+        f, j = flowc[f"seq_{label}"], js.get(f"seq_{label}")
+        verdict = "–" if j is None else ("met" if f["rps"] >= RATE_BAR * j["rps"] else "MISSED")
+        rows.append(f"| {label} doc{'s' if label != '1' else ''}/request, sequential | "
+                    f"{_rate(f)} | {_rate(j)} | {ratio(f['rps'], j['rps']) if j else '–'} | "
+                    f"≥ {RATE_BAR:g}×: {verdict} |")
+    servers = [p for p in flowc["idle"]["procs"] if "flowc.runtime" in p["cmd"]]
+    server_rss = sum(p["rss"] for p in servers)
+    idle_f, idle_j = flowc["idle"], js.get("idle")
+    rows.append(f"| idle RSS, whole tree (PSS) | {_mem(idle_f)} | {_mem(idle_j)} | "
+                f"{ratio(idle_j['rss'], idle_f['rss']) + ' less' if idle_j else '–'} | "
+                f"≤ {MEMORY_BAR:g} MiB: {'met' if idle_f['rss'] <= MEMORY_BAR else 'MISSED'} |")
+    rows.append(f"| idle RSS, gateway + 3 executors | {server_rss:.0f} MiB | – | – | – |")
+    for label in ("1", "100"):
+        raw, e = flowc["raw"][label], echo[label]
+        per_hop = (raw["p50_ms"] - HOPS * e["p50_ms"]) / HOPS
+        rows.append(f"| floor: grpcio echo, {label} doc payload | {_rate(e, 3)} | – | – | – |")
+        rows.append(f"| flowc raw stub via gateway + 3, {label} doc | {_rate(raw)} | – | – | "
+                    f"overhead per hop vs echo: {per_hop:.3f} ms |")
+    left_f = sum(s["left_behind"] for s in flowc["stops"])
+    left_j = f"{sum(s['left_behind'] for s in js['stops'])} (SIGINT to its group)" if jina else "–"
+    rows.append(f"| processes left after stop | {left_f} in {len(flowc['stops'])} stops "
+                f"(SIGTERM to `flowc run`) | {left_j} | – | – |")
+    return "\n".join(rows)
+
+
+def _or(value: float | None, form: str) -> str:
+    return "–" if value is None else form.format(value)
+
+
+def _rate(figure: dict[str, float] | None, digits: int = 2) -> str:
+    if figure is None:
+        return "–"
+    return f"{figure['rps']:.0f} req/s, p50 {figure['p50_ms']:.{digits}f} ms"
+
+
+def _mem(figure: dict[str, Any] | None) -> str:
+    return "–" if figure is None else f"{figure['rss']:.0f} MiB ({figure['pss']:.0f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per throughput figure")
+    parser.add_argument("--starts", type=int, default=5, help="timed starts per side")
+    parser.add_argument("--jina", type=Path, default=DEFAULT_JINA, help="Jina's interpreter")
+    parser.add_argument("--no-jina", action="store_true", help="flowc only")
+    parser.add_argument("--json", type=Path, help="also write every measurement here")
+    args = parser.parse_args()
+    before = load_average()
+    began = time.time()
+    flowc = run_side([sys.executable, str(DRIVER), "flowc"], args.seconds, args.starts)
+    jina = None
+    if not args.no_jina:
+        jina = run_side([str(NETNS), str(args.jina), str(DRIVER), "jina"], args.seconds,
+                        args.starts)
+    echo = echo_floor(args.seconds)
+    command = " ".join(["python", "benchmarks/bench_runtime.py", *sys.argv[1:]])
+    print(f"`{command}` ({os.cpu_count()} cores; load average before {before}, "
+          f"after {load_average()}; {time.time() - began:.0f} s)\n")
+    print(table(flowc, jina, echo))
+    print(f"\nflowc starts (s): {', '.join(f'{s:.2f}' for s in flowc['starts'])}"
+          + (f"; Jina starts (s): {', '.join(f'{s:.2f}' for s in jina['starts'])}" if jina
+             else ""))
+    if args.json:
+        args.json.write_text(json.dumps({"flowc": flowc, "jina": jina, "echo": echo,
+                                         "load_before": before, "load_after": load_average()},
+                                        indent=1, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+# compiling never imports this file; it only has to exist
