@@ -30,8 +30,13 @@ demo: setup
 test: setup tools
 	$(BIN)/python -m pytest -q
 
+# Benchmarks (BENCHMARKS.md): Jina 3.34 is compared when JINA_REF's interpreter exists
+# (set it up as ../shared/jina-reference/README.md says).
+JINA_REF ?= /work/.jina-ref
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_compiler.py --jina $(JINA_REF)/bin/python
+	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_runtime.py --jina $(JINA_REF)/bin/python
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -141,6 +141,10 @@ def table(flowc: dict[str, Any], jina: dict[str, Any] | None, echo: dict[str, An
         rows.append(f"| {label} doc{'s' if label != '1' else ''}/request, sequential | "
                     f"{_rate(f)} | {_rate(j)} | {ratio(f['rps'], j['rps']) if j else '–'} | "
                     f"≥ {RATE_BAR:g}×: {verdict} |")
+    for label in ("1", "100"):
+        f, j = flowc[f"seq_{label}"], js.get(f"seq_{label}")
+        rows.append(f"| CPU per request, {label} doc{'s' if label != '1' else ''}: Flow's "
+                    f"processes + client | {_cpu(f)} | {_cpu(j)} | – | – |")
     servers = [p for p in flowc["idle"]["procs"] if "flowc.runtime" in p["cmd"]]
     server_rss = sum(p["rss"] for p in servers)
     idle_f, idle_j = flowc["idle"], js.get("idle")
@@ -169,6 +173,12 @@ def _rate(figure: dict[str, float] | None, digits: int = 2) -> str:
     if figure is None:
         return "–"
     return f"{figure['rps']:.0f} req/s, p50 {figure['p50_ms']:.{digits}f} ms"
+
+
+def _cpu(figure: dict[str, float] | None) -> str:
+    if figure is None:
+        return "–"
+    return f"{figure['server_cpu_ms']:.2f} + {figure['client_cpu_ms']:.2f} ms"
 
 
 def _mem(figure: dict[str, Any] | None) -> str:

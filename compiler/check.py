@@ -65,12 +65,16 @@ def _jtype(node: Node) -> str | None:
 def detect_kind(root: Node) -> str:
     """`flow`, `deployment` or `executor`, from `jtype` (or a leading tag `!Name`).
 
-    `jtype` wins over a different tag (check() reports the conflict). Any other class name is an
-    Executor file, unless the document has a Flow's sections (then it is a Flow whose `jtype`
-    is misspelt, which the schema reports). Without either, a document with an Executor file's
-    sections (`metas`, `requests`, ...) is an Executor file, and anything else a Flow.
+    When a tag and a different `jtype` disagree (check() reports FC208), neither is trusted: the
+    document's sections decide, as if it named no kind. Any other class name is an Executor file,
+    unless the document has a Flow's sections (then it is a Flow whose `jtype` is misspelt,
+    which the schema reports). Without either, a document with an Executor file's sections
+    (`metas`, `requests`, ...) is an Executor file, and anything else a Flow.
     """
-    name = _jtype(root) or _tag_name(root)
+    jtype, tag = _jtype(root), _tag_name(root)
+    if jtype is not None and tag is not None and jtype != tag and "$" not in jtype:
+        return _kind_by_sections(root, jtype)
+    name = jtype or tag
     if name == "Flow":
         return "flow"
     if name == "Deployment":
@@ -82,6 +86,16 @@ def detect_kind(root: Node) -> str:
     if isinstance(root, Mapping) and any(k in root for k in _EXECUTOR_KEYS):
         return "executor"  # an Executor file that forgot its `jtype` (check() says so)
     return "flow"
+
+
+def _kind_by_sections(root: Node, jtype: str) -> str:
+    """The kind of a document whose tag and `jtype` disagree: Flow sections make a Flow,
+    Executor file sections an Executor file; otherwise the `jtype` decides."""
+    if isinstance(root, Mapping) and any(k in root for k in _FLOW_KEYS):
+        return "flow"
+    if isinstance(root, Mapping) and any(k in root for k in _EXECUTOR_KEYS):
+        return "executor"
+    return {"Flow": "flow", "Deployment": "deployment"}.get(jtype, "executor")
 
 
 # --- the plain value the schema sees ----------------------------------------------------------
@@ -360,7 +374,12 @@ def _tags(root: Node, kind: str) -> list[Diagnostic]:
 def check(root: Node, kind: str) -> list[Diagnostic]:
     """Every schema error and warning of a document as written (phase 2)."""
     diags, error_paths = _schema_diagnostics(root, kind, only=None)
-    diags += _semantic(root, kind)
+    semantic = _semantic(root, kind)
+    conflicts = [d.span for d in semantic if d.code == "FC208" and d.span is not None]
+    if conflicts:  # FC208 says what is wrong with that `jtype`; the schema would say it again
+        diags = [d for d in diags if d.span is None
+                 or not any(_inside(d.span, span) for span in conflicts)]
+    diags += semantic
     diags += support_warnings(root, kind, skip=error_paths)
     return normalise(diags)
 

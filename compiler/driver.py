@@ -2,8 +2,9 @@
 
 Each phase is a pure function returning `(value, diagnostics)`, so one run reports every problem.
 A later phase never repeats what an earlier one reported: its diagnostics located inside the span
-of an earlier error are dropped, and if it fails on input an earlier phase already rejected, that
-failure is the earlier error's consequence, not a new problem. The plan is only made from a flow
+of an earlier error, or inside a scalar whose substitution failed, are dropped, and if it fails on
+input an earlier phase already rejected, that failure is the earlier error's consequence, not a
+new problem. The plan is only made from a flow
 without errors. Nothing here prints or exits (that is the CLI's job).
 """
 
@@ -42,8 +43,13 @@ class CompileResult:
 
 def compile_flow(path: str | os.PathLike, *, env: TMapping[str, str] | None = None,
                  env_file: str | os.PathLike | None = None, context: TMapping[str, Any] | None = None,
-                 allow_undefined: bool = False, display_name: str | None = None) -> CompileResult:
-    """Compile a Flow (or a lone Deployment / Executor) file. Executor files stop after check."""
+                 allow_undefined: bool = False, display_name: str | None = None,
+                 context_complete: bool = True) -> CompileResult:
+    """Compile a Flow (or a lone Deployment / Executor) file. Executor files stop after check.
+
+    `context_complete=False` says a context source was refused (e.g. a `--context-file` that is
+    not a mapping, already reported): a context name it may have defined is then left unknown,
+    not reported as undefined (that would repeat the first error once per name)."""
     from .loader import load_file
 
     run = _Run()
@@ -53,7 +59,8 @@ def compile_flow(path: str | os.PathLike, *, env: TMapping[str, str] | None = No
         if root is None:
             return run.result(None, None, None, None)
         return compile_tree(root, path=path, display=display, env=env, env_file=env_file,
-                            context=context, allow_undefined=allow_undefined, run=run)
+                            context=context, allow_undefined=allow_undefined, run=run,
+                            context_complete=context_complete)
 
 
 @contextlib.contextmanager
@@ -73,7 +80,7 @@ def _gc_paused() -> Iterator[None]:
 def compile_tree(root: Node, *, path: str | os.PathLike, display: str,
                  env: TMapping[str, str] | None = None, env_file: str | os.PathLike | None = None,
                  context: TMapping[str, Any] | None = None, allow_undefined: bool = False,
-                 run: "_Run | None" = None) -> CompileResult:
+                 run: "_Run | None" = None, context_complete: bool = True) -> CompileResult:
     """Phases 2–6 on a syntax tree (from the loader, or built by the Python API); `path` is
     where the Flow file is (or would be): its directory is the base directory."""
     from .check import check, detect_kind
@@ -81,13 +88,15 @@ def compile_tree(root: Node, *, path: str | os.PathLike, display: str,
     if run is None:
         with _gc_paused():
             return compile_tree(root, path=path, display=display, env=env, env_file=env_file,
-                                context=context, allow_undefined=allow_undefined, run=_Run())
+                                context=context, allow_undefined=allow_undefined, run=_Run(),
+                                context_complete=context_complete)
     kind = detect_kind(root)
     run.phase("check", lambda: (None, check(root, kind)))
     if kind == "executor":
         return run.result(None, None, None, kind)
-    ctx = run.phase("env", lambda: _context(env, env_file, context, allow_undefined))
-    root = run.phase("substitute", lambda: _substitute(root, kind, ctx))
+    ctx = run.phase("env", lambda: _context(env, env_file, context, allow_undefined,
+                                            context_complete))
+    root = run.phase("substitute", lambda: _substitute(root, kind, ctx, run))
     if root is None:
         return run.result(None, None, None, kind)
     flow_root = root if kind == "flow" else _as_flow(root)
@@ -114,7 +123,8 @@ def load(path: str | os.PathLike, env: TMapping[str, str] | None = None,
 
 # --- phases that need a little glue -------------------------------------------------------------
 
-def _context(env: Any, env_file: Any, context: Any, allow_undefined: bool) -> tuple[Any, list]:
+def _context(env: Any, env_file: Any, context: Any, allow_undefined: bool,
+             context_complete: bool) -> tuple[Any, list]:
     from .substitute import SubstitutionContext
 
     values, diags = {}, []
@@ -124,17 +134,23 @@ def _context(env: Any, env_file: Any, context: Any, allow_undefined: bool) -> tu
         values, diags = parse_env_file(env_file)
     ctx = SubstitutionContext(env=dict(os.environ if env is None else env), env_file=values,
                               env_file_name=str(env_file) if env_file is not None else None,
-                              context=dict(context or {}), allow_undefined=allow_undefined)
+                              context=dict(context or {}), allow_undefined=allow_undefined,
+                              context_complete=context_complete)
     return ctx, diags
 
 
-def _substitute(root: Node, kind: str, ctx: Any) -> tuple[Node | None, list[Diagnostic]]:
+def _substitute(root: Node, kind: str, ctx: Any, run: "_Run") -> tuple[Node | None,
+                                                                        list[Diagnostic]]:
+    """Phase 3, then the schema again on what it produced. A scalar whose substitution failed
+    is not re-checked, and later phases leave it alone: its error is already reported."""
     from .check import recheck
     from .resolve import secret_names
     from .resolve_files import recheck_paths
-    from .substitute import substitute
+    from .substitute import failed_spans, substitute
 
     new, diags = substitute(root, ctx, deferred=secret_names(root))
+    if any(d.severity is Severity.ERROR for d in diags):
+        run.rejected += failed_spans(new)
     return new, diags + recheck(new, kind, recheck_paths(root, new))
 
 
@@ -162,6 +178,7 @@ class _Run:
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.timings: dict[str, float] = {}
+        self.rejected: list[Span] = []  # scalars an earlier error rejected whole
 
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
@@ -172,6 +189,7 @@ class _Run:
     def phase(self, name: str, fn: Callable[[], tuple[Any, list[Diagnostic]]]) -> Any:
         start = time.perf_counter()
         earlier = self.errors()
+        covering = [e.span for e in earlier if e.span is not None] + self.rejected
         try:
             value, diags = fn()
         except Exception:
@@ -180,7 +198,7 @@ class _Run:
             value, diags = None, []  # a consequence of input an earlier phase rejected
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
-        self.diagnostics += [d for d in diags if not _covered(d, earlier)]
+        self.diagnostics += [d for d in diags if not _covered(d, covering)]
         return value
 
     def result(self, plan: Plan | None, resolved: ResolvedFlow | None, graph: FlowGraph | None,
@@ -189,12 +207,12 @@ class _Run:
                              kind)
 
 
-def _covered(diag: Diagnostic, earlier: list[Diagnostic]) -> bool:
-    """True when `diag` sits inside the span of an earlier error (it would be a cascade)."""
+def _covered(diag: Diagnostic, covering: list[Span]) -> bool:
+    """True when `diag` sits inside a span an earlier error covers (it would be a cascade)."""
     if diag.span is None:
         return False
-    return any(e.span is not None and e.span.line > 0 and _inside(diag.span, e.span)
-               for e in earlier)  # line 0: a value from the Python API, with no position
+    return any(span.line > 0 and _inside(diag.span, span)
+               for span in covering)  # line 0: a value from the Python API, with no position
 
 
 def _inside(inner: Span, outer: Span) -> bool:

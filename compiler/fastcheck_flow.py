@@ -1246,6 +1246,15 @@ def validate____defs_gateway(data, custom_formats={}, name_prefix=None):
             data__host = data["host"]
             if not isinstance(data__host, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".host must be string")
+        if "image" in data_keys:
+            data_keys.remove("image")
+            data__image = data["image"]
+            if not isinstance(data__image, (str)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".image must be string")
+            if isinstance(data__image, str):
+                data__image_len = len(data__image)
+                if data__image_len < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".image must be longer than or equal to 1 characters")
         if "replicas" in data_keys:
             data_keys.remove("replicas")
             data__replicas = data["replicas"]

@@ -8,7 +8,6 @@ algorithms. Order is always Flow order, so every output derived from the graph i
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +82,8 @@ def build_graph(flow: ResolvedFlow) -> tuple[FlowGraph, list[Diagnostic]]:
             if not flow.complete:  # it may name an entry whose file could not be read
                 continue
             span = spans[i] if i < len(spans) else entry.name_span
+            import difflib  # only on this error path
+
             close = difflib.get_close_matches(need, names + [GATEWAY], n=1, cutoff=0.6)
             hint = f"did you mean `{close[0]}`?" if close else (
                 "known names: " + ", ".join(f"`{n}`" for n in [GATEWAY] + names))

@@ -68,7 +68,6 @@ DEFAULT_LIMITS = Limits()
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 _UTF8_BOM = b"\xef\xbb\xbf"
-_OTHER_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 # --- importing only the ruamel.yaml modules the loader needs --------------------------------
@@ -279,10 +278,16 @@ def _too_large(size: int, file: str, limits: Limits, unit: str = "bytes") -> Dia
 
 
 def _decode(data: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
-    if data.startswith(_OTHER_BOMS):
-        return None, error("FC102", "file is UTF-16 or UTF-32 encoded (it starts with a "
-                           "byte-order mark); flowc reads UTF-8", Span(file, 1, 1, 1, 1),
-                           hint="save the file as UTF-8")
+    from .sources import text_encoding  # the renderer decodes such a file with the same rule
+
+    encoding = text_encoding(data)
+    if encoding is not None:
+        marked = data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+        how = "it starts with a byte-order mark" if marked else "it has no byte-order mark"
+        source = encoding[:6] if marked else encoding  # iconv reads the mark itself
+        return None, error("FC102", f"file is {encoding} encoded ({how}); flowc reads UTF-8",
+                           Span(file, 1, 1, 1, 1),
+                           hint=f"save the file as UTF-8 (e.g. `iconv -f {source} -t UTF-8`)")
     body = data[3:] if data.startswith(_UTF8_BOM) else data
     try:
         return body.decode("utf-8"), None

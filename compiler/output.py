@@ -7,7 +7,6 @@ did not write. `--check` compares without writing and returns a unified diff.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 MANIFEST = ".flowc-manifest"
@@ -62,6 +61,8 @@ def diff_files(outdir: Path, files: dict[str, str]) -> str:
     wanted = dict(files)
     wanted[MANIFEST] = _manifest_text(files)
     names = sorted(set(wanted) | {n for n in _previous(outdir) if n not in wanted})
+    import difflib  # only `build --check` diffs
+
     chunks: list[str] = []
     for name in names:
         path = outdir / name

@@ -19,6 +19,12 @@ whatever their spelling and never carry the flag.
 
 Paths (`ExecutorRef.path`, `py_modules`) are POSIX paths relative to the plan's base directory: the
 directory of the Flow file (the runtime's `--base-dir`; `/app` inside generated images).
+
+Locations, for target diagnostics only (never part of equality): `Deployment.source` is where the
+entry starts and `Deployment.sources` / `Gateway.sources` map a JSON pointer to a key the targets
+validate (`/env/NAME`, `/targets/k8s/labels/KEY`, `/image`, ...; `""` is the `gateway:` section)
+to where it was written, as `file:line:col` with the file named as the user gave it.
+`FlowInfo.location` is the Flow document itself.
 """
 
 from __future__ import annotations
@@ -118,6 +124,8 @@ class Deployment:
     # 'file:line:col' of the entry, for messages after compilation; not part of equality (a Flow
     # built in Python and the same Flow in YAML give equal plans)
     source: str | None = field(default=None, compare=False)
+    # {JSON pointer of a key targets validate: 'file:line:col'} (see the module docstring)
+    sources: dict = field(default_factory=dict, compare=False)
 
     @property
     def is_external(self) -> bool:
@@ -143,6 +151,8 @@ class Gateway:
     service_account: str | None = None
     options: dict = field(default_factory=dict)  # other accepted gateway keys, passed through
     targets: dict = field(default_factory=dict)
+    # {JSON pointer: 'file:line:col'}; "" is the `gateway:` section (see the module docstring)
+    sources: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,8 @@ class FlowInfo:
     source: str = field(compare=False)  # the Flow file's name, relative to the base directory
     workspace: str | None = None
     env: dict = field(default_factory=dict)
+    # 'file:line:col' of the Flow document, the file named as the user gave it (for messages)
+    location: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

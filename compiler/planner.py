@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from .graph import FlowGraph
-from .model import ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway
+from .model import ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway, Value
 from .plan import (Address, Deployment, ExecutorRef, FlowInfo, Gateway, Plan, Resources,
                    SecretRef, TEMPLATE_KEY, TEMPLATE_QUOTED_KEY)
-from .syntax import Mapping, Node, Scalar, Sequence
+from .syntax import Mapping, Node, Scalar, Sequence, Span
 
 # Gateway keys the plan has fields for; every other gateway key is passed through in `options`.
 _GATEWAY_FIELDS = frozenset({"name", "protocol", "port", "host", "replicas", "env",
@@ -22,13 +22,19 @@ _GATEWAY_FIELDS = frozenset({"name", "protocol", "port", "host", "replicas", "en
                              "gpus", "service_account", "targets"})
 # Gateway keys that only matter to the compiler (never passed through).
 _GATEWAY_DROPPED = frozenset({"timeout_ready", "placement"})
+# Keys whose place (and their nested keys' places) the plan keeps in `sources`: the ones targets
+# validate, so a target error points at the key the user wrote, not at the entry.
+_LOCATED = ("env", "env_from_secret", "gpus", "image", "py_modules", "resources",
+            "service_account", "targets", "uses", "uses_after", "uses_before", "volumes")
+_LOCATED_DEPTH = 4  # `/targets/k8s/labels/KEY` is the deepest key a target checks
 
 
 def make_plan(flow: ResolvedFlow, graph: FlowGraph) -> Plan:
     """The plan of a resolved Flow whose graph checks passed."""
     return Plan(
         flow=FlowInfo(name=flow.name.value, source=Path(flow.source).name,
-                      workspace=flow.get("workspace"), env=_env(flow.get("env"))),
+                      workspace=flow.get("workspace"), env=_env(flow.get("env")),
+                      location=_where(flow.span)),
         gateway=_gateway(flow.gateway),
         deployments=tuple(_deployment(e, graph) for e in flow.entries),
         responders=graph.responders,
@@ -53,6 +59,7 @@ def _gateway(gw: ResolvedGateway) -> Gateway:
         service_account=gw.get("service_account"),
         options=options,
         targets=dict(gw.get("targets") or {}),
+        sources=_sources(gw.values),
     )
 
 
@@ -92,7 +99,8 @@ def _deployment(entry: ResolvedEntry, graph: FlowGraph) -> Deployment:
         ports=() if external else _ints(g("port")),
         grpc_server_options=dict(g("grpc_server_options") or {}),
         targets=dict(g("targets") or {}),
-        source=str(entry.span) if entry.span and entry.span.line > 0 else None,
+        source=_where(entry.span),
+        sources=_sources(entry.values),
     )
 
 
@@ -130,6 +138,48 @@ def _mark_quoted(value: Any, node: Node | None) -> Any:
         return [_mark_quoted(v, node.items[i] if i < len(node.items) else None)
                 for i, v in enumerate(value)]
     return value
+
+
+def _where(span: Span | None) -> str | None:
+    return str(span) if span is not None and span.line > 0 else None
+
+
+def _sources(values: dict[str, Value]) -> dict[str, str]:
+    """{JSON pointer: 'file:line:col'} for the `_LOCATED` keys that were written (a value's
+    own place for a top-level key, the key's place for a nested one)."""
+    out: dict[str, str] = {}
+    for key in _LOCATED:
+        value = values.get(key)
+        if value is None or value.provenance.kind == "default":
+            continue
+        node = value.node
+        where = _where(node.span if node is not None else value.provenance.span)
+        if where is None:
+            continue
+        out["/" + _pointer_part(key)] = where
+        stack: list[tuple[str, Node, int]] = [("/" + _pointer_part(key), node, 1)] \
+            if node is not None else []
+        while stack:
+            path, current, depth = stack.pop()
+            if depth > _LOCATED_DEPTH:
+                continue
+            if isinstance(current, Mapping):
+                children = [(str(k.value), k.span, v) for k, v in current.items]
+            elif isinstance(current, Sequence):
+                children = [(str(i), v.span, v) for i, v in enumerate(current.items)]
+            else:
+                continue
+            for name, span, child in children:
+                inner = f"{path}/{_pointer_part(name)}"
+                if _where(span) is not None:
+                    out[inner] = str(span)
+                stack.append((inner, child, depth + 1))
+    return dict(sorted(out.items()))
+
+
+def _pointer_part(text: str) -> str:
+    """One JSON pointer (RFC 6901) step: `~` and `/` escaped (label keys hold `/`)."""
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 def _list(value: Any) -> list:

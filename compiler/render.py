@@ -29,6 +29,7 @@ from .syntax import Span
 __all__ = ["render", "summary", "FORMATS", "RENDERERS"]
 
 TAB_WIDTH = 4
+MAX_SHOWN = 200  # characters of a source line shown around the span; the rest becomes `…`
 
 _RESET, _BOLD = "\x1b[0m", "\x1b[1m"
 _SEVERITY_COLOUR = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m",
@@ -79,17 +80,33 @@ def _display(text: str) -> tuple[str, list[int]]:
     return "".join(out), columns
 
 
+def _window(source: str, start: int, end: int) -> tuple[str, int, int]:
+    """At most MAX_SHOWN characters of a long line, from a little before the span's start, with
+    `…` where text was cut; `start`/`end` moved to match. A minified or generated line can be
+    megabytes long: one diagnostic must not print it (or a caret line as long) in full."""
+    if len(source) <= MAX_SHOWN:
+        return source, start, end
+    lo = max(0, min(start - MAX_SHOWN // 4, len(source) - MAX_SHOWN))
+    hi = lo + MAX_SHOWN
+    left = "…" if lo > 0 else ""
+    right = "…" if hi < len(source) else ""
+    shift = len(left) - lo
+    return (left + source[lo:hi] + right, start + shift,
+            min(end, hi) + shift + (1 if end > hi else 0))
+
+
 def _snippet(span: Span, sources: SourceCache, pad: int, colour: str, color: bool) -> list[str]:
     """Gutter, source line and caret line for one span (nothing if the line is unknown)."""
     source = sources.line(span.file, span.line)
     if source is None:
         return []
-    shown, columns = _display(source)
     start = min(max(span.col, 1), len(source) + 1) - 1
     if span.end_line > span.line:
         end = len(source)
     else:
         end = min(max(span.end_col - 1, start), len(source))
+    source, start, end = _window(source, start, end)
+    shown, columns = _display(source)
     first = columns[start]
     length = max(columns[end] - first, 1)
     caret = "^" + "~" * (length - 1)

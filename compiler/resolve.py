@@ -304,6 +304,10 @@ def _uses(node: Node | None, ctx: FileContext, overrides: dict[str, Value], modu
         return executor
     if not isinstance(node, Scalar) or not isinstance(node.value, str):
         return None
+    from .substitute import is_failed
+
+    if is_failed(node):
+        return None  # its substitution error is reported; the raw `${...}` text means nothing
     text = node.value.strip()
     scheme = _SCHEME.match(text)
     if scheme:

@@ -44,13 +44,14 @@ from .substitution_parse import (CONTEXT, ENV, REF, TEXT, Fault, Part, format_pa
 from .syntax import Mapping, Node, Scalar, ScalarValue, Sequence, Span
 
 __all__ = [
-    "DEFERRED", "UNDEFINED", "SubstitutionContext", "SubstitutionError", "Part", "parse_parts",
-    "substitute", "is_deferred", "is_undefined", "render_template", "substitute_executor_config",
-    "format_path", "recheck_paths",
+    "DEFERRED", "UNDEFINED", "FAILED", "SubstitutionContext", "SubstitutionError", "Part",
+    "parse_parts", "substitute", "is_deferred", "is_undefined", "is_failed", "failed_spans",
+    "render_template", "substitute_executor_config", "format_path", "recheck_paths",
 ]
 
 DEFERRED = "runtime reference"  # origin prefix of a scalar kept as a template for the worker
 UNDEFINED = "undefined"  # origin prefix of a scalar left unknown by --allow-undefined
+FAILED = "substitution failed"  # origin of a scalar whose substitution was reported as an error
 
 MAX_REFERENCE_DEPTH = 64  # references being resolved inside one another
 MAX_TEXT_CHARS = 1024 * 1024  # one substituted scalar
@@ -78,6 +79,9 @@ class SubstitutionContext:
     env_file_name: str | None = None
     context: MappingT[str, Any] = field(default_factory=dict)
     allow_undefined: bool = False
+    # False when a context source was refused (already reported): an undefined context name is
+    # then left unknown, like --allow-undefined but silent, instead of repeating that error
+    context_complete: bool = True
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -119,10 +123,33 @@ def is_undefined(node: Node) -> bool:
     return isinstance(node, Scalar) and (node.origin or "").startswith(UNDEFINED)
 
 
+def is_failed(node: Node) -> bool:
+    """True for a scalar whose substitution failed (an FC3xx error already says why): it keeps
+    its original text, and no later check may judge that text (it would repeat the error)."""
+    return isinstance(node, Scalar) and node.origin == FAILED
+
+
+def failed_spans(root: Node) -> list[Span]:
+    """Spans of the scalars whose substitution failed, so later phases can leave them alone."""
+    out: list[Span] = []
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Scalar):
+            if node.origin == FAILED:
+                out.append(node.span)
+        elif isinstance(node, Sequence):
+            stack.extend(node.items)
+        else:
+            stack.extend(v for _, v in node.items)
+    return out
+
+
 def recheck_paths(before: Node, after: Node) -> list[tuple[str | int, ...]]:
     """Paths whose value substitution produced, for the schema's `recheck`: every scalar written
     with a `$` form that now holds a known value, whatever it became (a scalar, or a mapping or
-    list a reference returned); runtime references and unknown values are left out."""
+    list a reference returned); runtime references, unknown values and failed substitutions
+    (already reported) are left out."""
     out: list[tuple[str | int, ...]] = []
     stack: list[tuple[tuple, Node, Node]] = [((), before, after)]
     while stack:
@@ -130,7 +157,8 @@ def recheck_paths(before: Node, after: Node) -> list[tuple[str | int, ...]]:
         if old is new:
             continue
         if isinstance(old, Scalar):
-            if _needs_work(old) and not is_deferred(new) and not is_undefined(new):
+            if _needs_work(old) and not (is_deferred(new) or is_undefined(new)
+                                         or is_failed(new)):
                 out.append(path)
         elif isinstance(old, Mapping) and isinstance(new, Mapping):
             stack.extend((path + (str(k.value),), v, new.get(str(k.value)))
@@ -251,9 +279,11 @@ class _Substituter:
         return result_or_none
 
     def _fail(self, path: tuple, scalar: Scalar) -> Scalar:
+        """The scalar keeps its text, marked as failed (see `is_failed`)."""
         self.failed.add(path)
-        self.done[path] = scalar
-        return scalar
+        marked = Scalar(scalar.value, scalar.span, scalar.style, scalar.tag, FAILED)
+        self.done[path] = marked
+        return marked
 
     def piece(self, part: Part, frame: _Frame, names: frozenset[str], this: _This | None) -> _Piece:
         if part.kind == TEXT:
@@ -302,6 +332,8 @@ class _Substituter:
                     "--allow-undefined to check without it") if part.kind == ENV else \
                 f"pass --context {part.value}=VALUE or add it to --context-file"
         span = part_span(frame.scalar, part.start, part.end)
+        if part.kind == CONTEXT and not self.ctx.context_complete:
+            return _Piece("undefined", None, f"{what} {part.value}")
         if self.ctx.allow_undefined:
             self.diags.append(warning("FC301" if not part.op.endswith("?") else "FC302",
                                       message + "; left unresolved (--allow-undefined)", span))
@@ -532,7 +564,9 @@ def _no_child(node: Node, step: str | int) -> str:
         return f"cannot look up {_step(step)} in a single value"
     if isinstance(node, Sequence):
         if isinstance(step, int):
-            return f"index [{step}] is out of range (the list has {len(node.items)} items)"
+            count = len(node.items)
+            return (f"index [{step}] is out of range (the list has {count} "
+                    f"item{'' if count == 1 else 's'})")
         return f"cannot look up `{step}` in a list (use an index like [0])"
     if isinstance(step, int):
         return f"cannot use an index [{step}] on a mapping (use .key)"
@@ -559,7 +593,7 @@ def substitute(root: Node, ctx: SubstitutionContext, *,
 
     `deferred(path)` names the variables that must stay runtime references at `path` (an entry's
     `env_from_secret`). Returns the new tree (unchanged subtrees are the same objects) and the
-    diagnostics; a scalar that failed keeps its original text.
+    diagnostics; a scalar that failed keeps its original text, with the origin `FAILED`.
     """
     worker = _Substituter(root, ctx, deferred)
     return worker.walk((), root, None), worker.diags

@@ -110,8 +110,9 @@ def _parse(text: str) -> tuple[Part, ...] | Fault:
         pos = len(text) if pos is None or pos < 0 else min(pos, len(text))
         start = text.rfind("${", 0, pos + 1)
         start = start if start >= 0 else pos
-        close = text.find("}", pos)
-        end = close + 1 if close >= 0 else len(text)
+        closer = "}}" if text.startswith("${{", start) else "}"  # quote the whole form
+        close = text.find(closer, pos)
+        end = close + len(closer) if close >= 0 else len(text)
         shown = text[start:end] if end - start <= 60 else text[start:start + 57] + "..."
         return Fault("FC303", start, max(end, start + 1), f"malformed substitution `{shown}`")
     parts: list[Part] = []

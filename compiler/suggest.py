@@ -6,7 +6,6 @@ so every "unknown X" diagnostic suggests the same way. Standard library only (di
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 
@@ -32,6 +31,8 @@ def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str
     by_normal: dict[str, str] = {}
     for candidate in pool:
         by_normal.setdefault(_normal(candidate), candidate)
+    import difflib  # only when a diagnostic needs a suggestion
+
     matches = difflib.get_close_matches(wanted, list(by_normal), n=1, cutoff=cutoff)
     return by_normal[matches[0]] if matches else None
 

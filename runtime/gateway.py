@@ -336,9 +336,12 @@ def build_hops(plan: Plan, topology: Topology, base_dir: Path) -> dict[str, Any]
     for node in topology.nodes:
         if node.in_gateway:
             from .host import ExecutorHost
-            from .loading import load_executor
+            from .loading import deployment_env, load_executor
 
             try:
+                # the entry's `env:` is the environment its code sees, as in its own worker
+                # (entries sharing the gateway share one environment: the later entry wins)
+                os.environ.update(deployment_env(plan.deployment(node.name), os.environ))
                 executor = load_executor(plan, node.name, role="executor", shard_id=0,
                                          replica_id=0, base_dir=base_dir, env=dict(os.environ))
             except Exception as exc:

@@ -18,6 +18,7 @@ import functools
 import inspect
 import json
 import math
+import queue
 import sys
 import threading
 import traceback
@@ -61,9 +62,10 @@ class ExecutorHost:
         self._bindings = {endpoint: _bind(endpoint, method)
                           for endpoint, method in executor.requests.items()}
         self._lock = asyncio.Lock() if not self.allow_concurrent else None
-        self._pool = ThreadPoolExecutor(max_workers=1 if self._lock else 8,
-                                        thread_name_prefix=f"exec-{self.entry}")
-        self._pool.submit(int)  # start its first thread now, not during the first request
+        # sync endpoints: one thread of their own when requests are serialised (the usual case,
+        # and the cheaper hop), a pool of 8 with allow_concurrent
+        self._pool: Any = (_SerialThread(f"exec-{self.entry}") if self._lock else
+                           ThreadPoolExecutor(max_workers=8, thread_name_prefix=f"exec-{self.entry}"))
         self._closed = False
         self.inflight = 0  # requests being processed
         self.busy_threads = 0  # sync endpoint calls running now (they cannot be cancelled)
@@ -113,9 +115,10 @@ class ExecutorHost:
         if binding.is_async:
             result = await binding.method(**kwargs)
             return _encode_result(kwargs.get("docs"), result)
-        loop = asyncio.get_running_loop()
         run = functools.partial(self._run_sync, binding.method, kwargs)
-        return await loop.run_in_executor(self._pool, run)
+        if isinstance(self._pool, _SerialThread):
+            return await self._pool.run(run)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, run)
 
     def _run_sync(self, method: Callable,
                   kwargs: dict[str, Any]) -> tuple[bytes | None, dict | None]:
@@ -130,6 +133,8 @@ class ExecutorHost:
     def _answer(self, request: flowc_pb2.DataRequest,
                 result: tuple[bytes | None, dict | None]) -> flowc_pb2.DataRequest:
         data, results = result
+        if data is None and results is None and not request.docs_matrix:
+            return request  # passed through untouched: the request is the answer
         response = flowc_pb2.DataRequest()
         response.header.CopyFrom(request.header)
         if request.HasField("parameters"):
@@ -183,6 +188,54 @@ class ExecutorHost:
             self.executor.close()
         finally:
             self._pool.shutdown(wait=False)
+
+
+class _SerialThread:
+    """One thread that runs sync endpoint calls one at a time, for a host that serialises its
+    requests anyway. Cheaper per call than `run_in_executor` with a one-thread pool (no
+    concurrent.futures.Future to chain), and started at once rather than on the first request.
+    A daemon thread: a call that outlives the grace period does not hold up the exit."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def run(self, call: Callable[[], Any]) -> "asyncio.Future[Any]":
+        """A future (of the running loop) for `call()`'s result, run in this thread."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put((loop, future, call))
+        return future
+
+    def _serve(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            loop, future, call = item
+            try:
+                result, error = call(), None
+            except BaseException as exc:  # handed to the awaiting coroutine, as a pool would
+                result, error = None, exc
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:  # the loop is closed: nobody waits for this answer any more
+                pass
+
+    def shutdown(self, wait: bool = False) -> None:
+        self._queue.put(None)
+        if wait:
+            self._thread.join()
+
+
+def _settle(future: "asyncio.Future[Any]", result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
 
 
 def _bind(endpoint: str, method: Callable) -> _Binding:

@@ -3,10 +3,12 @@
 The launcher executes a launch plan (see `flowc.targets.local`): `flowc run flow.yml` renders one
 in memory with free loopback ports, `flowc run --plan DIR` reads the one `flowc build --target
 local` wrote. Every process is started at once, its output prefixed with its name; the launcher
-waits until each server reports SERVING on `grpc.health.v1`, prints the gateway address, restarts a
-process that crashes after start-up (with backoff), and on SIGINT/SIGTERM stops the gateway first,
-then heads, then workers — and kills nothing it did not start, and leaves nothing behind: children
-also get SIGTERM from the kernel if the launcher itself dies (PR_SET_PDEATHSIG).
+waits until each server is SERVING (its `READY=1` on the launcher's notification socket, as
+systemd's `Type=notify` hears it; `grpc.health.v1` for one silent after a second), prints the
+gateway address, restarts a process that crashes after start-up (with backoff), and on
+SIGINT/SIGTERM stops the gateway first, then heads, then workers — and kills nothing it did not
+start, and leaves nothing behind: children also get SIGTERM from the kernel if the launcher itself
+dies (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations

@@ -2,13 +2,18 @@
 
     flowc-runtime worker --plan PLAN.json --deployment NAME [--role executor|uses_before|uses_after]
                          [--shard I] [--replica I] --port P [--host H] [--base-dir DIR] [--grace S]
+                         [--env-from-file VAR=PATH ...]
+
+`--env-from-file` (also on head and gateway) sets VAR to the file's content before the plan is
+read, so secrets mounted as files (compose `/run/secrets`, systemd credentials) reach the
+executor's substitution and code without appearing on a command line or in an artifact.
 
 Serves the `Flowc` service (Process, Endpoints) and `grpc.health.v1`. The executor is built
 before the port opens; health turns SERVING once the server is up, then `READY=1` goes to
 systemd when `NOTIFY_SOCKET` is set. SIGTERM/SIGINT: NOT_SERVING, stop accepting, finish
 in-flight requests for at most `--grace` seconds, `close()` the executor, exit 0. An exception in
-the executor's `__init__` exits 1 with the traceback and a one-line summary naming the executor.
-An exception listed in the entry's `exit_on_exceptions` answers its request with the ERROR status,
+the executor's `__init__` exits 1 with its traceback (flowc's own frames left out) and a one-line
+summary naming the executor. An exception listed in the entry's `exit_on_exceptions` answers its request with the ERROR status,
 then stops the worker gracefully with exit code 1 (so a supervisor restarts it). With
 `reload: true` the executor's Python files are watched and hot-reloaded (reloader.py).
 """

@@ -8,7 +8,6 @@ means adding its module and one row to `TARGETS`; modules are imported only when
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Any, Mapping
 
@@ -31,6 +30,8 @@ def render(target: str, plan: Plan,
     target's `Options.from_mapping` picks the keys it knows and ignores the rest.
     """
     if target not in TARGETS:
+        import difflib
+
         close = difflib.get_close_matches(target, sorted(TARGETS), n=1)
         hint = f"did you mean `{close[0]}`?" if close else None
         return {}, [error("FC701", f"unknown target `{target}`; the targets are "

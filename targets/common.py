@@ -8,7 +8,10 @@ an entry needs (workers, a head, uses_before/uses_after), and which image each c
 Public API (stable; Brief H's compose/systemd targets use it):
 
 - `span_from_source(source) -> Span | None` — `Deployment.source` ("file:line:col") back to a Span;
-  `flow_span(plan)` — the Flow file, for problems of no single entry.
+  `flow_span(plan)` — the Flow file, for problems of no single entry;
+  `entry_span(dep, *keys)`, `gateway_span(plan, *keys)` — where a key (`"env", "X"`,
+  `"targets", "k8s", "labels", K`) was written, else the nearest enclosing key, else the entry
+  (the Flow file for the gateway); `env_span(at, name)` for an env name.
 - `dns_label(name) -> str`, `object_name(*parts) -> str` — DNS-1123/1035 labels, ≤ 63 characters.
 - `yaml_scalar(value) -> str`, `to_yaml(value) -> str`, `to_yaml_documents(docs) -> str`.
 - `SERVER_PORT`, `gateway_port(plan)`, `needs_head(dep)`, `hosted(dep)`, `roles(dep)`.
@@ -53,8 +56,43 @@ def span_from_source(source: str | None) -> Span | None:
 
 
 def flow_span(plan: Plan) -> Span:
-    """The Flow file itself, for target problems that belong to no single entry."""
-    return Span(plan.flow.source, 1, 1, 1, 1)
+    """The Flow file itself (as the user named it), for problems of no single entry."""
+    return span_from_source(plan.flow.location) or Span(plan.flow.source, 1, 1, 1, 1)
+
+
+def located(sources: dict, keys: tuple[str | int, ...], default: Span | None,
+            exact: bool = False) -> Span | None:
+    """Where the deepest of `keys` (a path into an entry or the gateway section) that `sources`
+    knows was written, else `default`; with `exact`, where `keys` itself was written, or None.
+    `sources` is a plan's JSON pointer → 'file:line:col' map."""
+    steps = ["/" + str(k).replace("~", "~0").replace("/", "~1") for k in keys]
+    if exact:
+        return span_from_source(sources.get("".join(steps)))
+    for n in range(len(steps), -1, -1):
+        where = sources.get("".join(steps[:n]))
+        if where:
+            return span_from_source(where)
+    return default
+
+
+def entry_span(dep: Deployment, *keys: str | int, exact: bool = False) -> Span | None:
+    """Where `keys` of an entry were written (e.g. `entry_span(dep, "env", name)`), or the entry
+    (`exact`: None when that very key has no recorded place)."""
+    return located(dep.sources, keys, span_from_source(dep.source), exact)
+
+
+def env_span(at: Any, name: str) -> Span | None:
+    """Where an environment variable name was written, given `at` (`partial(entry_span, dep)`
+    or `partial(gateway_span, plan)`): under `env`, else under `env_from_secret`, else the
+    nearest place known."""
+    return (at("env", name, exact=True) or at("env_from_secret", name, exact=True)
+            or at("env", name))
+
+
+def gateway_span(plan: Plan, *keys: str | int, exact: bool = False) -> Span | None:
+    """Where `keys` of the gateway were written, or the Flow file (`exact`: or None)."""
+    found = located(plan.gateway.sources, keys, None, exact)
+    return found if found is not None or exact else flow_span(plan)
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,7 +442,8 @@ def resolve_images(plan: Plan, image: str | None) -> tuple[Images, list[Diagnost
             ref: ExecutorRef = dep.executor if role == "executor" else getattr(dep, role)
             what = f"`{dep.name}`" + ("" if role == "executor" else f" ({role})")
             if not is_local_code(ref):
-                if check(ref.image or "", span, f"the image of {what}"):
+                if check(ref.image or "", entry_span(dep, "uses" if role == "executor" else role),
+                         f"the image of {what}"):
                     workers[(dep.name, role)] = ref.image or ""
                 continue
             chosen = dep.image or image
@@ -416,7 +455,8 @@ def resolve_images(plan: Plan, image: str | None) -> tuple[Images, list[Diagnost
                          f"`{dep.name}`"))
                 continue
             source = "its `image:`" if dep.image else "`--image`"
-            if check(chosen, span, f"the image for {what} ({source})"):
+            if check(chosen, entry_span(dep, "image") if dep.image else span,
+                     f"the image for {what} ({source})"):
                 workers[(dep.name, role)] = chosen
                 users = builds.setdefault(chosen, [])
                 if dep.name not in users:
@@ -429,7 +469,8 @@ def resolve_images(plan: Plan, image: str | None) -> tuple[Images, list[Diagnost
             "FC705", "the gateway needs an image with flowc in it, and none is named", flow,
             hint="pass `--image NAME:TAG` to `flowc build` (the image build-images.sh builds "
                  "from the Flow directory), or set `image:` in the Flow's `gateway:` section"))
-    elif check(gateway_image, flow, "the gateway's image"):
+    elif check(gateway_image, gateway_span(plan, "image") if plan.gateway.image else flow,
+               "the gateway's image"):
         users = builds.setdefault(gateway_image, [])
         users.append("gateway")
     else:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from functools import partial
+from typing import Any, Callable, Mapping
 
 
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
@@ -35,8 +36,11 @@ from flowc.targets.common import (
     Images,
     compact_json,
     dns_label,
+    entry_span,
+    env_span,
     external_addresses,
     gateway_port,
+    gateway_span,
     hosted,
     needs_head,
     object_name,
@@ -146,7 +150,8 @@ def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
             args += ["--role", role]
         _add(ctx, name, f"`{dep.name}` ({role})", span, _service(
             ctx, ctx.images.workers[(dep.name, role)], args, f"`{dep.name}`", dep.env,
-            dep.env_from_secret, span, labels=_labels(ctx, dep.targets, dep.name, role),
+            dep.env_from_secret, partial(entry_span, dep),
+            labels=_labels(ctx, dep.targets, dep.name, role),
             workspace=(volume, _workspace_dir(ctx.plan, dep)), ready=dep.timeout_ready,
             binds=dep.volumes))
         return name
@@ -172,7 +177,8 @@ def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
         args += [f"--{role.replace('_', '-')}", f"{name}:{SERVER_PORT}"]
         after.append(name)
     service = _service(ctx, ctx.images.gateway or "", args, f"the head of `{dep.name}`", {}, {},
-                       span, labels=_labels(ctx, dep.targets, dep.name, "head"),
+                       partial(entry_span, dep),
+                       labels=_labels(ctx, dep.targets, dep.name, "head"),
                        workspace=None, ready=dep.timeout_ready)
     service["depends_on"] = _depends(after)
     _add(ctx, head, f"the head of `{dep.name}`", span, service)
@@ -193,7 +199,8 @@ def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str]) -> N
     volume = object_name("gateway", "workspace")
     ctx.volumes.add(volume)
     service = _service(ctx, ctx.images.gateway or "", args, "the gateway", gw.env,
-                       gw.env_from_secret, None, labels=_labels(ctx, gw.targets, None, "gateway"),
+                       gw.env_from_secret, partial(gateway_span, plan),
+                       labels=_labels(ctx, gw.targets, None, "gateway"),
                        workspace=(volume, _workspace_dir(plan, None)),
                        ready=-1 if any(t < 0 for t in ready) else max(ready, default=600_000),
                        port=port)
@@ -204,11 +211,12 @@ def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str]) -> N
 
 
 def _service(ctx: _Ctx, image: str, args: list[str], who: str, env: dict, secrets: dict,
-             span: Span | None, *, labels: dict[str, str],
+             at: Callable[..., Span | None], *, labels: dict[str, str],
              workspace: tuple[str, str | None] | None, ready: int, port: int = SERVER_PORT,
              binds: tuple[str, ...] = ()) -> dict:
-    """One hardened service running `flowc-runtime <args>` (the images' entrypoint)."""
-    environment, aliases = _environment(ctx, who, {**ctx.plan.flow.env, **env}, secrets, span)
+    """One hardened service running `flowc-runtime <args>` (the images' entrypoint); `at(*keys)`
+    locates the keys of the entry (or gateway) it runs, for diagnostics."""
+    environment, aliases = _environment(ctx, who, {**ctx.plan.flow.env, **env}, secrets, at)
     mounts: list[Any] = [{"type": "volume", "source": workspace[0],
                           "target": workspace[1] or WORKSPACE_ROOT}] if workspace else []
     if workspace and not workspace[1]:
@@ -292,7 +300,7 @@ def _workspace_dir(plan: Plan, dep: Deployment | None) -> str | None:
 # Environment and secrets
 
 
-def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, span: Span | None
+def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, at: Callable[..., Span | None]
                  ) -> tuple[dict[str, str], dict[str, SecretRef]]:
     """Plain env values, and env entries that are exactly one secret variable (they read the
     same secret). A value mixing a secret with other text cannot be expressed: an error."""
@@ -302,7 +310,7 @@ def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, span: Span | Non
         value = env[name]
         if not _ENV_NAME.match(name):
             ctx.diags.append(error("FC732", f"env `{name}` of {who} is not a usable environment "
-                                   "variable name", span,
+                                   "variable name", env_span(at, name),
                                    hint="use letters, digits and `_`, not starting with a digit"))
         elif isinstance(value, dict) and TEMPLATE_KEY in value:
             var = _secret_var(value)
@@ -310,7 +318,7 @@ def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, span: Span | Non
                 ctx.diags.append(error(
                     "FC733", f"env `{name}` of {who} mixes a secret variable with other text "
                     "(or names one not in its `env_from_secret`); compose can only pass a "
-                    "secret as a whole value", span,
+                    "secret as a whole value", at("env", name),
                     hint="use the secret variable alone as the value, or read it in the executor"))
             else:
                 aliases[name] = secrets[var]
@@ -319,7 +327,8 @@ def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, span: Span | Non
     for var in secrets:
         if not _ENV_NAME.match(var):
             ctx.diags.append(error("FC732", f"`env_from_secret` variable `{var}` of {who} is not "
-                                   "a usable environment variable name", span))
+                                   "a usable environment variable name",
+                                   at("env_from_secret", var)))
     return plain, aliases
 
 

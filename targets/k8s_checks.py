@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 from flowc.compiler.diagnostics import Diagnostic, error, warning
 from flowc.compiler.plan import TEMPLATE_KEY, Plan, Resources
-from flowc.targets.common import flow_span, hosted, span_from_source
+from flowc.targets.common import entry_span, env_span, gateway_span, hosted
 
 TARGET = "k8s"
+TARGET_PATH = ("targets", TARGET)  # where the block sits in an entry or the gateway section
 SETTINGS = ("annotations", "labels", "node_selector", "storage", "storage_class", "tolerations",
             "workload")
 WORKLOADS = ("Deployment", "StatefulSet")
@@ -23,6 +25,8 @@ _QUANTITY = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
                        r"(?:[eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?")
 _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 _TOLERATION = {"key": str, "operator": str, "value": str, "effect": str, "tolerationSeconds": int}
+# Where a key of the entry (or gateway) being checked was written: `at("env", name)` → Span.
+Locate = Callable[..., Any]
 # A template that is exactly one variable: `${{ ENV.X }}`, `${X}` or `$X`.
 _SECRET_REF = re.compile(r"\$(?:\{\{\s*(?:ENV|env)\.(\w+)\s*\}\}|\{(\w+)\}|(\w+))")
 
@@ -33,20 +37,18 @@ def check(plan: Plan) -> tuple[dict[str, "Settings"], list[Diagnostic]]:
     settings: dict[str, Settings] = {}
     for dep in plan.deployments:
         if hosted(dep):
-            span = span_from_source(dep.source)
-            settings[dep.name], more = read_settings(dep.targets.get(TARGET), f"`{dep.name}`",
-                                                     span)
+            at: Locate = partial(entry_span, dep)
+            settings[dep.name], more = read_settings(dep.targets.get(TARGET), f"`{dep.name}`", at)
             env = {**plan.flow.env, **dep.env}
-            diags += more + env_problems(dep.name, env, dep.env_from_secret, span)
+            diags += more + env_problems(dep.name, env, dep.env_from_secret, at)
             diags += resource_problems(f"`{dep.name}`", dep.resources,
-                                       {**env, **dep.env_from_secret}, span)
-    span = flow_span(plan)
-    settings["gateway"], more = read_settings(plan.gateway.targets.get(TARGET), "the gateway",
-                                              span)
+                                       {**env, **dep.env_from_secret}, at)
+    at = partial(gateway_span, plan)
+    settings["gateway"], more = read_settings(plan.gateway.targets.get(TARGET), "the gateway", at)
     env = {**plan.flow.env, **plan.gateway.env}
-    diags += more + env_problems("the gateway", env, plan.gateway.env_from_secret, span)
+    diags += more + env_problems("the gateway", env, plan.gateway.env_from_secret, at)
     diags += resource_problems("the gateway", plan.gateway.resources,
-                               {**env, **plan.gateway.env_from_secret}, span)
+                               {**env, **plan.gateway.env_from_secret}, at)
     return settings, diags
 
 
@@ -63,82 +65,90 @@ class Settings:
     workload: str | None
 
 
-def read_settings(block: Any, where: str, span: Any) -> tuple[Settings, list[Diagnostic]]:
-    """One `targets.k8s` block, checked; unknown keys warn, wrong values are errors."""
+def read_settings(block: Any, where: str, at: Locate) -> tuple[Settings, list[Diagnostic]]:
+    """One `targets.k8s` block, checked; unknown keys warn, wrong values are errors. `at(*keys)`
+    says where a key of the entry was written (`at("targets", "k8s", "labels", key)`)."""
     diags: list[Diagnostic] = []
     block = block if isinstance(block, dict) else {}
+
+    def span(*keys: Any) -> Any:
+        return at(TARGET_PATH[0], TARGET_PATH[1], *keys)
+
     for key in sorted(set(block) - set(SETTINGS)):
         diags.append(warning("FC707", f"`targets.k8s.{key}` on {where} is not a k8s setting; "
-                             "it is ignored", span,
+                             "it is ignored", span(key),
                              hint="known settings: " + ", ".join(SETTINGS)))
 
     def mapping(key: str) -> dict:
         value = block.get(key) or {}
         if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
             diags.append(error("FC708", f"`targets.k8s.{key}` on {where} must map names to "
-                               "strings", span))
+                               "strings", span(key)))
             return {}
         return {str(k): text_value(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
 
     def text(key: str) -> str | None:
         value = block.get(key)
         if value is not None and not isinstance(value, (str, int)):
-            diags.append(error("FC708", f"`targets.k8s.{key}` on {where} must be a string", span))
+            diags.append(error("FC708", f"`targets.k8s.{key}` on {where} must be a string",
+                               span(key)))
             return None
         return None if value is None else str(value)
 
     tolerations = block.get("tolerations") or []
     if not isinstance(tolerations, list) or not all(isinstance(t, dict) for t in tolerations):
         diags.append(error("FC708", f"`targets.k8s.tolerations` on {where} must be a list of "
-                           "mappings (key, operator, value, effect)", span))
+                           "mappings (key, operator, value, effect)", span("tolerations")))
         tolerations = []
-    for tol in tolerations:
+    for index, tol in enumerate(tolerations):
         problem = _toleration_problem(tol)
         if problem:
-            diags.append(error("FC708", f"a toleration on {where} has {problem}", span,
+            diags.append(error("FC708", f"a toleration on {where} has {problem}",
+                               span("tolerations", index),
                                hint="keys: key, operator, value, effect (strings), "
                                     "tolerationSeconds (integer)"))
             tolerations = []
             break
     labels, annotations = mapping("labels"), mapping("annotations")
-    for key in [*labels, *annotations]:
-        if not _qualified_name(key):
+    for section, keys in (("labels", labels), ("annotations", annotations)):
+        for key in [k for k in keys if not _qualified_name(k)]:
             diags.append(error("FC708", f"`{key}` in `targets.k8s` of {where} is not a valid "
-                               "Kubernetes label or annotation key", span,
+                               "Kubernetes label or annotation key", span(section, key),
                                hint="[prefix/]name: name ≤ 63 of letters, digits, '-', '_', '.'"))
     for key, value in labels.items():
         if not _LABEL_VALUE.fullmatch(value):
             diags.append(error("FC708", f"label `{key}: {value}` in `targets.k8s` of {where} "
-                               "is not a valid label value", span,
+                               "is not a valid label value", span("labels", key),
                                hint="at most 63 letters, digits, '-', '_' or '.', starting and "
                                     "ending with a letter or digit"))
     workload = text("workload")
     if workload is not None and workload not in WORKLOADS:
         diags.append(error("FC708", f"`targets.k8s.workload` on {where} is `{workload}`; it must "
-                           "be Deployment or StatefulSet", span))
+                           "be Deployment or StatefulSet", span("workload")))
         workload = None
     storage = text("storage")
     if storage is not None and not _QUANTITY.fullmatch(storage):
         diags.append(error("FC708", f"`targets.k8s.storage` on {where} is `{storage}`, not a "
-                           "Kubernetes quantity", span, hint="for example 10Gi or 500Mi"))
+                           "Kubernetes quantity", span("storage"),
+                           hint="for example 10Gi or 500Mi"))
     return Settings(labels, annotations, mapping("node_selector"),
                     [dict(sorted(t.items())) for t in tolerations], storage,
                     text("storage_class"), workload), diags
 
 
-def resource_problems(who: str, res: Resources, env: dict, span: Any) -> list[Diagnostic]:
+def resource_problems(who: str, res: Resources, env: dict, at: Locate) -> list[Diagnostic]:
     """Quantities and env names the API server would refuse, caught at the entry instead."""
     out = []
     for part, values in (("requests", res.requests), ("limits", res.limits)):
         for name, value in sorted(values.items()):
             if isinstance(value, bool) or not _QUANTITY.fullmatch(str(value)):
                 out.append(error("FC713", f"`resources.{part}.{name}` of {who} is `{value}`, "
-                                 "not a Kubernetes quantity", span,
+                                 "not a Kubernetes quantity", at("resources", part, name),
                                  hint="for example cpu: 500m, memory: 512Mi"))
     for name in sorted(env):
         if not _ENV_NAME.fullmatch(name):
             out.append(error("FC713", f"environment variable `{name}` of {who} is not a name "
-                             "Kubernetes accepts", span,
+                             "Kubernetes accepts", env_span(at, name),
                              hint="letters, digits, '_', '-' and '.', not starting with a digit"))
     return out
 
@@ -164,7 +174,7 @@ def text_value(value: Any) -> str:
     return str(value)
 
 
-def env_problems(who: str, env: dict, secrets: dict, span: Any) -> list[Diagnostic]:
+def env_problems(who: str, env: dict, secrets: dict, at: Locate) -> list[Diagnostic]:
     """Env values built from secrets: Kubernetes can pass a secret only as a whole value."""
     out = []
     for name, value in sorted(env.items()):
@@ -172,10 +182,11 @@ def env_problems(who: str, env: dict, secrets: dict, span: Any) -> list[Diagnost
             continue
         if secret_var(value) is None:
             out.append(error("FC709", f"env `{name}` of {who} mixes a secret variable with other "
-                             "text; Kubernetes can only pass a secret as a whole value", span))
+                             "text; Kubernetes can only pass a secret as a whole value",
+                             at("env", name)))
         elif secret_var(value) not in secrets:
             out.append(error("FC709", f"env `{name}` of {who} refers to `{secret_var(value)}`, "
-                             "which is not in its `env_from_secret`", span))
+                             "which is not in its `env_from_secret`", at("env", name)))
     return out
 
 

@@ -28,15 +28,20 @@ import math
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from functools import partial
+from typing import Any, Callable, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
 from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan
+from flowc.compiler.syntax import Span
 from flowc.targets.common import (
     compact_json,
     dns_label,
+    entry_span,
+    env_span,
     external_addresses,
     gateway_port,
+    gateway_span,
     hosted,
     needs_head,
     object_name,
@@ -192,8 +197,8 @@ def _units(plan: Plan, options: Options, conf: str, base_dir: str,
             f"runs one gateway on port {gw_port} (one host cannot bind it twice)", None,
             hint="put a load balancer in front of several hosts to scale the gateway"))
     env, creds, secret_args = _environment(plan.flow.env, plan.gateway.env,
-                                           plan.gateway.env_from_secret, conf, "gateway", None,
-                                           diags)
+                                           plan.gateway.env_from_secret, conf, "gateway",
+                                           partial(gateway_span, plan), diags)
     gateway = Unit(
         node="gateway", description=f"flowc {plan.flow.name}: gateway", command="gateway",
         args=ctx.common + ["--host", _arg(plan.gateway.host), "--port", "${FLOWC_PORT}",
@@ -228,9 +233,8 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
     """One entry's units (uses_before, workers, uses_after, head: the port order), the
     addresses the gateway uses for it, and the instance names the gateway must start after."""
     flow = ctx.plan.flow.name
-    span = span_from_source(dep.source)
     env, creds, secret_args = _environment(ctx.plan.flow.env, dep.env, dep.env_from_secret,
-                                           ctx.conf, dep.name, span, diags)
+                                           ctx.conf, dep.name, partial(entry_span, dep), diags)
     state = f"flowc/{flow}/{dns_label(dep.name)}"
     timeout = _timeout(dep.timeout_ready)
     worker_args = ctx.common + ["--deployment", _arg(dep.name), "--host", LOCAL_HOST,
@@ -355,14 +359,15 @@ def _timeout(ms: int) -> str:
     return "infinity" if ms is None or ms < 0 else f"{max(1, math.ceil(ms / 1000))}s"
 
 
-def _environment(flow_env: dict, env: dict, secrets: dict, conf: str, owner: str, span,
-                 diags: list[Diagnostic]) -> tuple[list[tuple[str, str]], list[tuple[str, str]],
-                                                    list[str]]:
+def _environment(flow_env: dict, env: dict, secrets: dict, conf: str, owner: str,
+                 at: Callable[..., Span | None], diags: list[Diagnostic]
+                 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
     """The Flow's `env` under the node's own `env` as plain (name, value) pairs; the credentials
     (`env_from_secret` → (VAR, file)); and the runtime arguments exporting them. An env value
     that is exactly one secret variable reads that credential too; one mixing a secret with
-    other text cannot be expressed without writing the secret: an error."""
-    creds = _credentials(secrets, conf, owner, span, diags)
+    other text cannot be expressed without writing the secret: an error. `at(*keys)` locates
+    the owner's keys for diagnostics."""
+    creds = _credentials(secrets, conf, owner, at, diags)
     args = [a for var, _ in creds for a in ("--env-from-file", f"{var}=%d/{var}")]
     merged = {**flow_env, **env}
     plain = []
@@ -370,7 +375,7 @@ def _environment(flow_env: dict, env: dict, secrets: dict, conf: str, owner: str
         value = merged[key]
         if not _ENV_NAME.match(key):
             diags.append(error("FC746", f"`{owner}`: `{key}` is not a usable environment "
-                                        "variable name", span,
+                                        "variable name", env_span(at, key),
                                hint="use letters, digits and `_`, not starting with a digit"))
         elif isinstance(value, dict) and TEMPLATE_KEY in value:
             match = _SECRET_REF.match(str(value[TEMPLATE_KEY]).strip())
@@ -379,7 +384,7 @@ def _environment(flow_env: dict, env: dict, secrets: dict, conf: str, owner: str
                 diags.append(error(
                     "FC747", f"env `{key}` of `{owner}` mixes a secret variable with other text "
                     "(or names one not in its `env_from_secret`); systemd can only pass a "
-                    "secret as a whole value", span,
+                    "secret as a whole value", at("env", key),
                     hint="use the secret variable alone as the value, or read it in the executor"))
             else:
                 args += ["--env-from-file", f"{key}=%d/{var}"]
@@ -398,7 +403,8 @@ def _env_text(value: Any) -> str:
     return str(value)
 
 
-def _credentials(secrets: dict, conf: str, owner: str, span, diags: list[Diagnostic]
+def _credentials(secrets: dict, conf: str, owner: str, at: Callable[..., Span | None],
+                 diags: list[Diagnostic]
                  ) -> list[tuple[str, str]]:
     """`env_from_secret` as (VAR, credential file) pairs, sorted by variable."""
     out = []
@@ -406,7 +412,7 @@ def _credentials(secrets: dict, conf: str, owner: str, span, diags: list[Diagnos
         ref = secrets[var]
         if not _ENV_NAME.match(var):
             diags.append(error("FC746", f"`{owner}`: `{var}` is not a usable environment "
-                                        "variable name", span,
+                                        "variable name", at("env_from_secret", var),
                                hint="use letters, digits and `_`, not starting with a digit"))
             continue
         out.append((var, f"{conf}/secrets/{dns_label(ref.name)}/{_file_part(ref.key)}"))

@@ -10,7 +10,8 @@ imported before the first start, so its import cost is not counted as the Flow's
 - start-up: from spawning the command to the first successful answer (1 document), median of N,
   and the CPU seconds the Flow's processes used until then (the load-independent part);
 - idle RSS and PSS of the whole process tree (each process listed) 1 s after the first answer;
-- sequential requests with 1 and with 100 text documents per request: requests/s, p50, p90;
+- sequential requests with 1 and with 100 text documents per request: requests/s, p50, p90, and
+  the CPU ms per request of the Flow's processes (together) and of the client;
 - flowc only: the same requests as prepared bytes through a raw gRPC stub (no client encoding),
   to split the client's cost from the servers'.
 """
@@ -234,7 +235,12 @@ def main() -> None:
             time.sleep(1.0)
             out["idle"] = memory(proc.pid)
             for label, docs in (("1", side.one), ("100", side.hundred)):
-                out[f"seq_{label}"] = timed(lambda: side.post(client, docs), args.seconds)
+                servers, mine = cpu_seconds(proc.pid), time.process_time()
+                figure = timed(lambda: side.post(client, docs), args.seconds)
+                calls = figure["n"] + 50  # the warm-up calls too
+                figure["server_cpu_ms"] = (cpu_seconds(proc.pid) - servers) / calls * 1000
+                figure["client_cpu_ms"] = (time.process_time() - mine) / calls * 1000
+                out[f"seq_{label}"] = figure
             if args.kind == "flowc":
                 out["raw"] = raw_stub(port, side, args.seconds)
             out["loaded"] = memory(proc.pid)

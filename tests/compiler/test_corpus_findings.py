@@ -38,9 +38,6 @@ def codes_at(text: str) -> set[tuple[str, str, int]]:
 
 # --- cascades -------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="cascade: a substitution that failed (FC301/FC303/FC305) "
-                   "in a typed key is re-checked as its raw text and also reported as FC202 at "
-                   "the same place (compiler/driver.py `_substitute` + check.recheck)")
 @pytest.mark.parametrize("value, code", [
     ("${{ ENV.FLOWC_CORPUS_UNSET }}", "FC301"),
     ("${FLOWC_CORPUS_UNSET}", "FC301"),
@@ -53,18 +50,12 @@ def test_a_failed_substitution_is_reported_once(tmp_path, monkeypatch, value, co
     assert codes_at(got.out) == {(code, "case/flow.yml", 4)}
 
 
-@pytest.mark.xfail(strict=True, reason="cascade: a malformed substitution in `uses` is also "
-                   "reported as FC405 by resolve (the FC303 span ends before the scalar's end, "
-                   "so the driver's cascade filter keeps it)")
 def test_a_malformed_uses_is_reported_once(tmp_path, monkeypatch):
     flow = "jtype: Flow\nexecutors:\n  - name: a\n    uses: ${{ ENV.FLOWC_CORPUS_U:-x.yml }}\n"
     got = run(tmp_path, monkeypatch, {"flow.yml": flow}, ["validate", "case/flow.yml"])
     assert codes_at(got.out) == {("FC303", "case/flow.yml", 4)}
 
 
-@pytest.mark.xfail(strict=True, reason="cascade: after FC208 (tag `!Flow`, `jtype: Deployment`) "
-                   "the document is checked as a Deployment, so the Flow's own `executors` "
-                   "is also FC201")
 def test_tag_and_jtype_conflict_is_reported_once(tmp_path, monkeypatch):
     flow = "!Flow\njtype: Deployment\nexecutors:\n  - name: encoder\n"
     got = run(tmp_path, monkeypatch, {"flow.yml": flow}, ["validate", "case/flow.yml"])
@@ -83,9 +74,6 @@ def test_a_refused_context_file_does_not_cascade(tmp_path, monkeypatch):
 
 # --- locations ------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="wrong file: FC705 (the gateway needs an image) is "
-                   "reported in `flow.yml` instead of the path given on the command line, so "
-                   "no source line is shown")
 def test_fc705_names_the_flow_file_given(tmp_path, monkeypatch):
     flow = "jtype: Flow\nexecutors:\n  - name: a\n    uses: docker://r.example/a:1.0\n"
     got = run(tmp_path, monkeypatch, {"flow.yml": flow},
@@ -93,9 +81,6 @@ def test_fc705_names_the_flow_file_given(tmp_path, monkeypatch):
     assert ("FC705", "case/flow.yml", 1) in codes_at(got.err)
 
 
-@pytest.mark.xfail(strict=True, reason="wrong line: a bad `targets.k8s` label key (FC708) is "
-                   "reported at the entry's name, not at the key (the plan keeps no span per "
-                   "target setting)")
 def test_fc708_points_at_the_bad_label_key(tmp_path, monkeypatch):
     flow = ("jtype: Flow\nexecutors:\n  - name: a\n    uses: docker://r.example/a:1.0\n"
             "    targets:\n      k8s:\n        labels: {\"bad key!\": x}\n")
@@ -105,9 +90,6 @@ def test_fc708_points_at_the_bad_label_key(tmp_path, monkeypatch):
     assert ("FC708", "case/flow.yml", 7) in codes_at(got.err)
 
 
-@pytest.mark.xfail(strict=True, reason="wrong line: target checks of `env` (FC732/FC733 compose, "
-                   "FC746/FC747 systemd) point at the entry's `- name:` line, not at the env "
-                   "key; the same holds for FC708 above")
 @pytest.mark.parametrize("target, code", [("compose", "FC732"), ("systemd", "FC746")])
 def test_target_env_problems_point_at_the_env_key(tmp_path, monkeypatch, target, code):
     flow = ("jtype: Flow\nexecutors:\n  - name: a\n    uses: A\n    py_modules: [a.py]\n"
@@ -120,8 +102,6 @@ def test_target_env_problems_point_at_the_env_key(tmp_path, monkeypatch, target,
 
 # --- messages and hints ---------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="bad hint: FC705 says to set `image:` in the Flow's "
-                   "`gateway:` section, but the schema refuses that key (FC201)")
 def test_the_fc705_hint_can_be_followed(tmp_path, monkeypatch):
     flow = ("jtype: Flow\ngateway:\n  image: r.example/gateway:1.0\nexecutors:\n  - name: a\n"
             "    uses: docker://r.example/a:1.0\n")
@@ -130,8 +110,6 @@ def test_the_fc705_hint_can_be_followed(tmp_path, monkeypatch):
     assert not {code for code, _, _ in codes_at(got.err)} & {"FC201", "FC705"}
 
 
-@pytest.mark.xfail(strict=True, reason="bad message: FC303 quotes a malformed `${{ ... }}` form "
-                   "only up to its first `}`, so the quoted text lacks the closing brace")
 def test_fc303_quotes_the_whole_form(tmp_path, monkeypatch):
     flow = ("jtype: Flow\nexecutors:\n  - name: a\n    uses_with:\n"
             "      x: ${{ ENV.FLOWC_CORPUS_Y:?set me }}\n")
@@ -139,7 +117,6 @@ def test_fc303_quotes_the_whole_form(tmp_path, monkeypatch):
     assert "`${{ ENV.FLOWC_CORPUS_Y:?set me }}`" in got.out
 
 
-@pytest.mark.xfail(strict=True, reason="bad message: FC304 says 'the list has 1 items'")
 def test_fc304_counts_in_english(tmp_path, monkeypatch):
     flow = ("jtype: Flow\nexecutors:\n  - name: a\n    uses_with:\n"
             "      x: ${{ root.executors[2] }}\n")
@@ -147,16 +124,12 @@ def test_fc304_counts_in_english(tmp_path, monkeypatch):
     assert "FC304" in got.out and "1 items" not in got.out
 
 
-@pytest.mark.xfail(strict=True, reason="rendering: the source line of a UTF-16 file (FC102) is "
-                   "shown as UTF-8 with every NUL byte replaced, i.e. mojibake")
 def test_a_utf16_file_is_not_shown_as_mojibake(tmp_path, monkeypatch):
     data = "jtype: Flow\nexecutors:\n  - name: a\n".encode("utf-16")
     got = run(tmp_path, monkeypatch, {"flow.yml": data}, ["validate", "case/flow.yml"])
     assert "FC102" in got.out and "\ufffd" not in got.out
 
 
-@pytest.mark.xfail(strict=True, reason="rendering: FC106 on a 1 MiB line prints the whole line "
-                   "and a 1 MiB caret line (2 MiB of terminal output for one error)")
 def test_a_huge_line_is_not_printed_whole(tmp_path, monkeypatch):
     data = b"jtype: Flow\nwith:\n  description: " + b"x" * (1024 * 1024 + 10) + b"\n"
     got = run(tmp_path, monkeypatch, {"flow.yml": data}, ["validate", "case/flow.yml"])

@@ -58,12 +58,29 @@ def descendants(pid: int) -> dict[int, str]:
     return found
 
 
+def plan_path(pid: int, cmd: str) -> str | None:
+    """The absolute `--plan` path of a process (a relative one, as `flowc run --plan DIR` passes,
+    resolved against the process's working directory), or None."""
+    parts = cmd.split()
+    if "--plan" not in parts or parts.index("--plan") + 1 >= len(parts):
+        return None
+    path = parts[parts.index("--plan") + 1]
+    if not os.path.isabs(path):
+        try:
+            path = os.path.join(os.readlink(f"/proc/{pid}/cwd"), path)
+        except OSError:
+            return None
+    return os.path.normpath(path)
+
+
 def survivors(pids: set[int], marker: str) -> dict[int, str]:
-    """Live processes among `pids`, plus any live process whose command line has `marker`
-    (the run's plan path: children re-parented after their launcher died still carry it)."""
+    """Live processes among `pids`, plus any live process whose plan is `marker` (the run's
+    absolute plan path: children re-parented after their launcher died still carry it; other
+    runs on the machine, with another plan, do not)."""
     table = proc_table()
     return {p: cmd for p, (_, state, cmd) in table.items()
-            if state != "Z" and p != os.getpid() and (p in pids or (marker and marker in cmd))}
+            if state != "Z" and p != os.getpid()
+            and (p in pids or (marker and "--plan" in cmd and plan_path(p, cmd) == marker))}
 
 
 def wait_gone(pids: set[int], marker: str, timeout: float = 30.0) -> dict[int, str]:
@@ -126,10 +143,10 @@ class FlowcRun:
 
     def plan_marker(self) -> str:
         """The `--plan` path every child of this run carries on its command line."""
-        for cmd in self.children().values():
-            parts = cmd.split()
-            if "--plan" in parts:
-                return parts[parts.index("--plan") + 1]
+        for pid, cmd in self.children().items():
+            path = plan_path(pid, cmd)
+            if path is not None:
+                return path
         raise AssertionError(f"no child with --plan: {self.children()}")
 
     def signal(self, signum: int) -> None:

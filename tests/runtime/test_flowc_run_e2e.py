@@ -8,6 +8,7 @@ examples) cover `uses_requests` with per-endpoint polling on shards × replicas.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -69,6 +70,13 @@ def test_chain_answers_survives_a_killed_worker_and_stops_on_sigterm(run_flow):
     assert f"at grpc://127.0.0.1:{port}" in run.output
     docs = _post(port, "/default", ["hello", "world"])
     assert [d.text for d in docs] == ["HELLO! [held-out]", "WORLD! [held-out]"]
+    posted = subprocess.run([FLOWC, "post", f"127.0.0.1:{port}", "--on", "/default", "--data",
+                             '["hi", {"id": "t", "text": "there"}]'],
+                            capture_output=True, text=True, timeout=60)
+    assert posted.returncode == 0, posted.stderr
+    answers = [json.loads(line) for line in posted.stdout.splitlines()]
+    assert [a["text"] for a in answers] == ["HI! [held-out]", "THERE! [held-out]"]
+    assert answers[1]["id"] == "t"
 
     # SIGKILL one worker after start-up: the launcher says so, restarts it, the flow answers again
     (upper,) = [pid for pid, cmd in run.children().items() if "--deployment upper" in cmd]

@@ -306,3 +306,21 @@ def test_flowc_runtime_exports_generic_doc_and_the_examples_import_it():
                                f"runpy.run_path({str(path)!r})"], capture_output=True, text=True,
                               timeout=60, cwd=path.parent)
         assert done.returncode == 0, (path, done.stderr)
+
+
+def test_in_process_run_renders_secrets_from_the_environment_with_their_types(secret_flow,
+                                                                             monkeypatch):
+    """`flowc run --in-process` (the launcher's `start`): the gateway process hosts the executor,
+    its env templates and quoted/plain references rendered from the inherited environment."""
+    from flowc.runtime import GenericDoc
+    from flowc.runtime.launcher import start
+
+    folder, plan = secret_flow
+    monkeypatch.setenv("PIN", "0123")
+    monkeypatch.delenv("PIN_COPY", raising=False)
+    with start(plan, base_dir=folder, in_process=True, port=_free_port()) as flow:
+        names = [c.name for c in flow.supervisor.children]
+        assert names == ["gateway"]
+        (doc,) = flow.post("/default", inputs=[GenericDoc(text="?")], timeout=30)
+    assert doc.tags == {"quoted": "0123", "plain": 123, "block": "0123",
+                        "nested": {"inner": ["0123", 123]}, "env": "0123"}

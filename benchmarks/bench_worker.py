@@ -1,6 +1,9 @@
-"""Runtime core figures (a script, not a test): run with
+"""Runtime core figures of one worker (a script, not a test): run with
 
-    .venv/bin/python tests/runtime/bench_worker_roundtrip.py
+    .venv/bin/python benchmarks/bench_worker.py
+
+(The whole Flow against Jina, and the per-hop overhead against a raw grpcio echo, are in
+`benchmarks/bench_runtime.py`, which replaces tests/runtime/bench_gateway_overhead.py.)
 
 - worker start-to-SERVING (a pass-through executor, cold process, median of 7);
 - encode/decode of 1 and 100 generic text documents (CPU µs);
@@ -47,7 +50,7 @@ def start(plan: Path, port: int) -> tuple[subprocess.Popen, float]:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "flowc.runtime", "worker", "--plan", str(plan),
                              "--deployment", "p", "--port", str(port), "--host", "127.0.0.1"],
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=child_env())
     channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=FAST)
     stub = health_pb2_grpc.HealthStub(channel)
     while True:
@@ -59,6 +62,14 @@ def start(plan: Path, port: int) -> tuple[subprocess.Popen, float]:
     elapsed = time.perf_counter() - t0
     channel.close()
     return proc, elapsed
+
+
+def child_env() -> dict[str, str]:
+    """A private, writable bytecode cache (as installed software has; see bench_runtime.py)."""
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=os.environ.get(
+        "PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "pyc-bench-runtime")))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def per_call_us(fn, n: int) -> float:
@@ -78,6 +89,9 @@ def main() -> None:
                 responders=("p",))
     (folder / "plan.json").write_text(plan.to_json())
 
+    warm, _ = start(folder / "plan.json", free_port())  # untimed: fills the bytecode cache
+    warm.kill()
+    warm.wait()
     starts, cpu = [], []
     for _ in range(7):
         proc, elapsed = start(folder / "plan.json", free_port())
