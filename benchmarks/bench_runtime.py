@@ -1,7 +1,7 @@
-"""Runtime benchmark (issue 3, "Measured"): flowc against Jina 3.34 in the same run; a markdown table.
+"""Runtime benchmark (issue 3, "Measured"): flowc against Jina 3.34 in one run; a markdown table.
 
-    .venv/bin/python benchmarks/bench_runtime.py [--seconds 5] [--starts 5] [--json out.json]
-                                                 [--jina /work/.jina-ref/bin/python] [--no-jina]
+    .venv/bin/python benchmarks/bench_runtime.py [--rounds 3] [--starts 3] [--seconds 4]
+                     [--json out.json] [--jina /work/.jina-ref/bin/python] [--no-jina]
 
 The Flow is gateway + 3 passthrough executors in a chain (`benchmarks/flows/{flowc,jina}/flow.yml`,
 the same YAML; each side's passthrough executor is written for its own API). Each side is measured
@@ -9,9 +9,10 @@ by the same driver, `benchmarks/flows/drive.py`, run by that side's interpreter:
 by `flowc run` and driven by flowc's Client; Jina's by `jina flow --uses` and Jina's Client, inside
 a loopback-only network namespace with telemetry off (`/work/shared/jina-reference/netns_run.sh`),
 client included. Both sides run with a filled bytecode cache in a private folder (one untimed
-warm-up start each), the way installed software runs.
+warm-up start each), the way installed software runs. The sides take turns, `--rounds` times, so
+that both see the same changes of load on a shared machine; each rate is the median over rounds.
 
-Rows: time from the command to the first answer (median of `--starts`), sequential requests with 1
+Rows: time from the command to the first answer (median of all starts), sequential requests with 1
 and 100 text documents (requests/s and p50), idle RSS/PSS of the Flow's processes, and the floor:
 a raw grpcio echo server (grpc.aio, bytes in, the same bytes out) with the same payloads, against
 which flowc's per-hop overhead is given (4 hops: client→gateway→p0→p1→p2, each answered back).
@@ -69,15 +70,40 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def warm_up(argv: list[str]) -> None:
+    """One untimed start: fills the bytecode cache."""
+    subprocess.run(argv + ["--seconds", "0.2", "--starts", "1"], env=child_env(), check=True,
+                   capture_output=True)
+
+
 def run_side(argv: list[str], seconds: float, starts: int) -> dict[str, Any]:
     env = child_env()
-    subprocess.run(argv + ["--seconds", "0.2", "--starts", "1"], env=env, check=True,
-                   capture_output=True)  # warm-up: fills the bytecode cache
     proc = subprocess.run(argv + ["--seconds", str(seconds), "--starts", str(starts)], env=env,
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr}")
     return json.loads(proc.stdout)
+
+
+def merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One side's rounds as one result: every start; the median of each rate and time figure
+    over the rounds; memory from the first round (it does not move between rounds)."""
+    merged = dict(rounds[0])
+    for key in ("starts", "start_cpu", "stops"):
+        merged[key] = [item for r in rounds for item in r[key]]
+    merged["start_median"] = statistics.median(merged["starts"])
+    merged["start_cpu_median"] = statistics.median(merged["start_cpu"])
+
+    def median_figures(figures: list[dict[str, float]]) -> dict[str, float]:
+        return {k: statistics.median(f[k] for f in figures) for k in figures[0]}
+
+    for key in ("seq_1", "seq_100"):
+        merged[key] = median_figures([r[key] for r in rounds])
+    if "raw" in merged:
+        merged["raw"] = {label: median_figures([r["raw"][label] for r in rounds])
+                         for label in merged["raw"]}
+    merged["rounds"] = rounds
+    return merged
 
 
 def echo_floor(seconds: float) -> dict[str, Any]:
@@ -132,9 +158,9 @@ def table(flowc: dict[str, Any], jina: dict[str, Any] | None, echo: dict[str, An
                 f"{start_f:.2f} s | {_or(start_j, '{:.2f} s')} | "
                 f"{ratio(start_j, start_f) + ' faster' if start_j else '–'} | "
                 f"≤ {START_BAR} s: {'met' if start_f <= START_BAR else 'MISSED'} |")
-    cpu_j = js.get("start_cpu_median")
-    rows.append(f"| CPU used by the Flow's processes until then | {flowc['start_cpu_median']:.2f} s"
-                f" | {_or(cpu_j, '{:.2f} s')} | {ratio(cpu_j, flowc['start_cpu_median']) + ' less' if cpu_j else '–'} | – |")
+    cpu_f, cpu_j = flowc["start_cpu_median"], js.get("start_cpu_median")
+    rows.append(f"| CPU used by the Flow's processes until then | {cpu_f:.2f} s | "
+                f"{_or(cpu_j, '{:.2f} s')} | {ratio(cpu_j, cpu_f) + ' less' if cpu_j else '–'} | – |")
     for label in ("1", "100"):
         f, j = flowc[f"seq_{label}"], js.get(f"seq_{label}")
         verdict = "–" if j is None else ("met" if f["rps"] >= RATE_BAR * j["rps"] else "MISSED")
@@ -145,13 +171,12 @@ def table(flowc: dict[str, Any], jina: dict[str, Any] | None, echo: dict[str, An
         f, j = flowc[f"seq_{label}"], js.get(f"seq_{label}")
         rows.append(f"| CPU per request, {label} doc{'s' if label != '1' else ''}: Flow's "
                     f"processes + client | {_cpu(f)} | {_cpu(j)} | – | – |")
-    servers = [p for p in flowc["idle"]["procs"] if "flowc.runtime" in p["cmd"]]
-    server_rss = sum(p["rss"] for p in servers)
     idle_f, idle_j = flowc["idle"], js.get("idle")
     rows.append(f"| idle RSS, whole tree (PSS) | {_mem(idle_f)} | {_mem(idle_j)} | "
                 f"{ratio(idle_j['rss'], idle_f['rss']) + ' less' if idle_j else '–'} | "
                 f"≤ {MEMORY_BAR:g} MiB: {'met' if idle_f['rss'] <= MEMORY_BAR else 'MISSED'} |")
-    rows.append(f"| idle RSS, gateway + 3 executors | {server_rss:.0f} MiB | – | – | – |")
+    rows.append(f"| idle RSS, gateway + 3 executors (tree minus `flowc run` / `jina flow`) | "
+                f"{_servers(idle_f):.0f} MiB | {_or(_servers(idle_j), '{:.0f} MiB')} | – | – |")
     for label in ("1", "100"):
         raw, e = flowc["raw"][label], echo[label]
         per_hop = (raw["p50_ms"] - HOPS * e["p50_ms"]) / HOPS
@@ -175,6 +200,11 @@ def _rate(figure: dict[str, float] | None, digits: int = 2) -> str:
     return f"{figure['rps']:.0f} req/s, p50 {figure['p50_ms']:.{digits}f} ms"
 
 
+def _servers(idle: dict[str, Any] | None) -> float | None:
+    """RSS of the tree without its root (the launcher): the first process `memory` lists."""
+    return None if idle is None else sum(p["rss"] for p in idle["procs"][1:])
+
+
 def _cpu(figure: dict[str, float] | None) -> str:
     if figure is None:
         return "–"
@@ -187,19 +217,27 @@ def _mem(figure: dict[str, Any] | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="per throughput figure")
-    parser.add_argument("--starts", type=int, default=5, help="timed starts per side")
+    parser.add_argument("--seconds", type=float, default=4.0, help="per throughput figure")
+    parser.add_argument("--starts", type=int, default=3, help="timed starts per side and round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds; the sides take turns in each (medians over rounds)")
     parser.add_argument("--jina", type=Path, default=DEFAULT_JINA, help="Jina's interpreter")
     parser.add_argument("--no-jina", action="store_true", help="flowc only")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     args = parser.parse_args()
     before = load_average()
     began = time.time()
-    flowc = run_side([sys.executable, str(DRIVER), "flowc"], args.seconds, args.starts)
-    jina = None
+    sides = {"flowc": [sys.executable, str(DRIVER), "flowc"]}
     if not args.no_jina:
-        jina = run_side([str(NETNS), str(args.jina), str(DRIVER), "jina"], args.seconds,
-                        args.starts)
+        sides["jina"] = [str(NETNS), str(args.jina), str(DRIVER), "jina"]
+    for argv in sides.values():
+        warm_up(argv)
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
+    for _ in range(args.rounds):  # taking turns: both sides see the same changes of load
+        for name, argv in sides.items():
+            rounds[name].append(run_side(argv, args.seconds, args.starts))
+    flowc = merge(rounds["flowc"])
+    jina = merge(rounds["jina"]) if "jina" in rounds else None
     echo = echo_floor(args.seconds)
     command = " ".join(["python", "benchmarks/bench_runtime.py", *sys.argv[1:]])
     print(f"`{command}` ({os.cpu_count()} cores; load average before {before}, "
@@ -208,6 +246,10 @@ def main() -> None:
     print(f"\nflowc starts (s): {', '.join(f'{s:.2f}' for s in flowc['starts'])}"
           + (f"; Jina starts (s): {', '.join(f'{s:.2f}' for s in jina['starts'])}" if jina
              else ""))
+    for label in ("1", "100"):
+        line = [f"{name} " + ", ".join(f"{r[f'seq_{label}']['rps']:.0f}" for r in side["rounds"])
+                for name, side in (("flowc", flowc), ("Jina", jina)) if side]
+        print(f"{label} doc(s)/request, req/s per round: {'; '.join(line)}")
     if args.json:
         args.json.write_text(json.dumps({"flowc": flowc, "jina": jina, "echo": echo,
                                          "load_before": before, "load_after": load_average()},

@@ -225,8 +225,16 @@ def _unknown_key(root: Node, path: tuple, key: str, allowed: list[str], kind: st
     short = listing(allowed)
     if short:
         hints.append(f"valid keys here: {short}")
-    hint = "; ".join(hints) if hints else f"run `flowc schema {kind}` to see every valid key"
+    hint = _sentences(hints) if hints else f"run `flowc schema {kind}` to see every valid key"
     return error("FC201", f"unknown key `{key}` {place}", span, hint=hint)
+
+
+def _sentences(hints: list[str]) -> str:
+    """Hints joined as one text: after a question the next one starts a new sentence."""
+    out = hints[0]
+    for hint in hints[1:]:
+        out += f" {hint[:1].upper()}{hint[1:]}" if out.endswith("?") else f"; {hint}"
+    return out
 
 
 @functools.cache
@@ -270,7 +278,8 @@ def _describe_error(root: Node, path: tuple, errs: list[Any], kind: str) -> Diag
     if err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return error("FC203", f"{name} must be {describe(err.schema)}, got {got(value)}", span)
     if err.validator in ("enum", "const", "pattern"):
-        options = err.schema.get("enum") or (
+        # a case-insensitive choice is a `pattern` whose words the schema lists in x-flowc-values
+        options = err.schema.get("enum") or err.schema.get("x-flowc-values") or (
             [err.schema["const"]] if "const" in err.schema else [])
         hint = did_you_mean(str(value), [str(o) for o in options if o is not None]) \
             if options and isinstance(value, str) else None

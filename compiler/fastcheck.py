@@ -11,7 +11,9 @@ diagnostics to show, so the wording and choice of errors do not depend on this m
 The gate must never accept what jsonschema rejects (the reverse only costs time). It holds
 because the schemas use only keywords with identical meaning in draft 7 (fastjsonschema) and
 2020-12, enums hold only strings and null, and the generated `pattern` checks are stricter
-(`$` becomes `\\Z`). `tests/compiler/test_fastcheck.py` checks this differentially.
+(`$` becomes `\\Z`). `tests/compiler/test_fastcheck.py` checks this differentially. Each module
+records the CRC-32 of the schema files it was made from; if they changed since, the gate stands
+aside (every file goes to jsonschema), so a stale module costs speed, never correctness.
 
 Regenerate after editing a schema (a test fails until you do):
 
@@ -52,15 +54,45 @@ def is_valid(kind: str, instance: Any) -> bool:
     if validate is None:
         if kind not in KINDS:
             raise ValueError(f"unknown document kind {kind!r}")
-        validate = importlib.import_module(f"flowc.compiler.fastcheck_{kind}").validate
+        try:
+            module = importlib.import_module(f"flowc.compiler.fastcheck_{kind}")
+        except ImportError:  # not generated or not installed: jsonschema decides alone
+            validate = _unknown
+        else:
+            validate = module.validate if _current(module.SOURCES) else _unknown
         _VALIDATORS[kind] = validate
+    if validate is _unknown:
+        return False
     try:
         validate(instance)
-    except Invalid:
-        return False
-    except (TypeError, ValueError, RecursionError):  # an odd value the generated code trips on
+    except (Invalid, TypeError, ValueError, RecursionError):  # Invalid, or an odd value
         return False
     return True
+
+
+def _unknown(instance: Any) -> None:
+    """Stands in for a generated validator whose schema files changed since it was generated."""
+
+
+def _checksums(names: Any) -> dict[str, int]:
+    """CRC-32 of each schema file (cheap; detects edits, not attacks: the files are ours)."""
+    import zlib
+
+    from flowc.schemas import schema_path
+
+    return {name: zlib.crc32(schema_path(name).read_bytes()) for name in sorted(names)}
+
+
+def _current(sources: dict[str, int]) -> bool:
+    """Whether the schema files are those the module was generated from.
+
+    A schema edited without regenerating (a test fails then) only costs speed: the gate
+    stands aside and jsonschema decides, so a stale module can never accept a bad file.
+    """
+    try:
+        return _checksums(sources) == sources
+    except (OSError, KeyError):
+        return False
 
 
 # --- generation (development time only) ------------------------------------------------------
@@ -100,8 +132,12 @@ def generate(kind: str) -> str:
 
     from flowc.schemas import load_schema
 
+    used = {kind}
+
     def handler(uri: str) -> Any:  # relative refs such as `entry.schema.json#/$defs/entry`
-        return _strip(load_schema(uri.partition("#")[0].removesuffix(".schema.json")))
+        name = uri.partition("#")[0].removesuffix(".schema.json")
+        used.add(name)
+        return _strip(load_schema(name))
 
     code = fastjsonschema.compile_to_code(_strip(load_schema(kind)), handlers={"": handler},
                                           use_default=False, use_formats=False,
@@ -111,7 +147,8 @@ def generate(kind: str) -> str:
     header = (f"# Generated from schemas/{kind}.schema.json by `python -m flowc.compiler.fastcheck`"
               f" (fastjsonschema {fastjsonschema.VERSION}).\n"
               "# Do not edit: regenerate. Used only as a yes/no gate; see fastcheck.py.\n"
-              "# fmt: off\n# flake8: noqa\n")
+              "# fmt: off\n# flake8: noqa\n"
+              f"SOURCES = {_checksums(used)!r}  # CRC-32 of the schema files it was made from\n")
     return header + code.replace(_IMPORT_LINE, _LOCAL_IMPORT, 1).rstrip("\n") + "\n"
 
 

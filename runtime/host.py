@@ -64,8 +64,9 @@ class ExecutorHost:
         self._lock = asyncio.Lock() if not self.allow_concurrent else None
         # sync endpoints: one thread of their own when requests are serialised (the usual case,
         # and the cheaper hop), a pool of 8 with allow_concurrent
-        self._pool: Any = (_SerialThread(f"exec-{self.entry}") if self._lock else
-                           ThreadPoolExecutor(max_workers=8, thread_name_prefix=f"exec-{self.entry}"))
+        name = f"exec-{self.entry}"
+        self._pool: Any = (_SerialThread(name) if self._lock else
+                           ThreadPoolExecutor(max_workers=8, thread_name_prefix=name))
         self._closed = False
         self.inflight = 0  # requests being processed
         self.busy_threads = 0  # sync endpoint calls running now (they cannot be cancelled)

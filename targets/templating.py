@@ -4,7 +4,7 @@ Compiling a template (jinja2's lexer, parser and code generator, then Python's `
 2-3 ms each, about 10 ms of a 1-executor `flowc build --target k8s`. jinja2 can instead write
 each template as a Python module (`Environment.compile_templates`) that `ModuleLoader` imports,
 from bytecode once installed. Those modules are generated, committed in `templates/_compiled/`
-beside an `index.json` recording the jinja2 version and each template source's SHA-1.
+beside an `index.json` recording the jinja2 version and each template source's CRC-32.
 
 A precompiled module is used only when the installed jinja2 is the version that wrote it and
 the template file still has the recorded hash; otherwise that template is compiled from its
@@ -18,9 +18,9 @@ Regenerate after editing a template (a test fails until you do):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ def environment(loader: Any) -> Any:
 
 
 def _digest(name: str) -> str:
-    return hashlib.sha1((TEMPLATE_DIR / name).read_bytes()).hexdigest()
+    """CRC-32 of a template file: detects edits (the files are ours, not an attacker's)."""
+    return f"{zlib.crc32((TEMPLATE_DIR / name).read_bytes()):08x}"
 
 
 def _index() -> dict[str, Any]:
@@ -59,7 +60,7 @@ def _index() -> dict[str, Any]:
 
 
 def _environments() -> tuple[Any, Any | None, dict[str, str]]:
-    """(source env, precompiled env or None, {template: recorded sha1}); built once."""
+    """(source env, precompiled env or None, {template: recorded CRC-32}); built once."""
     if "source" not in _STATE:
         import jinja2
 

@@ -65,6 +65,29 @@ def test_generated_modules_do_not_import_fastjsonschema() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_validating_a_valid_flow_never_imports_jsonschema() -> None:
+    flow = ROOT / "examples" / "chain" / "flow.yml"
+    code = ("import sys\nfrom flowc.compiler.cli import main\n"
+            f"code = main(['validate', {str(flow)!r}])\n"
+            "print(code, 'jsonschema' in sys.modules, 'referencing' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.splitlines()[-1].split() == ["0", "False", "False"], out.stderr
+
+
+def test_a_module_made_from_other_schema_files_stands_aside(monkeypatch) -> None:
+    flow = {"jtype": "Flow", "executors": [{"name": "a", "uses": "docker://x/y:1"}]}
+    monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
+    real = fastcheck._checksums
+    monkeypatch.setattr(fastcheck, "_checksums",
+                        lambda names: {**real(names), "entry": 0})  # entry.schema.json edited
+    assert not fastcheck.is_valid("flow", flow)  # not trusted: jsonschema decides
+    assert fastcheck._VALIDATORS["flow"] is fastcheck._unknown
+    monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
+    monkeypatch.setattr(fastcheck, "_checksums", real)
+    assert fastcheck.is_valid("flow", flow)
+
+
 def test_examples_exist_and_the_gate_accepts_every_valid_one() -> None:
     assert len(DOCUMENTS) >= 5
     for file, kind, instance in DOCUMENTS:

@@ -245,15 +245,15 @@ def test_an_executor_failing_in_init_makes_flowc_run_exit_1(run_flow, tmp_path, 
     code = run.wait(90)
     out = run.output
     assert code == 1, out
-    last = out.splitlines()[-1]
+    (error,) = [line for line in out.splitlines() if line.startswith("flowc run: error: ")]
     if mode == "processes":
-        assert last == ("flowc run: error: broken/rep-0 exited with code 1 during start-up: "
-                        "executor Exploding (broken) failed to start: RuntimeError: the model "
-                        "file is missing"), out
+        assert error == ("flowc run: error: broken/rep-0 exited with code 1 during start-up: "
+                         "executor Exploding (broken) failed to start: RuntimeError: the model "
+                         "file is missing"), out
     else:
-        assert last == ("flowc run: error: gateway exited with code 1 during start-up: cannot "
-                        "start broken/rep-0 (placement: gateway): RuntimeError: the model file "
-                        "is missing"), out
+        assert error == ("flowc run: error: gateway exited with code 1 during start-up: cannot "
+                         "start broken/rep-0 (placement: gateway): RuntimeError: the model file "
+                         "is missing"), out
     # the executor's own traceback is shown; no frame of flowc's own code is
     assert 'boom.py", line 13, in __init__' in out
     import flowc.compiler
