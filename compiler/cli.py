@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image", metavar="NAME:TAG", help="image for executors built from local code")
     p.add_argument("--namespace", metavar="NS")
     p.add_argument("--create-namespace", action="store_true")
+    p.add_argument("--base-port", type=int, metavar="N",
+                   help="systemd and local: first port of the servers besides the gateway")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 with a diff when DIR differs")
     _input_options(p)
@@ -93,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("run", "run a Flow on this machine until Ctrl-C")
     p.add_argument("file", nargs="?", metavar="FILE")
     p.add_argument("--plan", metavar="DIR", help="run what `flowc build --target local` wrote")
-    p.add_argument("--in-process", action="store_true", help="every executor in one process")
+    p.add_argument("--in-process", action="store_true", help="run executors inside the gateway process (sharded "
+                   "entries keep their head and shards)")
     p.add_argument("--port", type=int, metavar="P", help="the gateway's port")
     _input_options(p)
 
@@ -248,7 +251,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     outdir = Path(args.output)
     flow_dir = Path(args.file).resolve().parent
     options = {"image": args.image, "namespace": args.namespace,
-               "create_namespace": args.create_namespace,
+               "create_namespace": args.create_namespace, "base_port": args.base_port,
                "context": os.path.relpath(flow_dir, outdir.resolve())}
     files, diags = targets.render(args.target, result.plan, options)
     if diags:

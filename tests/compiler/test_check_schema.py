@@ -121,7 +121,7 @@ def test_unknown_key_in_a_small_mapping_lists_the_valid_keys():
             resources: {request: {cpu: 1}}
         """)
     assert diag.code == "FC201"
-    assert "`requests`" in diag.hint and "valid keys here: `limits`, `requests`" in diag.hint
+    assert "`requests`" in diag.hint and "Valid keys here: `limits`, `requests`" in diag.hint
 
 
 def test_unknown_top_level_key():

@@ -154,3 +154,16 @@ def test_console_script_in_a_fresh_process(broken):
     proc = subprocess.run([str(exe), "validate", broken], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 1 and "FC501" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_build_base_port_numbers_local_and_systemd_servers(tmp_path):
+    code, _, err = flowc("build", CHAIN, "--target", "local", "-o", str(tmp_path / "local"),
+                         "--base-port", "47000")
+    assert code == 0, err
+    launch = json.loads((tmp_path / "local" / "launch.json").read_text())
+    ports = {p["name"]: p["port"] for p in launch["processes"]}
+    assert ports == {"upper/rep-0": 47001, "tag/rep-0": 47002, "gateway": 54321}
+    code, _, err = flowc("build", CHAIN, "--target", "systemd", "-o", str(tmp_path / "sd"),
+                         "--base-port", "47000")
+    assert code == 0, err
+    assert 'FLOWC_PORT="47000"' in (tmp_path / "sd" / "env" / "upper@0.env").read_text()
