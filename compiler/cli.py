@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from .diagnostics import CATALOGUE, Diagnostic, Severity, error, normalise
+from .diagnostics import CATALOGUE, Diagnostic, Severity, error, has_errors, normalise
 
 FORMATS = ("human", "json", "github", "sarif")
 
@@ -149,16 +149,19 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], list[Diagnostic]]
 
     context: dict[str, Any] = {}
     diags: list[Diagnostic] = []
+    complete = True  # a refused context file leaves its names unknown, not each one undefined
     if getattr(args, "context_file", None):
         values, more = load_context_file(args.context_file)
         context.update(values or {})
         diags += more
+        complete = not has_errors(more)
     if getattr(args, "context", None):
         values, more = parse_context_args(args.context)
         context.update(values or {})
         diags += more
     kw = {"env_file": getattr(args, "env_file", None), "context": context,
-          "allow_undefined": getattr(args, "allow_undefined", False)}
+          "allow_undefined": getattr(args, "allow_undefined", False),
+          "context_complete": complete}
     return kw, diags
 
 
@@ -188,6 +191,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .driver import compile_flow
 
     kw, diags = _inputs(args)
+    inputs_failed = has_errors(diags)
     timings: dict[str, float] = {}
     clean: list[str] = []
     for path in args.files:
@@ -195,7 +199,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         diags += result.diagnostics
         for phase, seconds in result.timings.items():
             timings[phase] = timings.get(phase, 0.0) + seconds
-        if not result.diagnostics:
+        if not result.diagnostics and not inputs_failed:
             clean.append(path)
     diags = normalise(diags)
     if args.format == "human":

@@ -22,9 +22,10 @@ directory of the Flow file (the runtime's `--base-dir`; `/app` inside generated 
 
 Locations, for target diagnostics only (never part of equality): `Deployment.source` is where the
 entry starts and `Deployment.sources` / `Gateway.sources` map a JSON pointer to a key the targets
-validate (`/env/NAME`, `/targets/k8s/labels/KEY`, `/image`, ...; `""` is the `gateway:` section)
-to where it was written, as `file:line:col` with the file named as the user gave it.
-`FlowInfo.location` is the Flow document itself.
+validate (`/env/NAME`, `/targets/k8s/labels/KEY`, `/image`, ...) to where it was written: `line:col`
+in the entry's own file (the Flow file for the gateway), else `file:line:col`, the file named as
+the user gave it. A key written where its nearest recorded parent is, is left out (the parent
+gives the same place). `FlowInfo.location` is the Flow document itself.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ class Deployment:
     # 'file:line:col' of the entry, for messages after compilation; not part of equality (a Flow
     # built in Python and the same Flow in YAML give equal plans)
     source: str | None = field(default=None, compare=False)
-    # {JSON pointer of a key targets validate: 'file:line:col'} (see the module docstring)
+    # {JSON pointer of a key targets validate: 'line:col' in the entry's file, or 'file:line:col'}
     sources: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -151,7 +152,7 @@ class Gateway:
     service_account: str | None = None
     options: dict = field(default_factory=dict)  # other accepted gateway keys, passed through
     targets: dict = field(default_factory=dict)
-    # {JSON pointer: 'file:line:col'}; "" is the `gateway:` section (see the module docstring)
+    # {JSON pointer: 'line:col' in the Flow file, or 'file:line:col'} (see the module docstring)
     sources: dict = field(default_factory=dict, compare=False)
 
 

@@ -35,13 +35,13 @@ def make_plan(flow: ResolvedFlow, graph: FlowGraph) -> Plan:
         flow=FlowInfo(name=flow.name.value, source=Path(flow.source).name,
                       workspace=flow.get("workspace"), env=_env(flow.get("env")),
                       location=_where(flow.span)),
-        gateway=_gateway(flow.gateway),
+        gateway=_gateway(flow.gateway, flow.source),
         deployments=tuple(_deployment(e, graph) for e in flow.entries),
         responders=graph.responders,
     )
 
 
-def _gateway(gw: ResolvedGateway) -> Gateway:
+def _gateway(gw: ResolvedGateway, flow_file: str | None) -> Gateway:
     options = {k: v.value for k, v in sorted(gw.values.items())
                if k not in _GATEWAY_FIELDS and k not in _GATEWAY_DROPPED}
     return Gateway(
@@ -59,7 +59,7 @@ def _gateway(gw: ResolvedGateway) -> Gateway:
         service_account=gw.get("service_account"),
         options=options,
         targets=dict(gw.get("targets") or {}),
-        sources=_sources(gw.values),
+        sources=_sources(gw.values, flow_file),
     )
 
 
@@ -100,7 +100,7 @@ def _deployment(entry: ResolvedEntry, graph: FlowGraph) -> Deployment:
         grpc_server_options=dict(g("grpc_server_options") or {}),
         targets=dict(g("targets") or {}),
         source=_where(entry.span),
-        sources=_sources(entry.values),
+        sources=_sources(entry.values, entry.span.file if entry.span else None),
     )
 
 
@@ -144,23 +144,35 @@ def _where(span: Span | None) -> str | None:
     return str(span) if span is not None and span.line > 0 else None
 
 
-def _sources(values: dict[str, Value]) -> dict[str, str]:
-    """{JSON pointer: 'file:line:col'} for the `_LOCATED` keys that were written (a value's
-    own place for a top-level key, the key's place for a nested one)."""
+def _sources(values: dict[str, Value], base_file: str | None) -> dict[str, str]:
+    """{JSON pointer: place} for the `_LOCATED` keys that were written (a value's own place for
+    a top-level key, the key's place for a nested one). Kept small, since the plan is shipped
+    (a ConfigMap holds 1 MiB): a place in `base_file` (the entry's own file) is `line:col`,
+    and a key written where its nearest recorded parent is is left out (targets fall back to
+    the parent, which gives the same place)."""
     out: dict[str, str] = {}
+
+    def record(pointer: str, span: Span | None, parent: Span | None) -> Span | None:
+        if span is None or span.line <= 0:
+            return parent
+        if parent is not None and (span.file, span.line, span.col) == (
+                parent.file, parent.line, parent.col):
+            return parent
+        out[pointer] = f"{span.line}:{span.col}" if span.file == base_file else str(span)
+        return span
+
     for key in _LOCATED:
         value = values.get(key)
         if value is None or value.provenance.kind == "default":
             continue
         node = value.node
-        where = _where(node.span if node is not None else value.provenance.span)
-        if where is None:
+        top = "/" + _pointer_part(key)
+        placed = record(top, node.span if node is not None else value.provenance.span, None)
+        if placed is None or node is None:
             continue
-        out["/" + _pointer_part(key)] = where
-        stack: list[tuple[str, Node, int]] = [("/" + _pointer_part(key), node, 1)] \
-            if node is not None else []
+        stack: list[tuple[str, Node, Span, int]] = [(top, node, placed, 1)]
         while stack:
-            path, current, depth = stack.pop()
+            path, current, parent, depth = stack.pop()
             if depth > _LOCATED_DEPTH:
                 continue
             if isinstance(current, Mapping):
@@ -171,9 +183,7 @@ def _sources(values: dict[str, Value]) -> dict[str, str]:
                 continue
             for name, span, child in children:
                 inner = f"{path}/{_pointer_part(name)}"
-                if _where(span) is not None:
-                    out[inner] = str(span)
-                stack.append((inner, child, depth + 1))
+                stack.append((inner, child, record(inner, span, parent) or parent, depth + 1))
     return dict(sorted(out.items()))
 
 

@@ -60,19 +60,27 @@ def flow_span(plan: Plan) -> Span:
     return span_from_source(plan.flow.location) or Span(plan.flow.source, 1, 1, 1, 1)
 
 
-def located(sources: dict, keys: tuple[str | int, ...], default: Span | None,
+def located(sources: dict, keys: tuple[str | int, ...], base: Span | None,
             exact: bool = False) -> Span | None:
     """Where the deepest of `keys` (a path into an entry or the gateway section) that `sources`
-    knows was written, else `default`; with `exact`, where `keys` itself was written, or None.
-    `sources` is a plan's JSON pointer → 'file:line:col' map."""
+    knows was written, else `base` (the entry; its file is the one a `line:col` place is in);
+    with `exact`, where `keys` itself was recorded, or None. `sources` is a plan's JSON pointer
+    → place map (a key written where its parent is is not recorded: the parent answers)."""
     steps = ["/" + str(k).replace("~", "~0").replace("/", "~1") for k in keys]
-    if exact:
-        return span_from_source(sources.get("".join(steps)))
-    for n in range(len(steps), -1, -1):
+    for n in range(len(steps), -1 if not exact else len(steps) - 1, -1):
         where = sources.get("".join(steps[:n]))
         if where:
-            return span_from_source(where)
-    return default
+            local = _LOCAL.fullmatch(where)
+            if local is None:
+                return span_from_source(where)
+            if base is None:
+                break  # a place in a file nobody named: no better answer than none
+            line, col = int(local["line"]), int(local["col"])
+            return Span(base.file, line, col, line, col + 1)
+    return None if exact else base
+
+
+_LOCAL = re.compile(r"^(?P<line>\d+):(?P<col>\d+)$")
 
 
 def entry_span(dep: Deployment, *keys: str | int, exact: bool = False) -> Span | None:
@@ -91,8 +99,8 @@ def env_span(at: Any, name: str) -> Span | None:
 
 def gateway_span(plan: Plan, *keys: str | int, exact: bool = False) -> Span | None:
     """Where `keys` of the gateway were written, or the Flow file (`exact`: or None)."""
-    found = located(plan.gateway.sources, keys, None, exact)
-    return found if found is not None or exact else flow_span(plan)
+    flow = flow_span(plan)
+    return located(plan.gateway.sources, keys, flow, exact)
 
 
 # --------------------------------------------------------------------------------------------

@@ -62,8 +62,6 @@ def test_tag_and_jtype_conflict_is_reported_once(tmp_path, monkeypatch):
     assert codes_at(got.out) == {("FC208", "case/flow.yml", 2)}
 
 
-@pytest.mark.xfail(strict=True, reason="cascade (arguable): a --context-file refused with FC313 "
-                   "still lets `validate` report every name it was meant to define as FC301")
 def test_a_refused_context_file_does_not_cascade(tmp_path, monkeypatch):
     files = {"flow.yml": "jtype: Flow\nexecutors:\n  - name: a\n    uses_with:\n      t: ${{ TAG }}\n",
              "ctx.yml": "- TAG\n"}

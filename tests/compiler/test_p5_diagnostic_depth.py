@@ -207,13 +207,15 @@ def test_the_plan_locates_the_keys_targets_check(tmp_path):
     plan = compile_text(tmp_path, FLOW).plan
     dep = plan.deployments[0]
     assert dep.source == "flow.yml:8:5"
-    assert dep.sources["/env/1ST"] == "flow.yml:12:7"
-    assert dep.sources["/resources/limits/cpu"] == "flow.yml:15:9"
-    assert dep.sources["/targets/k8s/labels/team.example~1owner"] == "flow.yml:19:11"
-    assert dep.sources["/uses"] == "flow.yml:9:11"
-    assert plan.gateway.sources["/image"] == "flow.yml:3:10"
+    assert dep.sources["/env/1ST"] == "12:7"  # in the entry's own file: line:col
+    assert dep.sources["/resources/limits/cpu"] == "15:9"
+    assert dep.sources["/targets/k8s/labels/team.example~1owner"] == "19:11"
+    assert dep.sources["/uses"] == "9:11"
+    assert "/resources/limits" not in dep.sources  # where `/resources` is: the parent answers
+    assert entry_span(dep, "resources", "limits").line == 14
+    assert plan.gateway.sources["/image"] == "3:10"
     assert plan.flow.location == "flow.yml:1:1"
-    assert entry_span(dep, "env", "1ST").line == 12
+    assert str(entry_span(dep, "env", "1ST")) == "flow.yml:12:7"
     assert entry_span(dep, "env", "MISSING").line == 11  # the nearest known: `env` itself
     assert entry_span(dep, "env", "MISSING", exact=True) is None
     assert entry_span(dep, "volumes").line == 8  # nothing recorded: the entry
@@ -280,3 +282,15 @@ def test_fc304_counts_in_english(tmp_path, items, words):
     result = compile_text(tmp_path, "jtype: Flow\nwith:\n  env:\n    L: ${{ root.executors[5] }}\n"
                           f"executors: {items}\n")
     assert any(d.code == "FC304" and d.message.endswith(words) for d in result.diagnostics)
+
+
+def test_keys_from_an_included_deployment_file_name_that_file(tmp_path):
+    dep_file = "jtype: Deployment\nwith:\n  name: a\n  uses: docker://r.example/a:1.0\n" \
+               "  env:\n    1ST: x\n"
+    plan = compile_text(tmp_path, "jtype: Flow\nexecutors:\n  - dep.yml\n",
+                        files={"dep.yml": dep_file}).plan
+    dep = plan.deployments[0]
+    assert dep.sources["/env"] == "dep.yml:6:5" and "/env/1ST" not in dep.sources  # same place
+    assert str(entry_span(dep, "env", "1ST")) == "dep.yml:6:5"
+    _, diags = render_target("compose", plan, {"image": "r.example/g:1.0"})
+    assert [(d.code, str(d.span)) for d in diags] == [("FC732", "dep.yml:6:5")]
