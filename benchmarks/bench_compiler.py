@@ -79,7 +79,12 @@ def main() -> int:
     parser.add_argument("--jina", default=str(DEFAULT_JINA))
     args = parser.parse_args()
 
-    env = {**os.environ, "JINA_OPTOUT_TELEMETRY": "1", "PYTHONDONTWRITEBYTECODE": "0"}
+    # Bytecode is cached in a private folder, as installed software runs (PYTHONDONTWRITEBYTECODE
+    # must go: any non-empty value, "0" included, disables writing, and with a prefix set the
+    # standard library's shipped .pyc files are not used either).
+    env = {**os.environ, "JINA_OPTOUT_TELEMETRY": "1",
+           "PYTHONPYCACHEPREFIX": os.path.join(tempfile.gettempdir(), "pyc-bench-compiler")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     flowc = str(Path(sys.executable).with_name("flowc"))
     cwd = EXAMPLE.parent
     print(f"# flowc compiler benchmark ({os.cpu_count()} cores, Python "
