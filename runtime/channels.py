@@ -5,6 +5,10 @@ once and reused for every request. Several addresses are replicas balanced here,
 `dns:///name:port` address is one channel whose replicas gRPC itself balances (`round_robin` LB
 policy, for Kubernetes headless Services); `grpcs://host:port` is a TLS channel.
 
+Requests travel over one long-lived `ProcessStream` per replica (`streams.py`: far cheaper per
+request than a unary call); a `dns:///` target keeps unary calls, since gRPC balances calls, not
+the messages of one stream, and a server without `ProcessStream` is called unary.
+
 A call that cannot reach a replica (UNAVAILABLE) is retried on the next replica, `retries` times
 (−1 means max(3, replicas)), within the hop's deadline (`timeout_send`, ms). An executor's own
 error status is an answer, never retried. What fails is raised as `HopFailure`, which turns into
@@ -24,6 +28,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .proto import flowc_pb2, flowc_pb2_grpc
+from .streams import StreamError, StreamHop
 
 MESSAGE_OPTIONS = (
     ("grpc.max_send_message_length", -1),
@@ -112,17 +117,35 @@ class HopFailure(Exception):
 
 
 class Connection:
-    """One channel with its stubs."""
+    """One channel with its stubs, and the data stream over it (None: unary calls)."""
 
-    __slots__ = ("target", "channel", "process", "endpoints", "health")
+    __slots__ = ("target", "channel", "unary", "stream", "endpoints", "health")
 
     def __init__(self, target: Target, options: Sequence[tuple[str, Any]] = ()):
         self.target = target
         self.channel = open_channel(target, options)
         stub = flowc_pb2_grpc.FlowcStub(self.channel)
-        self.process = stub.Process
+        self.unary = stub.Process
+        self.stream = None if target.balanced else StreamHop(self.channel)
         self.endpoints = stub.Endpoints
         self.health = health_pb2_grpc.HealthStub(self.channel).Check
+
+    async def process(self, request: flowc_pb2.DataRequest,
+                      timeout: float | None = None) -> flowc_pb2.DataRequest:
+        """The answer; a failure raises an exception with `.code()` (AioRpcError, StreamError)."""
+        if self.stream is not None:
+            try:
+                return await self.stream.process(request, timeout)
+            except StreamError as exc:
+                if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                    raise
+                self.stream = None  # a server without ProcessStream: unary from now on
+        return await self.unary(request, timeout=timeout)
+
+    async def close(self) -> None:
+        if self.stream is not None:
+            await self.stream.close()
+        await self.channel.close()
 
     async def serving(self, timeout: float = 1.0) -> bool:
         try:
@@ -184,7 +207,7 @@ class ReplicaSet:
                     break
             try:
                 return await conn.process(request, timeout=remaining)
-            except grpc.aio.AioRpcError as exc:
+            except (grpc.aio.AioRpcError, StreamError) as exc:
                 code = exc.code()
                 if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                     timed_out = True
@@ -221,7 +244,7 @@ class ReplicaSet:
 
     async def close(self) -> None:
         if self._connections:
-            await asyncio.gather(*(c.channel.close() for c in self._connections))
+            await asyncio.gather(*(c.close() for c in self._connections))
         self._connections = None
 
 
@@ -249,7 +272,7 @@ async def wait_until_serving(sets: Sequence[ReplicaSet], *, first_delay: float =
     except asyncio.TimeoutError:
         pass
     finally:
-        await asyncio.gather(*(c.channel.close() for conns in probes.values() for c in conns))
+        await asyncio.gather(*(c.close() for conns in probes.values() for c in conns))
 
 
 async def _all_serving(connections: Sequence[Connection]) -> bool:

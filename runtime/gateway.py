@@ -461,7 +461,8 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
 
     server = grpc.aio.server(options=list(MESSAGE_OPTIONS))
     serving = asyncio.Event()
-    flowc_pb2_grpc.add_FlowcServicer_to_server(_HoldUntilServing(servicer, serving), server)
+    held = _HoldUntilServing(servicer, serving)
+    flowc_pb2_grpc.add_FlowcServicer_to_server(held, server)
     health = health_aio.HealthServicer()
     services = ("", "flowc.v1.Flowc")
     for service in services:
@@ -497,6 +498,7 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
     _say(name, f"stopping (finishing requests in flight, at most {grace:g} s)")
     ready.cancel()
     await health.enter_graceful_shutdown()
+    held.streams.drain()
     await server.stop(grace)
     await on_close()
     return 0
@@ -509,13 +511,15 @@ class _HoldUntilServing:
     would then back off for seconds)."""
 
     def __init__(self, servicer: Any, serving: asyncio.Event):
+        from .streams import StreamServer
+
         self.servicer = servicer
         self.serving = serving
+        self.streams = StreamServer(self._streamed)
 
-    async def _wait(self, context: Any) -> None:
+    async def _wait(self, remaining: float | None) -> None:
         if self.serving.is_set():
             return
-        remaining = context.time_remaining() if context is not None else None
         limit = EARLY_WAIT if remaining is None else max(0.0, min(EARLY_WAIT, remaining))
         try:
             await asyncio.wait_for(self.serving.wait(), limit)
@@ -523,11 +527,19 @@ class _HoldUntilServing:
             pass  # go on: the hop's own error names what is not up
 
     async def Process(self, request: Any, context: Any) -> Any:
-        await self._wait(context)
+        await self._wait(context.time_remaining() if context is not None else None)
         return await self.servicer.Process(request, context)
 
+    async def _streamed(self, request: Any) -> Any:
+        timeout_ms = request.header.timeout_ms
+        await self._wait(timeout_ms / 1000 if timeout_ms else None)
+        return await self.servicer.Process(request, None)
+
+    async def ProcessStream(self, requests: Any, context: Any) -> None:
+        await self.streams.serve(requests, context)
+
     async def Endpoints(self, request: Any, context: Any) -> Any:
-        await self._wait(context)
+        await self._wait(context.time_remaining() if context is not None else None)
         return await self.servicer.Endpoints(request, context)
 
 

@@ -238,6 +238,7 @@ async def serve(executor: Any, *, name: str, host: str, port: int, grace: float 
     log(name, f"stopping (finishing requests in flight, at most {grace:g} s)")
     notify("STOPPING=1")
     await health.enter_graceful_shutdown()
+    servicer.streams.drain()
     await server.stop(grace)
     host_obj = servicer.host
     if host_obj.busy_threads:
@@ -259,10 +260,19 @@ class _Servicer:
     """The Flowc service: only its RPC methods (SPEC §5 behaviour lives in ExecutorHost)."""
 
     def __init__(self, host: Any) -> None:
+        from .streams import StreamServer
+
         self.host = host  # replaced by a hot reload
+        self.streams = StreamServer(self._process)
+
+    async def _process(self, request: Any) -> Any:
+        return await self.host.process(request)
 
     async def Process(self, request: Any, context: Any) -> Any:
         return await self.host.process(request)
+
+    async def ProcessStream(self, requests: Any, context: Any) -> None:
+        await self.streams.serve(requests, context)
 
     async def Endpoints(self, request: Any, context: Any) -> Any:
         # Schemas may import docarray: keep the event loop free for requests meanwhile.

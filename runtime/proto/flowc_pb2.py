@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0b\x66lowc.proto\x12\x08\x66lowc.v1\x1a\x1cgoogle/protobuf/struct.proto\"M\n\rExceptionInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x02 \x03(\t\x12\x0e\n\x06stacks\x18\x03 \x03(\t\x12\x10\n\x08\x65xecutor\x18\x04 \x01(\t\"\x8e\x01\n\x06Status\x12#\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x15.flowc.v1.Status.Code\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12*\n\texception\x18\x03 \x01(\x0b\x32\x17.flowc.v1.ExceptionInfo\"\x1e\n\x04\x43ode\x12\x0b\n\x07SUCCESS\x10\x00\x12\t\n\x05\x45RROR\x10\x01\"}\n\x06Header\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x17\n\x0ftarget_executor\x18\x03 \x01(\t\x12\x12\n\ntimeout_ms\x18\x04 \x01(\r\x12 \n\x06status\x18\x05 \x01(\x0b\x32\x10.flowc.v1.Status\"b\n\nRouteEntry\x12\x10\n\x08\x65xecutor\x18\x01 \x01(\t\x12\x10\n\x08start_ns\x18\x02 \x01(\x03\x12\x0e\n\x06\x65nd_ns\x18\x03 \x01(\x03\x12 \n\x06status\x18\x04 \x01(\x0b\x32\x10.flowc.v1.Status\"\xa5\x01\n\x0b\x44\x61taRequest\x12 \n\x06header\x18\x01 \x01(\x0b\x32\x10.flowc.v1.Header\x12+\n\nparameters\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12$\n\x06routes\x18\x03 \x03(\x0b\x32\x14.flowc.v1.RouteEntry\x12\x0c\n\x04\x64ocs\x18\x04 \x01(\x0c\x12\x13\n\x0b\x64ocs_matrix\x18\x05 \x03(\x0c\"\x12\n\x10\x45ndpointsRequest\"\\\n\x0c\x45ndpointInfo\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\x14\n\x0cinput_schema\x18\x02 \x01(\t\x12\x15\n\routput_schema\x18\x03 \x01(\t\x12\r\n\x05write\x18\x04 \x01(\x08\"M\n\x0e\x45ndpointsReply\x12\x10\n\x08\x65xecutor\x18\x01 \x01(\t\x12)\n\tendpoints\x18\x02 \x03(\x0b\x32\x16.flowc.v1.EndpointInfo2\x83\x01\n\x05\x46lowc\x12\x37\n\x07Process\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest\x12\x41\n\tEndpoints\x12\x1a.flowc.v1.EndpointsRequest\x1a\x18.flowc.v1.EndpointsReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0b\x66lowc.proto\x12\x08\x66lowc.v1\x1a\x1cgoogle/protobuf/struct.proto\"M\n\rExceptionInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x02 \x03(\t\x12\x0e\n\x06stacks\x18\x03 \x03(\t\x12\x10\n\x08\x65xecutor\x18\x04 \x01(\t\"\x8e\x01\n\x06Status\x12#\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x15.flowc.v1.Status.Code\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12*\n\texception\x18\x03 \x01(\x0b\x32\x17.flowc.v1.ExceptionInfo\"\x1e\n\x04\x43ode\x12\x0b\n\x07SUCCESS\x10\x00\x12\t\n\x05\x45RROR\x10\x01\"}\n\x06Header\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x17\n\x0ftarget_executor\x18\x03 \x01(\t\x12\x12\n\ntimeout_ms\x18\x04 \x01(\r\x12 \n\x06status\x18\x05 \x01(\x0b\x32\x10.flowc.v1.Status\"b\n\nRouteEntry\x12\x10\n\x08\x65xecutor\x18\x01 \x01(\t\x12\x10\n\x08start_ns\x18\x02 \x01(\x03\x12\x0e\n\x06\x65nd_ns\x18\x03 \x01(\x03\x12 \n\x06status\x18\x04 \x01(\x0b\x32\x10.flowc.v1.Status\"\xb5\x01\n\x0b\x44\x61taRequest\x12 \n\x06header\x18\x01 \x01(\x0b\x32\x10.flowc.v1.Header\x12+\n\nparameters\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12$\n\x06routes\x18\x03 \x03(\x0b\x32\x14.flowc.v1.RouteEntry\x12\x0c\n\x04\x64ocs\x18\x04 \x01(\x0c\x12\x13\n\x0b\x64ocs_matrix\x18\x05 \x03(\x0c\x12\x0e\n\x06hop_id\x18\x06 \x01(\x04\"\x12\n\x10\x45ndpointsRequest\"\\\n\x0c\x45ndpointInfo\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\x14\n\x0cinput_schema\x18\x02 \x01(\t\x12\x15\n\routput_schema\x18\x03 \x01(\t\x12\r\n\x05write\x18\x04 \x01(\x08\"M\n\x0e\x45ndpointsReply\x12\x10\n\x08\x65xecutor\x18\x01 \x01(\t\x12)\n\tendpoints\x18\x02 \x03(\x0b\x32\x16.flowc.v1.EndpointInfo2\xc6\x01\n\x05\x46lowc\x12\x37\n\x07Process\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest\x12\x41\n\rProcessStream\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest(\x01\x30\x01\x12\x41\n\tEndpoints\x12\x1a.flowc.v1.EndpointsRequest\x1a\x18.flowc.v1.EndpointsReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,13 +43,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ROUTEENTRY']._serialized_start=406
   _globals['_ROUTEENTRY']._serialized_end=504
   _globals['_DATAREQUEST']._serialized_start=507
-  _globals['_DATAREQUEST']._serialized_end=672
-  _globals['_ENDPOINTSREQUEST']._serialized_start=674
-  _globals['_ENDPOINTSREQUEST']._serialized_end=692
-  _globals['_ENDPOINTINFO']._serialized_start=694
-  _globals['_ENDPOINTINFO']._serialized_end=786
-  _globals['_ENDPOINTSREPLY']._serialized_start=788
-  _globals['_ENDPOINTSREPLY']._serialized_end=865
-  _globals['_FLOWC']._serialized_start=868
-  _globals['_FLOWC']._serialized_end=999
+  _globals['_DATAREQUEST']._serialized_end=688
+  _globals['_ENDPOINTSREQUEST']._serialized_start=690
+  _globals['_ENDPOINTSREQUEST']._serialized_end=708
+  _globals['_ENDPOINTINFO']._serialized_start=710
+  _globals['_ENDPOINTINFO']._serialized_end=802
+  _globals['_ENDPOINTSREPLY']._serialized_start=804
+  _globals['_ENDPOINTSREPLY']._serialized_end=881
+  _globals['_FLOWC']._serialized_start=884
+  _globals['_FLOWC']._serialized_end=1082
 # @@protoc_insertion_point(module_scope)

@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class FlowcStub:
-    """Served by workers, heads and the gateway alike: one request in, one answer out.
+    """Served by workers, heads and the gateway alike.
     """
 
     def __init__(self, channel):
@@ -40,6 +40,11 @@ class FlowcStub:
                 request_serializer=flowc__pb2.DataRequest.SerializeToString,
                 response_deserializer=flowc__pb2.DataRequest.FromString,
                 _registered_method=True)
+        self.ProcessStream = channel.stream_stream(
+                '/flowc.v1.Flowc/ProcessStream',
+                request_serializer=flowc__pb2.DataRequest.SerializeToString,
+                response_deserializer=flowc__pb2.DataRequest.FromString,
+                _registered_method=True)
         self.Endpoints = channel.unary_unary(
                 '/flowc.v1.Flowc/Endpoints',
                 request_serializer=flowc__pb2.EndpointsRequest.SerializeToString,
@@ -48,11 +53,22 @@ class FlowcStub:
 
 
 class FlowcServicer:
-    """Served by workers, heads and the gateway alike: one request in, one answer out.
+    """Served by workers, heads and the gateway alike.
     """
 
     def Process(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """One request in, one answer out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProcessStream(self, request_iterator, context):
+        """Many requests over one long-lived stream, each answered on it with the same hop_id, in any
+        order (requests are processed concurrently, as with Process). A router keeps one such stream
+        to each node it reaches: a message on an open stream costs far less than a new call. The
+        server ends the stream (status OK) when it stops, once every request it read is answered.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -71,6 +87,11 @@ def add_FlowcServicer_to_server(servicer, server):
                     request_deserializer=flowc__pb2.DataRequest.FromString,
                     response_serializer=flowc__pb2.DataRequest.SerializeToString,
             ),
+            'ProcessStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.ProcessStream,
+                    request_deserializer=flowc__pb2.DataRequest.FromString,
+                    response_serializer=flowc__pb2.DataRequest.SerializeToString,
+            ),
             'Endpoints': grpc.unary_unary_rpc_method_handler(
                     servicer.Endpoints,
                     request_deserializer=flowc__pb2.EndpointsRequest.FromString,
@@ -85,7 +106,7 @@ def add_FlowcServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Flowc:
-    """Served by workers, heads and the gateway alike: one request in, one answer out.
+    """Served by workers, heads and the gateway alike.
     """
 
     @staticmethod
@@ -103,6 +124,33 @@ class Flowc:
             request,
             target,
             '/flowc.v1.Flowc/Process',
+            flowc__pb2.DataRequest.SerializeToString,
+            flowc__pb2.DataRequest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProcessStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/flowc.v1.Flowc/ProcessStream',
             flowc__pb2.DataRequest.SerializeToString,
             flowc__pb2.DataRequest.FromString,
             options,

@@ -13,6 +13,7 @@ from grpc_health.v1.health import aio as health_aio
 from flowc.runtime.channels import (HopFailure, ReplicaSet, Target, attempts_for,
                                     parse_address, wait_until_serving)
 from flowc.runtime.proto import flowc_pb2, flowc_pb2_grpc
+from flowc.runtime.streams import StreamServer
 
 
 class Tagger:
@@ -32,6 +33,9 @@ class Tagger:
             reply.header.status.code = flowc_pb2.Status.ERROR
             reply.header.status.exception.executor = self.name
         return reply
+
+    async def ProcessStream(self, requests, context):  # what routers use (streams.py)
+        await StreamServer(lambda request: self.Process(request, None)).serve(requests, context)
 
     async def Endpoints(self, request, context):
         return flowc_pb2.EndpointsReply(executor=self.name, endpoints=[

@@ -161,7 +161,7 @@ def test_request_before_serving_goes_on_at_its_deadline():
     assert asyncio.run(main()) == "processed"
 
 
-class _Tag:
+class _Tag(flowc_pb2_grpc.FlowcServicer):  # no ProcessStream: reached by unary calls
     async def Process(self, request, context):
         request.header.endpoint = "late"
         return request

@@ -1,0 +1,270 @@
+"""`ProcessStream`: many data requests over one long-lived gRPC stream (runtime/flowc.proto).
+
+Routers (the gateway, heads) reach each node over one such stream instead of one unary call per
+request: on this 2-core machine a message on an open stream costs about a third of a new call, and
+a hop is most of a request's time. Requests are tagged with a `hop_id` unique on their stream; the
+server answers each with the same `hop_id`, in whatever order they finish.
+
+Server side, `StreamServer.serve` reads requests and processes each in its own task, so requests on
+one stream run concurrently exactly as separate `Process` calls would (an executor that serialises
+its requests still does). `drain()` makes every open stream stop reading, answer what it read and
+end with status OK, so a graceful stop does not wait out its grace period on an idle stream.
+
+Client side, `StreamHop.process` (asyncio; routers and `AsyncClient`) sends one request and
+awaits its answer; `BlockingStream` is the same for the blocking `Client`. When the stream breaks
+(the server died or stopped) every request waiting on it fails with `StreamError` carrying the gRPC
+code; `UNAVAILABLE` means the server never answered, and the caller may retry elsewhere as it
+would a failed unary call. A request the server had not read when it ended the stream gets
+`UNAVAILABLE` too: it was never processed. The next request opens a new stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import queue
+import threading
+import weakref
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
+
+import grpc
+
+from .proto import flowc_pb2
+
+log = logging.getLogger("flowc.streams")
+METHOD = "/flowc.v1.Flowc/ProcessStream"
+_HOP_ID_TAG = b"\x30"  # field 6 (hop_id), wire type 0 (varint)
+
+
+class StreamError(Exception):
+    """A request on a stream got no answer; `code` is the gRPC status code saying why."""
+
+    def __init__(self, code: grpc.StatusCode, details: str):
+        super().__init__(details)
+        self._code, self._details = code, details
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._details
+
+
+def tagged(request: flowc_pb2.DataRequest, hop_id: int) -> bytes:
+    """`request`'s bytes with `hop_id` set, without touching `request` (which the caller may be
+    sending to other nodes at the same time): a field appended to a serialised message overrides
+    the same field earlier in it."""
+    value, varint = hop_id, bytearray()
+    while value > 0x7F:
+        varint.append((value & 0x7F) | 0x80)
+        value >>= 7
+    varint.append(value)
+    return request.SerializeToString() + _HOP_ID_TAG + bytes(varint)
+
+
+class StreamServer:
+    """The server end of `ProcessStream` for a `process(request) -> answer` coroutine."""
+
+    def __init__(self, process: Callable[[flowc_pb2.DataRequest],
+                                         Awaitable[flowc_pb2.DataRequest]]):
+        self._process = process
+        self._draining = asyncio.Event()
+
+    def drain(self) -> None:
+        """Every open stream stops reading, answers what it read, then ends (status OK)."""
+        self._draining.set()
+
+    async def serve(self, requests: AsyncIterator[flowc_pb2.DataRequest], context: Any) -> None:
+        """The `ProcessStream` handler: until the client half-closes or `drain()`."""
+        if self._draining.is_set():
+            return
+        write_lock = asyncio.Lock()
+        inflight: set[asyncio.Task] = set()
+
+        async def answer(request: flowc_pb2.DataRequest) -> None:
+            try:
+                response = await self._process(request)
+            except Exception as exc:  # a router's bug must not leave its caller waiting
+                log.exception("error while processing a streamed request")
+                response = _internal_error(request, exc)
+            response.hop_id = request.hop_id
+            async with write_lock:
+                await context.write(response)
+
+        async def read_all() -> None:
+            async for request in requests:
+                task = asyncio.ensure_future(answer(request))
+                inflight.add(task)
+                task.add_done_callback(inflight.discard)
+
+        reading = asyncio.ensure_future(read_all())
+        draining = asyncio.ensure_future(self._draining.wait())
+        try:
+            await asyncio.wait({reading, draining}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            draining.cancel()
+            if not reading.done():
+                reading.cancel()
+            if inflight:
+                await asyncio.gather(*inflight, return_exceptions=True)
+        if reading.done() and not reading.cancelled() and reading.exception() is not None:
+            raise reading.exception()
+
+
+def _internal_error(request: flowc_pb2.DataRequest, exc: Exception) -> flowc_pb2.DataRequest:
+    response = flowc_pb2.DataRequest()
+    response.header.CopyFrom(request.header)
+    status = response.header.status
+    status.code = flowc_pb2.Status.ERROR
+    status.description = f"internal error: {exc!r}"
+    status.exception.name = type(exc).__name__
+    status.exception.args.append(str(exc))
+    return response
+
+
+class StreamHop:
+    """The client end: requests to one server over one `ProcessStream` call, opened lazily."""
+
+    def __init__(self, channel: grpc.aio.Channel):
+        self._method = channel.stream_stream(
+            METHOD, request_serializer=None,  # requests arrive as bytes (see `tagged`)
+            response_deserializer=flowc_pb2.DataRequest.FromString)
+        self._call: Any = None
+        self._pending: dict[int, asyncio.Future] = {}
+        self._reader: asyncio.Task | None = None
+        self._write_lock: asyncio.Lock | None = None
+        self._ids = itertools.count(1)
+
+    async def process(self, request: flowc_pb2.DataRequest,
+                      timeout: float | None = None) -> flowc_pb2.DataRequest:
+        """The answer to `request`, or StreamError (UNAVAILABLE, DEADLINE_EXCEEDED, ...)."""
+        if self._call is None:
+            self._open()
+        call, pending = self._call, self._pending
+        hop_id = next(self._ids)
+        future = asyncio.get_running_loop().create_future()
+        pending[hop_id] = future
+        try:
+            async with self._write_lock:
+                await call.write(tagged(request, hop_id))
+        except (grpc.aio.AioRpcError, grpc.aio.UsageError, asyncio.InvalidStateError) as exc:
+            pending.pop(hop_id, None)
+            if future.done():  # the reader saw the stream end first: its error is the reason
+                return future.result()
+            # not sent, so not processed: retryable, whatever gRPC's code for the dying call
+            # (INTERNAL when the write races the stream's end); UNIMPLEMENTED says more
+            unimplemented = (isinstance(exc, grpc.aio.AioRpcError)
+                             and exc.code() == grpc.StatusCode.UNIMPLEMENTED)
+            detail = exc.details() if isinstance(exc, grpc.aio.AioRpcError) else str(exc)
+            raise StreamError(grpc.StatusCode.UNIMPLEMENTED if unimplemented
+                              else grpc.StatusCode.UNAVAILABLE,
+                              f"the stream closed before the request was sent: {detail}") from None
+        try:
+            if timeout is None:
+                return await future
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise StreamError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded") from None
+        finally:
+            pending.pop(hop_id, None)
+
+    def _open(self) -> None:
+        self._call = call = self._method()
+        self._pending = {}
+        self._write_lock = asyncio.Lock()
+        self._reader = asyncio.ensure_future(self._read(call, self._pending))
+
+    async def _read(self, call: Any, pending: dict[int, asyncio.Future]) -> None:
+        error = StreamError(grpc.StatusCode.UNAVAILABLE,
+                            "the server ended the stream before answering (it is stopping)")
+        try:
+            async for answer in call:
+                future = pending.get(answer.hop_id)
+                if future is not None and not future.done():
+                    future.set_result(answer)
+        except grpc.aio.AioRpcError as exc:
+            error = StreamError(exc.code(), exc.details() or exc.code().name)
+        except asyncio.CancelledError:
+            error = StreamError(grpc.StatusCode.CANCELLED, "the connection was closed")
+            raise
+        finally:
+            if self._call is call:
+                self._call = None
+            for future in pending.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    async def close(self) -> None:
+        if self._call is not None:
+            self._call.cancel()
+            self._call = None
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+            self._reader = None
+
+
+class BlockingStream:
+    """The client end for a blocking caller: one `ProcessStream` call, one request at a time.
+
+    A thread that finds the stream busy (another thread is waiting on it) gets None from
+    `try_process` and makes a unary call instead, so one `Client` stays usable from many threads.
+    """
+
+    def __init__(self, channel: grpc.Channel):
+        self._method = channel.stream_stream(
+            METHOD, request_serializer=None,
+            response_deserializer=flowc_pb2.DataRequest.FromString)
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue | None = None
+        self._answers: Any = None
+        self._ids = itertools.count(1)
+
+    def try_process(self, request: flowc_pb2.DataRequest) -> flowc_pb2.DataRequest | None:
+        """The answer to `request`; None when the stream is busy or the server ended it before
+        reading the request (then it was not processed: send it another way). A broken stream
+        raises its `grpc.RpcError`."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._answers is None or self._answers.done():
+                self._open()
+            hop_id = next(self._ids)
+            self._queue.put(tagged(request, hop_id))
+            try:
+                answer = next(self._answers)
+            except StopIteration:  # the server is stopping and did not read it
+                self._answers = None
+                return None
+            except grpc.RpcError:
+                self._answers = None
+                raise
+            if answer.hop_id != hop_id:  # cannot happen with one request at a time
+                raise RuntimeError(f"answer {answer.hop_id} for request {hop_id}")
+            return answer
+        finally:
+            self._lock.release()
+
+    def _open(self) -> None:
+        self.close()
+        self._queue = requests = queue.SimpleQueue()
+        self._answers = self._method(_drain_queue(requests))
+        # gRPC's thread that sends the requests waits on the queue: end it with the client
+        weakref.finalize(self, requests.put, None)
+
+    def close(self) -> None:
+        if self._queue is not None:
+            self._queue.put(None)
+            self._queue = None
+        if self._answers is not None:
+            self._answers.cancel()
+            self._answers = None
+
+
+def _drain_queue(requests: queue.SimpleQueue) -> Iterator[bytes]:
+    while True:
+        item = requests.get()
+        if item is None:
+            return
+        yield item

@@ -1,0 +1,301 @@
+"""`ProcessStream` (runtime/streams.py): many requests over one stream, answers matched by
+`hop_id`, concurrency, graceful draining, broken streams, and the unary fallbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import grpc
+import pytest
+
+from flowc.runtime.channels import ReplicaSet
+from flowc.runtime.client import Client
+from flowc.runtime.proto import flowc_pb2, flowc_pb2_grpc
+from flowc.runtime.streams import BlockingStream, StreamError, StreamHop, StreamServer, tagged
+
+
+def request(text: str, delay_ms: int = 0) -> flowc_pb2.DataRequest:
+    message = flowc_pb2.DataRequest()
+    message.header.endpoint = text
+    message.header.timeout_ms = delay_ms  # the echo server below sleeps this long
+    return message
+
+
+class Echo(flowc_pb2_grpc.FlowcServicer):
+    """Answers with the endpoint reversed after `timeout_ms` ms; counts requests per RPC kind."""
+
+    def __init__(self) -> None:
+        self.streams = StreamServer(self._answer)
+        self.unary = 0
+        self.streamed = 0
+        self.running = 0
+        self.most_running = 0
+
+    async def _answer(self, message: flowc_pb2.DataRequest) -> flowc_pb2.DataRequest:
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            await asyncio.sleep(message.header.timeout_ms / 1000)
+        finally:
+            self.running -= 1
+        answer = flowc_pb2.DataRequest()
+        answer.header.endpoint = message.header.endpoint[::-1]
+        return answer
+
+    async def Process(self, message, context):
+        self.unary += 1
+        return await self._answer(message)
+
+    async def ProcessStream(self, requests, context):
+        async def counted(message):
+            self.streamed += 1
+            return await self._answer(message)
+
+        self.streams._process = counted
+        await self.streams.serve(requests, context)
+
+
+async def serve(servicer) -> tuple[grpc.aio.Server, str]:
+    server = grpc.aio.server()
+    flowc_pb2_grpc.add_FlowcServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    return server, f"127.0.0.1:{port}"
+
+
+def test_tagged_sets_hop_id_without_touching_the_request():
+    message = request("x")
+    message.hop_id = 7
+    for hop_id in (1, 127, 128, 300, 2 ** 40):
+        assert flowc_pb2.DataRequest.FromString(tagged(message, hop_id)).hop_id == hop_id
+    assert message.hop_id == 7
+
+
+def test_concurrent_requests_on_one_stream_each_get_their_own_answer():
+    async def main():
+        echo = Echo()
+        server, address = await serve(echo)
+        channel = grpc.aio.insecure_channel(address)
+        hop = StreamHop(channel)
+        try:
+            # later requests finish first: answers arrive out of order
+            words = [f"word{i}" for i in range(20)]
+            answers = await asyncio.gather(*(hop.process(request(w, 200 - 10 * i))
+                                             for i, w in enumerate(words)))
+            return words, [a.header.endpoint for a in answers], echo
+        finally:
+            await hop.close()
+            await channel.close()
+            await server.stop(None)
+
+    words, answers, echo = asyncio.run(main())
+    assert answers == [w[::-1] for w in words]
+    assert echo.streamed == 20 and echo.unary == 0
+    assert echo.most_running > 1  # processed concurrently, as separate calls would be
+
+
+def test_drain_answers_what_was_read_and_ends_the_stream_without_waiting_for_grace():
+    async def main():
+        echo = Echo()
+        server, address = await serve(echo)
+        channel = grpc.aio.insecure_channel(address)
+        hop = StreamHop(channel)
+        try:
+            await hop.process(request("warm"))
+            slow = asyncio.ensure_future(hop.process(request("slow", 300)))
+            await asyncio.sleep(0.1)  # read by the server, not answered yet
+            began = time.monotonic()
+            echo.streams.drain()
+            await server.stop(30)  # a stream left open would hold this for 30 s
+            stopped = time.monotonic() - began
+            answer = await slow
+            return stopped, answer.header.endpoint
+        finally:
+            await hop.close()
+            await channel.close()
+
+    stopped, answer = asyncio.run(main())
+    assert answer == "wols"
+    assert stopped < 5
+
+
+def test_a_stream_whose_server_died_fails_its_requests_as_unavailable_then_reopens():
+    async def main():
+        echo = Echo()
+        server, address = await serve(echo)
+        port = int(address.rsplit(":", 1)[1])
+        channel = grpc.aio.insecure_channel(address)
+        hop = StreamHop(channel)
+        try:
+            await hop.process(request("one"))
+            waiting = asyncio.ensure_future(hop.process(request("two", 5000)))
+            await asyncio.sleep(0.1)
+            await server.stop(None)  # no grace: the stream is cut
+            with pytest.raises(StreamError) as broken:
+                await waiting
+            code = broken.value.code()
+            again = Echo()  # a new server on the same port: the next request opens a new stream
+            server = grpc.aio.server()
+            flowc_pb2_grpc.add_FlowcServicer_to_server(again, server)
+            server.add_insecure_port(f"127.0.0.1:{port}")
+            await server.start()
+            for _ in range(100):
+                try:
+                    answer = await hop.process(request("three"))
+                    break
+                except StreamError:
+                    await asyncio.sleep(0.05)
+            return code, answer.header.endpoint, again.streamed
+        finally:
+            await hop.close()
+            await channel.close()
+            await server.stop(None)
+
+    code, answer, streamed = asyncio.run(main())
+    assert code == grpc.StatusCode.UNAVAILABLE
+    assert answer == "eerht" and streamed == 1
+
+
+def test_a_timeout_on_a_stream_is_deadline_exceeded_and_the_stream_stays_usable():
+    async def main():
+        echo = Echo()
+        server, address = await serve(echo)
+        channel = grpc.aio.insecure_channel(address)
+        hop = StreamHop(channel)
+        try:
+            with pytest.raises(StreamError) as late:
+                await hop.process(request("late", 500), timeout=0.05)
+            answer = await hop.process(request("next"))
+            return late.value.code(), answer.header.endpoint
+        finally:
+            await hop.close()
+            await channel.close()
+            await server.stop(None)
+
+    assert asyncio.run(main()) == (grpc.StatusCode.DEADLINE_EXCEEDED, "txen")
+
+
+def test_replica_set_retries_on_another_replica_when_a_stream_breaks():
+    async def main():
+        first, second = Echo(), Echo()
+        server_a, address_a = await serve(first)
+        server_b, address_b = await serve(second)
+        replicas = ReplicaSet("e", [address_a, address_b], retries=-1)
+        try:
+            await replicas.process(request("a"))
+            await replicas.process(request("b"))  # a stream is open to each replica
+            await server_a.stop(None)
+            answers = [(await replicas.process(request(w))).header.endpoint
+                       for w in ("c", "d", "e", "f")]
+            return answers, second.streamed
+        finally:
+            await replicas.close()
+            await server_b.stop(None)
+
+    answers, streamed = asyncio.run(main())
+    assert answers == ["c", "d", "e", "f"]
+    assert streamed == 5  # "b" and every later request: the dead replica's turns retried here
+
+
+class UnaryOnly(flowc_pb2_grpc.FlowcServicer):
+    """A server of an older protocol: ProcessStream is UNIMPLEMENTED."""
+
+    async def Process(self, message, context):
+        answer = flowc_pb2.DataRequest()
+        answer.header.endpoint = "unary:" + message.header.endpoint
+        return answer
+
+
+def test_routers_fall_back_to_unary_calls_for_a_server_without_streams():
+    async def main():
+        server, address = await serve(UnaryOnly())
+        replicas = ReplicaSet("old", [address])
+        try:
+            return [(await replicas.process(request(w))).header.endpoint for w in ("x", "y")]
+        finally:
+            await replicas.close()
+            await server.stop(None)
+
+    assert asyncio.run(main()) == ["unary:x", "unary:y"]
+
+
+class ServerThread:
+    """An asyncio gRPC server in a thread, for the blocking client."""
+
+    def __init__(self, servicer) -> None:
+        self.servicer = servicer
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.server, self.address = self.loop.run_until_complete(serve(self.servicer))
+        self.ready.set()
+        self.loop.run_forever()
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(None), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def test_blocking_client_uses_the_stream_and_falls_back_for_timeouts_and_busy_streams():
+    echo = Echo()
+    server = ServerThread(echo)
+    try:
+        with Client(address=server.address) as client:
+            send = client._stub()
+            assert send(request("abc")).header.endpoint == "cba"
+            assert send(request("abc")).header.endpoint == "cba"
+            assert (echo.streamed, echo.unary) == (2, 0)
+            assert send(request("t"), timeout=5).header.endpoint == "t"
+            assert echo.unary == 1  # a deadline is a unary call's
+            results: list[str] = []
+
+            def worker(i: int) -> None:
+                results.append(send(request(f"w{i}", 50)).header.endpoint)
+
+            threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(10)
+            assert sorted(results) == sorted(f"w{i}"[::-1] for i in range(6))
+            assert echo.unary > 1  # threads that found the stream busy called unary
+    finally:
+        server.stop()
+
+
+def test_blocking_client_falls_back_to_unary_for_a_server_without_streams():
+    server = ServerThread(UnaryOnly())
+    try:
+        with Client(address=server.address) as client:
+            send = client._stub()
+            assert send(request("a")).header.endpoint == "unary:a"
+            assert send(request("b")).header.endpoint == "unary:b"
+            assert client._stream is None
+    finally:
+        server.stop()
+
+
+def test_blocking_stream_reports_a_broken_stream_and_reopens():
+    echo = Echo()
+    server = ServerThread(echo)
+    address = server.address
+    channel = grpc.insecure_channel(address)
+    stream = BlockingStream(channel)
+    try:
+        assert stream.try_process(request("one")).header.endpoint == "eno"
+        server.stop()
+        with pytest.raises(grpc.RpcError):
+            for _ in range(50):  # the stream's end is noticed at once or on the next send
+                stream.try_process(request("two"))
+                time.sleep(0.05)
+    finally:
+        stream.close()
+        channel.close()
