@@ -23,6 +23,12 @@ class ShardLookup(Executor):
             doc.tags["shard"] = shard
             doc.tags["replica"] = replica
 
+    @requests(on="/status")
+    def status(self, **kwargs):
+        """Lands in `parameters['__results__']['lookup/shard-<s>/rep-<r>']`."""
+        shard, replica = self._where()
+        return {"shard": shard, "replica": replica}
+
 
 class Before(Executor):
     """For a `uses_before` variant: runs in the head's path before the shards."""

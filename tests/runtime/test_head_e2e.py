@@ -54,6 +54,18 @@ def test_any_polling_round_robins_shards_then_replicas(shards_flow):
     assert [s for s, _ in seen] in ([0, 1] * 4, [1, 0] * 4)  # shards alternate
 
 
+def test_all_polling_keeps_every_shards_results_under_its_own_name(tmp_path):
+    plan = compile_example("shards")
+    deps = tuple(dataclasses.replace(d, replicas=1, polling={**d.polling, "/status": "ALL"})
+                 for d in plan.deployments)
+    with RunningFlow(dataclasses.replace(plan, deployments=deps), BASE, tmp_path) as flow:
+        out = flow.post("/status", docs=generic_docs({"id": "q"}))
+        results = out.parameters.fields["__results__"].struct_value
+        assert {key: dict(value.struct_value) for key, value in results.fields.items()} == {
+            "lookup/shard-0/rep-0": {"shard": 0, "replica": 0},
+            "lookup/shard-1/rep-0": {"shard": 1, "replica": 0}}
+
+
 def test_uses_before_and_uses_after(tmp_path):
     plan = compile_example("shards")
     ref = lambda cls: ExecutorRef(kind="class", jtype=cls, py_modules=("executors.py",))  # noqa
