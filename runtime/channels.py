@@ -137,10 +137,11 @@ class Connection:
             try:
                 return await self.stream.process(request, timeout)
             except StreamError as exc:
-                if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                    self.stream = None  # a server without ProcessStream: unary from now on
+                elif not exc.unsent:
                     raise
-                self.stream = None  # a server without ProcessStream: unary from now on
-        return await self.unary(request, timeout=timeout)
+        return await self.unary(request, timeout=timeout)  # (a request no stream carried)
 
     async def close(self) -> None:
         if self.stream is not None:

@@ -352,7 +352,8 @@ class AsyncClient(_Common):
         return self._send
 
     async def _send(self, request: Any, timeout: float | None = None) -> Any:
-        """As `Client._send`: the stream unless a timeout asks for a gRPC deadline."""
+        """As `Client._send`: the stream unless a timeout asks for a gRPC deadline; a request
+        the stream did not carry (the server was stopping) goes as a unary call."""
         import grpc
 
         from .streams import StreamError
@@ -361,9 +362,10 @@ class AsyncClient(_Common):
             try:
                 return await self._stream.process(request)
             except StreamError as exc:
-                if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                    self._stream = None
+                elif not exc.unsent:
                     raise
-                self._stream = None
         return await self._process(request, timeout=timeout)
 
     async def post(self, on: str, inputs: Any = None, parameters: dict | None = None,

@@ -1,21 +1,26 @@
 """`ProcessStream`: many data requests over one long-lived gRPC stream (runtime/flowc.proto).
 
 Routers (the gateway, heads) reach each node over one such stream instead of one unary call per
-request: on this 2-core machine a message on an open stream costs about a third of a new call, and
-a hop is most of a request's time. Requests are tagged with a `hop_id` unique on their stream; the
-server answers each with the same `hop_id`, in whatever order they finish.
+request, and so do the Python clients: on this 2-core machine a message on an open stream costs
+about a third of a new call, and hops are most of a request's time. Requests are tagged with a
+`hop_id` (1, 2, ...) unique on their stream; the server answers each with the same `hop_id`, in
+whatever order they finish. An answer with `hop_id` 0 is the server's drain notice (below).
 
 Server side, `StreamServer.serve` reads requests and processes each in its own task, so requests on
 one stream run concurrently exactly as separate `Process` calls would (an executor that serialises
-its requests still does). `drain()` makes every open stream stop reading, answer what it read and
-end with status OK, so a graceful stop does not wait out its grace period on an idle stream.
+its requests still does). `drain()` (a graceful stop) sends every open stream the drain notice and
+reads on until the client half-closes (at most `DRAIN_READ_SECONDS`), answers everything it read,
+then ends the stream with status OK — so a stop neither waits out its grace period on idle
+streams nor drops a request that was already on its way.
 
 Client side, `StreamHop.process` (asyncio; routers and `AsyncClient`) sends one request and
-awaits its answer; `BlockingStream` is the same for the blocking `Client`. When the stream breaks
-(the server died or stopped) every request waiting on it fails with `StreamError` carrying the gRPC
-code; `UNAVAILABLE` means the server never answered, and the caller may retry elsewhere as it
-would a failed unary call. A request the server had not read when it ended the stream gets
-`UNAVAILABLE` too: it was never processed. The next request opens a new stream.
+awaits its answer; `BlockingStream` is the same for the blocking `Client`. On the drain notice a
+client sends nothing more on that stream and half-closes it; later requests open a new stream.
+When a stream breaks (the server died) every request waiting on it fails with `StreamError`
+carrying the gRPC code, and the caller may retry elsewhere as it would a failed unary call. A
+request that certainly never reached the server (its write failed, or the server ended the stream
+without reading it) is marked `unsent`: it was not processed, and callers send it again as a unary
+call, which gRPC itself retries transparently across a restarting server's GOAWAY.
 """
 
 from __future__ import annotations
@@ -34,15 +39,22 @@ from .proto import flowc_pb2
 
 log = logging.getLogger("flowc.streams")
 METHOD = "/flowc.v1.Flowc/ProcessStream"
+DRAIN_READ_SECONDS = 2.0  # how long a draining server waits for the client to half-close
+_DRAIN_NOTICE = flowc_pb2.DataRequest()  # hop_id 0: "send nothing more on this stream"
 _HOP_ID_TAG = b"\x30"  # field 6 (hop_id), wire type 0 (varint)
 
 
 class StreamError(Exception):
-    """A request on a stream got no answer; `code` is the gRPC status code saying why."""
+    """A request on a stream got no answer; `code()` is the gRPC status code saying why.
 
-    def __init__(self, code: grpc.StatusCode, details: str):
+    `unsent` is True when the server certainly never read the request (the write failed, or the
+    server ended the stream without reading it): it was not processed, so it may be sent again
+    at once, e.g. as a unary call, which gRPC itself retries across a server's restart."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, *, unsent: bool = False):
         super().__init__(details)
         self._code, self._details = code, details
+        self.unsent = unsent
 
     def code(self) -> grpc.StatusCode:
         return self._code
@@ -102,6 +114,14 @@ class StreamServer:
         draining = asyncio.ensure_future(self._draining.wait())
         try:
             await asyncio.wait({reading, draining}, return_when=asyncio.FIRST_COMPLETED)
+            if not reading.done():  # draining: tell the client, read on until it half-closes
+                try:
+                    async with write_lock:
+                        await context.write(_DRAIN_NOTICE)
+                except Exception:  # the client is gone: nothing more will arrive
+                    pass
+                else:
+                    await asyncio.wait({reading}, timeout=DRAIN_READ_SECONDS)
         finally:
             draining.cancel()
             if not reading.done():
@@ -141,12 +161,12 @@ class StreamHop:
         """The answer to `request`, or StreamError (UNAVAILABLE, DEADLINE_EXCEEDED, ...)."""
         if self._call is None:
             self._open()
-        call, pending = self._call, self._pending
+        call, pending, lock = self._call, self._pending, self._write_lock
         hop_id = next(self._ids)
         future = asyncio.get_running_loop().create_future()
         pending[hop_id] = future
         try:
-            async with self._write_lock:
+            async with lock:
                 await call.write(tagged(request, hop_id))
         except (grpc.aio.AioRpcError, grpc.aio.UsageError, asyncio.InvalidStateError) as exc:
             pending.pop(hop_id, None)
@@ -159,7 +179,8 @@ class StreamHop:
             detail = exc.details() if isinstance(exc, grpc.aio.AioRpcError) else str(exc)
             raise StreamError(grpc.StatusCode.UNIMPLEMENTED if unimplemented
                               else grpc.StatusCode.UNAVAILABLE,
-                              f"the stream closed before the request was sent: {detail}") from None
+                              f"the stream closed before the request was sent: {detail}",
+                              unsent=True) from None
         try:
             if timeout is None:
                 return await future
@@ -173,13 +194,20 @@ class StreamHop:
         self._call = call = self._method()
         self._pending = {}
         self._write_lock = asyncio.Lock()
-        self._reader = asyncio.ensure_future(self._read(call, self._pending))
+        self._reader = asyncio.ensure_future(self._read(call, self._pending, self._write_lock))
 
-    async def _read(self, call: Any, pending: dict[int, asyncio.Future]) -> None:
-        error = StreamError(grpc.StatusCode.UNAVAILABLE,
-                            "the server ended the stream before answering (it is stopping)")
+    async def _read(self, call: Any, pending: dict[int, asyncio.Future],
+                    lock: asyncio.Lock) -> None:
+        error = StreamError(grpc.StatusCode.UNAVAILABLE,  # it answers every request it read
+                            "the server ended the stream before reading the request (it is "
+                            "stopping)", unsent=True)
         try:
             async for answer in call:
+                if answer.hop_id == 0:  # drain notice: new requests take a new stream
+                    if self._call is call:
+                        self._call = None
+                    asyncio.ensure_future(_half_close(call, lock))
+                    continue
                 future = pending.get(answer.hop_id)
                 if future is not None and not future.done():
                     future.set_result(answer)
@@ -205,6 +233,15 @@ class StreamHop:
             self._reader = None
 
 
+async def _half_close(call: Any, lock: asyncio.Lock) -> None:
+    """After the writes already under way: the server then ends the stream."""
+    try:
+        async with lock:
+            await call.done_writing()
+    except (grpc.aio.AioRpcError, grpc.aio.UsageError, asyncio.InvalidStateError):
+        pass  # the stream is over already
+
+
 class BlockingStream:
     """The client end for a blocking caller: one `ProcessStream` call, one request at a time.
 
@@ -228,12 +265,16 @@ class BlockingStream:
         if not self._lock.acquire(blocking=False):
             return None
         try:
-            if self._answers is None or self._answers.done():
+            if self._answers is None or self._answers.done() or self._queue is None:
                 self._open()
             hop_id = next(self._ids)
             self._queue.put(tagged(request, hop_id))
             try:
                 answer = next(self._answers)
+                if answer.hop_id == 0:  # drain notice: half-close; our answer still comes
+                    self._queue.put(None)
+                    self._queue = None  # the next request opens a new stream
+                    answer = next(self._answers)
             except StopIteration:  # the server is stopping and did not read it
                 self._answers = None
                 return None

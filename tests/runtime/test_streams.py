@@ -299,3 +299,68 @@ def test_blocking_stream_reports_a_broken_stream_and_reopens():
     finally:
         stream.close()
         channel.close()
+
+
+def test_requests_racing_a_drain_are_answered_or_sent_again_never_lost():
+    async def main():
+        first, second = Echo(), Echo()
+        server_a, address_a = await serve(first)
+        server_b, address_b = await serve(second)
+        replicas = ReplicaSet("e", [address_a, address_b], retries=-1)
+        failures, answers = [], []
+        stop_sending = asyncio.Event()
+
+        async def sender(n: int) -> None:
+            i = 0
+            while not stop_sending.is_set():
+                word = f"s{n}-{i}"
+                try:
+                    answer = await replicas.process(request(word, 5))
+                    answers.append(answer.header.endpoint == word[::-1])
+                except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                    failures.append(repr(exc))
+                i += 1
+
+        try:
+            senders = [asyncio.ensure_future(sender(n)) for n in range(8)]
+            await asyncio.sleep(0.3)
+            began = time.monotonic()
+            first.streams.drain()
+            await server_a.stop(20)
+            stopped = time.monotonic() - began
+            await asyncio.sleep(0.3)
+            stop_sending.set()
+            await asyncio.gather(*senders)
+            return failures, answers, stopped, first.streamed, second.streamed
+        finally:
+            await replicas.close()
+            await server_b.stop(None)
+
+    failures, answers, stopped, on_a, on_b = asyncio.run(main())
+    assert failures == []
+    assert answers and all(answers)
+    assert on_a > 0 and on_b > 0
+    assert stopped < 10  # the drained streams ended; the 20 s grace was not waited out
+
+
+def test_blocking_stream_half_closes_on_the_drain_notice_and_moves_to_a_new_stream():
+    echo = Echo()
+    server = ServerThread(echo)
+    channel = grpc.insecure_channel(server.address)
+    stream = BlockingStream(channel)
+    try:
+        assert stream.try_process(request("one")).header.endpoint == "eno"
+        first_call = stream._answers
+        server.loop.call_soon_threadsafe(echo.streams.drain)
+        time.sleep(0.2)  # the notice is on its way; the server reads on until we half-close
+        # a request sent before the client saw the notice is still answered on the old stream
+        assert stream.try_process(request("two", 100)).header.endpoint == "owt"
+        for _ in range(100):  # the old stream ends once half-closed
+            if first_call.done():
+                break
+            time.sleep(0.02)
+        assert first_call.done() and first_call.code() == grpc.StatusCode.OK
+    finally:
+        stream.close()
+        channel.close()
+        server.stop()
