@@ -14,7 +14,8 @@ jsonschema finds the errors; this module decides which to show and how:
   (`x-flowc-support`) and turn into warnings here (data, not code; see check_support.py).
 
 Checks the schema cannot express live here too: the format `version` (only major 1), a leading
-tag `!Name` against `jtype`, and `executors` beside its alias `deployments`.
+tag `!Name` against `jtype`, and `executors` beside its alias `deployments`; the query language
+of `when` filters is checked in check_when.py.
 
 A valid document never imports jsonschema: `fastcheck` (validators generated from the same
 schema files) answers "valid?" first; only a "no" brings jsonschema in to find and describe the
@@ -32,6 +33,7 @@ from typing import Any, Iterable
 from . import fastcheck
 from .check_messages import describe, got, where
 from .check_support import support_warnings
+from .check_when import when_diagnostics
 from .diagnostics import Diagnostic, Related, error, normalise
 from .suggest import did_you_mean, listing
 from .syntax import Mapping, Node, Scalar, Sequence, Span, child, locate
@@ -344,6 +346,7 @@ def _semantic(root: Node, kind: str) -> list[Diagnostic]:
                             _jtype(item) or _tag_name(item)) == "Deployment":
                         diags += _version(item.get("version"), "Deployment")
     diags += _tags(root, kind)
+    diags += when_diagnostics(root, kind)
     return diags
 
 

@@ -11,6 +11,9 @@ The schemas mark such keys with custom annotations (data, not code):
 - `"x-flowc-unsupported-values": [...]` — values accepted but not implemented yet, compared
   case-insensitively (`protocol: HTTP`) (FC221).
 
+One warning is about a value combination rather than a key: `restart: true` on an entry with no
+Executor YAML for `flowc run` to watch (FC224).
+
 The walk follows the tree and the schema together: `$ref` (relative file references, as in the
 files), `allOf`, the `anyOf`/`oneOf` branches whose type fits the node, and `if`/`then`/`else`
 for the `if` forms the schemas use (on `type` and `jtype`). Expansions depend only on the
@@ -22,7 +25,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Iterator
 
-from .diagnostics import Diagnostic, warning
+from .diagnostics import CATALOGUE, Diagnostic, warning
 from .suggest import did_you_mean, listing
 from .syntax import Mapping, Node, Scalar, Sequence
 
@@ -244,4 +247,56 @@ def support_warnings(root: Node, kind: str, *, skip: set[tuple] = frozenset()) -
     walk = _Walk(set(skip))
     file = f"{kind}.schema.json"
     walk.node(root, _file(file), file, ())
-    return walk.diags
+    return walk.diags + restart_warnings(root, kind)
+
+
+YAML_SUFFIXES = (".yml", ".yaml")
+
+
+def _entries(root: Node, kind: str) -> Iterator[Mapping]:
+    """The entry mappings of a Flow written in its own file: `executors:` items, and the
+    `with:` of inline `jtype: Deployment` items. A Deployment file's entry is left out: the
+    Deployment file itself is what `restart` watches there."""
+    if kind != "flow" or not isinstance(root, Mapping):
+        return
+    for key in ("executors", "deployments"):
+        items = root.get(key)
+        for item in items.items if isinstance(items, Sequence) else ():
+            if isinstance(item, Mapping) and _jtype_of(item) == "Deployment":
+                item = item.get("with")
+            if isinstance(item, Mapping):
+                yield item
+
+
+def _nothing_to_watch(entry: Mapping) -> str | None:
+    """Why `restart` has no Executor YAML to watch on `entry`, or None when it has one (or
+    cannot be known yet: a value still to be substituted)."""
+    if _truthy(entry.get("external")):
+        return "the entry is `external: true`: flowc does not start it"
+    uses = entry.get("uses")
+    if uses is None:
+        return "the entry has no `uses` (it runs the base Executor)"
+    if isinstance(uses, Mapping):
+        return "`uses` is an inline Executor mapping"
+    if not isinstance(uses, Scalar) or not isinstance(uses.value, str) or "$" in uses.value:
+        return None
+    if uses.value.startswith("docker://"):
+        return "`uses` is a docker:// image"
+    if uses.value.lower().endswith(YAML_SUFFIXES):
+        return None
+    return f"`uses: {uses.value}` names a class"
+
+
+def restart_warnings(root: Node, kind: str) -> list[Diagnostic]:
+    """FC224: `restart: true` where there is no Executor YAML file for `flowc run` to watch."""
+    diags = []
+    for entry in _entries(root, kind):
+        found = next(((k, v) for k, v in entry.items if k.value == "restart"), None)
+        if found is None or not _truthy(found[1]):
+            continue
+        why = _nothing_to_watch(entry)
+        if why is not None:
+            diags.append(warning(
+                "FC224", f"`restart: true` has no Executor YAML to watch: {why}", found[0].span,
+                hint=CATALOGUE["FC224"].default_hint))
+    return diags

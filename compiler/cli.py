@@ -258,6 +258,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                "create_namespace": args.create_namespace, "base_port": args.base_port,
                "context": os.path.relpath(flow_dir, outdir.resolve())}
     files, diags = targets.render(args.target, result.plan, options)
+    diags = _in_flow_dir(diags, args.file)
     if diags:
         err.write(_render(normalise(diags), "human", err))
     if any(d.severity is Severity.ERROR for d in diags):
@@ -271,10 +272,35 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                      hint=CATALOGUE["FC903"].default_hint)], "human", err))
             return 1
         return 0
-    written, removed = apply_files(outdir, files)
+    try:
+        written, removed = apply_files(outdir, files)
+    except OSError as exc:  # DIR is a file, or not writable
+        reason = "it is a file" if outdir.exists() and not outdir.is_dir() else (
+            f"{exc.strerror or exc}" + (f" (`{exc.filename}`)" if exc.filename else ""))
+        err.write(_render([error("FC904", f"cannot write the output directory `{outdir}`: "
+                                 f"{reason}", None,
+                                 hint=CATALOGUE["FC904"].default_hint)], "human", err))
+        return 1
     err.write(f"flowc: wrote {written} file(s) to {outdir}"
               + (f", removed {removed} stale file(s)" if removed else "") + "\n")
     return 0
+
+
+def _in_flow_dir(diags: Sequence[Diagnostic], flow_file: str) -> list[Diagnostic]:
+    """A target names places relative to the Flow file's directory, as the plan does; put the
+    folder the Flow file was named with back in front, so the places open from here."""
+    folder = os.path.dirname(flow_file)
+    if not folder:
+        return list(diags)
+    import dataclasses
+
+    def moved(span: Any) -> Any:
+        if span is None or not span.file or os.path.isabs(span.file):
+            return span
+        return dataclasses.replace(span, file=os.path.join(folder, span.file))
+
+    return [dataclasses.replace(d, span=moved(d.span), related=tuple(
+        dataclasses.replace(r, span=moved(r.span)) for r in d.related)) for d in diags]
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -291,7 +317,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result is None:
         return 1
     return run_cli(result.plan, base_dir=Path(args.file).resolve().parent, plan_dir=None,
-                   in_process=args.in_process, port=args.port)
+                   in_process=args.in_process, port=args.port, compiled=result,
+                   recompile=lambda: _compile(args, args.file, err))  # Flow `reload`
 
 
 def cmd_post(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

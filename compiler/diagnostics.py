@@ -120,6 +120,9 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC221", "check", "value not supported by flowc yet"),
     Code("FC222", "check", "unknown `metas` key (ignored, as in Jina)"),
     Code("FC223", "check", "legacy Jina key (ignored)"),
+    Code("FC224", "check", "`restart: true` without an Executor YAML to watch (ignored)",
+         "`restart` watches the Executor YAML file `uses` names: point `uses` at one, or use "
+         "`reload: true` to reload Python code"),
     # FC3xx substitute (Brief C): `${...}` forms, references, --env-file / --context inputs
     Code("FC301", "substitute", "undefined variable",
          "set it, give a default with ${NAME:-value}, or pass --allow-undefined"),
@@ -151,6 +154,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC407", "resolve", "external executor without an address",
          "give `host` and `port` (or `host: grpc://host:port`)"),
     Code("FC408", "resolve", "value not usable by flowc"),
+    Code("FC409", "resolve", "invalid container image reference",
+         "write `name[:tag]` or `registry/team/name:tag`, the repository in lower case"),
     # FC5xx graph (Brief D)
     Code("FC501", "graph", "`needs` names no entry"),
     Code("FC502", "graph", "cycle in `needs`"),
@@ -164,6 +169,22 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
          "use protocol GRPC, or shards: 1"),
     Code("FC508", "graph", "executor output reaches nothing",
          "add it to a later entry's `needs`, or set `floating: true` if that is intended"),
+    # FC509-FC519 stateful entries (SPEC §5 Stateful; compiler/stateful.py)
+    Code("FC509", "graph", "stateful entry with fewer than 3 replicas",
+         "use `replicas: 3` or more: a Raft group accepts writes while a majority is up"),
+    Code("FC510", "graph", "stateful entry placed in the gateway",
+         "remove `placement: gateway`: every replica of a stateful entry needs its own process"),
+    Code("FC511", "graph", "`stateful` on an external executor (ignored)",
+         "flowc does not start external executors; remove `stateful`"),
+    Code("FC512", "graph", "`reload` on a stateful entry (ignored)",
+         "restart the Flow to run new code; the replicas rebuild their state from the Raft log"),
+    Code("FC513", "graph", "`raft_configuration` without `stateful: true` (ignored)",
+         "set `stateful: true` on the entry, or remove `raft_configuration`"),
+    Code("FC514", "graph", "Raft timeouts pysyncobj cannot use",
+         "make `leader_lease_timeout` longer than a tenth of `heartbeat_timeout` (100 ms by "
+         "default)"),
+    Code("FC520", "graph", "`needs` names a floating entry",
+         "make the entry that needs it floating too, or the needed entry not floating"),
     # FC701-FC729 targets: registry, images, Kubernetes (Brief G)
     Code("FC701", "target", "unknown target", "choose one of the targets `flowc build --help` lists"),
     Code("FC702", "target", "target not available in this installation"),
@@ -182,7 +203,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC711", "target", "invalid target option"),
     Code("FC712", "target", "two entries need the same Kubernetes object name",
          "rename one of the entries"),
-    Code("FC713", "target", "value the Kubernetes API would refuse (quantity, env name)"),
+    Code("FC713", "target",
+         "value the Kubernetes API would refuse (quantity, env or object name)"),
     # FC730-FC759 targets: docker-compose and systemd (Brief H)
     Code("FC730", "target", "two servers would get the same generated name",
          "rename one of the entries"),
@@ -210,6 +232,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     # FC9xx driver / CLI (Brief D)
     Code("FC903", "cli", "generated files differ from the output directory",
          "run the same command without --check to update them"),
+    Code("FC904", "cli", "the output directory cannot be written",
+         "give `-o` a directory you can write to (it is created when missing)"),
     Code("FC999", "cli", "internal error",
          "this is a bug in flowc: please report it with the input that caused it"),
 ]}

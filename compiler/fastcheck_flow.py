@@ -2,7 +2,7 @@
 # Do not edit: regenerate. Used only as a yes/no gate; see fastcheck.py.
 # fmt: off
 # flake8: noqa
-SOURCES = {'deployment': 3858711530, 'entry': 4224457632, 'executor': 3767284186, 'flow': 1006658934}  # CRC-32 of the schema files it was made from
+SOURCES = {'deployment': 3858711530, 'entry': 3913061334, 'executor': 3767284186, 'flow': 1006658934}  # CRC-32 of the schema files it was made from
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -526,6 +526,97 @@ def validate_entry_schema_json___defs_entry(data, custom_formats={}, name_prefix
             data__raftconfiguration = data["raft_configuration"]
             if not isinstance(data__raftconfiguration, (dict)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration must be object")
+            data__raftconfiguration_is_dict = isinstance(data__raftconfiguration, dict)
+            if data__raftconfiguration_is_dict:
+                data__raftconfiguration_keys = set(data__raftconfiguration.keys())
+                if "heartbeat_timeout" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("heartbeat_timeout")
+                    data__raftconfiguration__heartbeattimeout = data__raftconfiguration["heartbeat_timeout"]
+                    if not isinstance(data__raftconfiguration__heartbeattimeout, (int)) and not (isinstance(data__raftconfiguration__heartbeattimeout, float) and data__raftconfiguration__heartbeattimeout.is_integer()) or isinstance(data__raftconfiguration__heartbeattimeout, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.heartbeat_timeout must be integer")
+                    if isinstance(data__raftconfiguration__heartbeattimeout, (int, float, Decimal)) and not isinstance(data__raftconfiguration__heartbeattimeout, bool):
+                        if data__raftconfiguration__heartbeattimeout < 10:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.heartbeat_timeout must be bigger than or equal to 10")
+                if "leader_lease_timeout" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("leader_lease_timeout")
+                    data__raftconfiguration__leaderleasetimeout = data__raftconfiguration["leader_lease_timeout"]
+                    if not isinstance(data__raftconfiguration__leaderleasetimeout, (int)) and not (isinstance(data__raftconfiguration__leaderleasetimeout, float) and data__raftconfiguration__leaderleasetimeout.is_integer()) or isinstance(data__raftconfiguration__leaderleasetimeout, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.leader_lease_timeout must be integer")
+                    if isinstance(data__raftconfiguration__leaderleasetimeout, (int, float, Decimal)) and not isinstance(data__raftconfiguration__leaderleasetimeout, bool):
+                        if data__raftconfiguration__leaderleasetimeout < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.leader_lease_timeout must be bigger than or equal to 1")
+                if "snapshot_threshold" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("snapshot_threshold")
+                    data__raftconfiguration__snapshotthreshold = data__raftconfiguration["snapshot_threshold"]
+                    if not isinstance(data__raftconfiguration__snapshotthreshold, (int)) and not (isinstance(data__raftconfiguration__snapshotthreshold, float) and data__raftconfiguration__snapshotthreshold.is_integer()) or isinstance(data__raftconfiguration__snapshotthreshold, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.snapshot_threshold must be integer")
+                    if isinstance(data__raftconfiguration__snapshotthreshold, (int, float, Decimal)) and not isinstance(data__raftconfiguration__snapshotthreshold, bool):
+                        if data__raftconfiguration__snapshotthreshold < 2:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.snapshot_threshold must be bigger than or equal to 2")
+                if "snapshot_interval" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("snapshot_interval")
+                    data__raftconfiguration__snapshotinterval = data__raftconfiguration["snapshot_interval"]
+                    if not isinstance(data__raftconfiguration__snapshotinterval, (int)) and not (isinstance(data__raftconfiguration__snapshotinterval, float) and data__raftconfiguration__snapshotinterval.is_integer()) or isinstance(data__raftconfiguration__snapshotinterval, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.snapshot_interval must be integer")
+                    if isinstance(data__raftconfiguration__snapshotinterval, (int, float, Decimal)) and not isinstance(data__raftconfiguration__snapshotinterval, bool):
+                        if data__raftconfiguration__snapshotinterval < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.snapshot_interval must be bigger than or equal to 1")
+                if "log_level" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("log_level")
+                    data__raftconfiguration__loglevel = data__raftconfiguration["log_level"]
+                    if not isinstance(data__raftconfiguration__loglevel, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.log_level must be string")
+                    if not (isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'TRACE' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'DEBUG' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'INFO' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'WARN' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'WARNING' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'ERROR' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'OFF'):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.log_level must be one of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR', 'OFF']")
+                if "election_timeout" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("election_timeout")
+                    data__raftconfiguration__electiontimeout = data__raftconfiguration["election_timeout"]
+                    if not isinstance(data__raftconfiguration__electiontimeout, (int)) and not (isinstance(data__raftconfiguration__electiontimeout, float) and data__raftconfiguration__electiontimeout.is_integer()) or isinstance(data__raftconfiguration__electiontimeout, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.election_timeout must be integer")
+                    if isinstance(data__raftconfiguration__electiontimeout, (int, float, Decimal)) and not isinstance(data__raftconfiguration__electiontimeout, bool):
+                        if data__raftconfiguration__electiontimeout < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.election_timeout must be bigger than or equal to 1")
+                if "commit_timeout" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("commit_timeout")
+                    data__raftconfiguration__committimeout = data__raftconfiguration["commit_timeout"]
+                    if not isinstance(data__raftconfiguration__committimeout, (int)) and not (isinstance(data__raftconfiguration__committimeout, float) and data__raftconfiguration__committimeout.is_integer()) or isinstance(data__raftconfiguration__committimeout, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.commit_timeout must be integer")
+                    if isinstance(data__raftconfiguration__committimeout, (int, float, Decimal)) and not isinstance(data__raftconfiguration__committimeout, bool):
+                        if data__raftconfiguration__committimeout < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.commit_timeout must be bigger than or equal to 1")
+                if "max_append_entries" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("max_append_entries")
+                    data__raftconfiguration__maxappendentries = data__raftconfiguration["max_append_entries"]
+                    if not isinstance(data__raftconfiguration__maxappendentries, (int)) and not (isinstance(data__raftconfiguration__maxappendentries, float) and data__raftconfiguration__maxappendentries.is_integer()) or isinstance(data__raftconfiguration__maxappendentries, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.max_append_entries must be integer")
+                    if isinstance(data__raftconfiguration__maxappendentries, (int, float, Decimal)) and not isinstance(data__raftconfiguration__maxappendentries, bool):
+                        if data__raftconfiguration__maxappendentries < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.max_append_entries must be bigger than or equal to 1")
+                if "batch_apply_ch" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("batch_apply_ch")
+                    data__raftconfiguration__batchapplych = data__raftconfiguration["batch_apply_ch"]
+                    if not isinstance(data__raftconfiguration__batchapplych, (bool)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.batch_apply_ch must be boolean")
+                if "shutdown_on_remove" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("shutdown_on_remove")
+                    data__raftconfiguration__shutdownonremove = data__raftconfiguration["shutdown_on_remove"]
+                    if not isinstance(data__raftconfiguration__shutdownonremove, (bool)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.shutdown_on_remove must be boolean")
+                if "trailing_logs" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("trailing_logs")
+                    data__raftconfiguration__trailinglogs = data__raftconfiguration["trailing_logs"]
+                    if not isinstance(data__raftconfiguration__trailinglogs, (int)) and not (isinstance(data__raftconfiguration__trailinglogs, float) and data__raftconfiguration__trailinglogs.is_integer()) or isinstance(data__raftconfiguration__trailinglogs, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.trailing_logs must be integer")
+                    if isinstance(data__raftconfiguration__trailinglogs, (int, float, Decimal)) and not isinstance(data__raftconfiguration__trailinglogs, bool):
+                        if data__raftconfiguration__trailinglogs < 0:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.trailing_logs must be bigger than or equal to 0")
+                if "no_snapshot_restore_on_start" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("no_snapshot_restore_on_start")
+                    data__raftconfiguration__nosnapshotrestoreonstart = data__raftconfiguration["no_snapshot_restore_on_start"]
+                    if not isinstance(data__raftconfiguration__nosnapshotrestoreonstart, (bool)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.no_snapshot_restore_on_start must be boolean")
+                if data__raftconfiguration_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration must not contain "+str(data__raftconfiguration_keys)+" properties")
         if "monitoring" in data_keys:
             data_keys.remove("monitoring")
             data__monitoring = data["monitoring"]
@@ -2197,6 +2288,97 @@ def validate_entry_schema_json___defs_entry_properties_replicas(data, custom_for
 def validate_entry_schema_json___defs_entry_properties_raft_configuration(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data_keys = set(data.keys())
+        if "heartbeat_timeout" in data_keys:
+            data_keys.remove("heartbeat_timeout")
+            data__heartbeattimeout = data["heartbeat_timeout"]
+            if not isinstance(data__heartbeattimeout, (int)) and not (isinstance(data__heartbeattimeout, float) and data__heartbeattimeout.is_integer()) or isinstance(data__heartbeattimeout, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".heartbeat_timeout must be integer")
+            if isinstance(data__heartbeattimeout, (int, float, Decimal)) and not isinstance(data__heartbeattimeout, bool):
+                if data__heartbeattimeout < 10:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".heartbeat_timeout must be bigger than or equal to 10")
+        if "leader_lease_timeout" in data_keys:
+            data_keys.remove("leader_lease_timeout")
+            data__leaderleasetimeout = data["leader_lease_timeout"]
+            if not isinstance(data__leaderleasetimeout, (int)) and not (isinstance(data__leaderleasetimeout, float) and data__leaderleasetimeout.is_integer()) or isinstance(data__leaderleasetimeout, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".leader_lease_timeout must be integer")
+            if isinstance(data__leaderleasetimeout, (int, float, Decimal)) and not isinstance(data__leaderleasetimeout, bool):
+                if data__leaderleasetimeout < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".leader_lease_timeout must be bigger than or equal to 1")
+        if "snapshot_threshold" in data_keys:
+            data_keys.remove("snapshot_threshold")
+            data__snapshotthreshold = data["snapshot_threshold"]
+            if not isinstance(data__snapshotthreshold, (int)) and not (isinstance(data__snapshotthreshold, float) and data__snapshotthreshold.is_integer()) or isinstance(data__snapshotthreshold, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".snapshot_threshold must be integer")
+            if isinstance(data__snapshotthreshold, (int, float, Decimal)) and not isinstance(data__snapshotthreshold, bool):
+                if data__snapshotthreshold < 2:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".snapshot_threshold must be bigger than or equal to 2")
+        if "snapshot_interval" in data_keys:
+            data_keys.remove("snapshot_interval")
+            data__snapshotinterval = data["snapshot_interval"]
+            if not isinstance(data__snapshotinterval, (int)) and not (isinstance(data__snapshotinterval, float) and data__snapshotinterval.is_integer()) or isinstance(data__snapshotinterval, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".snapshot_interval must be integer")
+            if isinstance(data__snapshotinterval, (int, float, Decimal)) and not isinstance(data__snapshotinterval, bool):
+                if data__snapshotinterval < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".snapshot_interval must be bigger than or equal to 1")
+        if "log_level" in data_keys:
+            data_keys.remove("log_level")
+            data__loglevel = data["log_level"]
+            if not isinstance(data__loglevel, (str)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".log_level must be string")
+            if not (isinstance(data__loglevel, str) and data__loglevel == 'TRACE' or isinstance(data__loglevel, str) and data__loglevel == 'DEBUG' or isinstance(data__loglevel, str) and data__loglevel == 'INFO' or isinstance(data__loglevel, str) and data__loglevel == 'WARN' or isinstance(data__loglevel, str) and data__loglevel == 'WARNING' or isinstance(data__loglevel, str) and data__loglevel == 'ERROR' or isinstance(data__loglevel, str) and data__loglevel == 'OFF'):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".log_level must be one of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR', 'OFF']")
+        if "election_timeout" in data_keys:
+            data_keys.remove("election_timeout")
+            data__electiontimeout = data["election_timeout"]
+            if not isinstance(data__electiontimeout, (int)) and not (isinstance(data__electiontimeout, float) and data__electiontimeout.is_integer()) or isinstance(data__electiontimeout, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".election_timeout must be integer")
+            if isinstance(data__electiontimeout, (int, float, Decimal)) and not isinstance(data__electiontimeout, bool):
+                if data__electiontimeout < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".election_timeout must be bigger than or equal to 1")
+        if "commit_timeout" in data_keys:
+            data_keys.remove("commit_timeout")
+            data__committimeout = data["commit_timeout"]
+            if not isinstance(data__committimeout, (int)) and not (isinstance(data__committimeout, float) and data__committimeout.is_integer()) or isinstance(data__committimeout, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".commit_timeout must be integer")
+            if isinstance(data__committimeout, (int, float, Decimal)) and not isinstance(data__committimeout, bool):
+                if data__committimeout < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".commit_timeout must be bigger than or equal to 1")
+        if "max_append_entries" in data_keys:
+            data_keys.remove("max_append_entries")
+            data__maxappendentries = data["max_append_entries"]
+            if not isinstance(data__maxappendentries, (int)) and not (isinstance(data__maxappendentries, float) and data__maxappendentries.is_integer()) or isinstance(data__maxappendentries, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_append_entries must be integer")
+            if isinstance(data__maxappendentries, (int, float, Decimal)) and not isinstance(data__maxappendentries, bool):
+                if data__maxappendentries < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_append_entries must be bigger than or equal to 1")
+        if "batch_apply_ch" in data_keys:
+            data_keys.remove("batch_apply_ch")
+            data__batchapplych = data["batch_apply_ch"]
+            if not isinstance(data__batchapplych, (bool)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".batch_apply_ch must be boolean")
+        if "shutdown_on_remove" in data_keys:
+            data_keys.remove("shutdown_on_remove")
+            data__shutdownonremove = data["shutdown_on_remove"]
+            if not isinstance(data__shutdownonremove, (bool)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".shutdown_on_remove must be boolean")
+        if "trailing_logs" in data_keys:
+            data_keys.remove("trailing_logs")
+            data__trailinglogs = data["trailing_logs"]
+            if not isinstance(data__trailinglogs, (int)) and not (isinstance(data__trailinglogs, float) and data__trailinglogs.is_integer()) or isinstance(data__trailinglogs, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".trailing_logs must be integer")
+            if isinstance(data__trailinglogs, (int, float, Decimal)) and not isinstance(data__trailinglogs, bool):
+                if data__trailinglogs < 0:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".trailing_logs must be bigger than or equal to 0")
+        if "no_snapshot_restore_on_start" in data_keys:
+            data_keys.remove("no_snapshot_restore_on_start")
+            data__nosnapshotrestoreonstart = data["no_snapshot_restore_on_start"]
+            if not isinstance(data__nosnapshotrestoreonstart, (bool)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".no_snapshot_restore_on_start must be boolean")
+        if data_keys:
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data
 
 def validate_entry_schema_json___defs_entry_properties_py_modules(data, custom_formats={}, name_prefix=None):

@@ -15,6 +15,7 @@ from typing import Any
 from .diagnostics import CATALOGUE, Diagnostic, Related, error, warning
 from .model import ResolvedEntry, ResolvedFlow
 from .plan import GATEWAY
+from .stateful import check_stateful
 from .syntax import Span
 
 # An executor name: starts with a letter; letters, digits, `_`, `-`; at most 63 characters (it
@@ -95,7 +96,9 @@ def build_graph(flow: ResolvedFlow) -> tuple[FlowGraph, list[Diagnostic]]:
         else:
             last = entry.name
         _check_protocol(entry, diags)
+        diags += check_stateful(entry)
     diags += _check_cycles(flow.entries, needs)
+    diags += _check_floating_needs(flow.entries, needs, floating)
     responders = (last,) if last != GATEWAY else ()
     graph = FlowGraph((GATEWAY,) + tuple(dict.fromkeys(names)), needs, responders,
                       frozenset(floating))
@@ -205,6 +208,26 @@ def _cycle_diag(cycle: list[str], by_name: dict[str, ResolvedEntry], order: dict
     return _err("FC502", f"`needs` form a cycle: {text}", needs_span(head, flow[-1]),
                 related=related, hint="an executor cannot (indirectly) need itself; remove one "
                                       "of these `needs`")
+
+
+def _check_floating_needs(entries: tuple[ResolvedEntry, ...], needs: dict[str, tuple[str, ...]],
+                          floating: set[str]) -> list[Diagnostic]:
+    """A non-floating entry cannot need a floating one: the response would wait for the
+    floating entry after all (Jina silently drops its `floating` then). A floating entry may
+    need one (a floating branch of several steps)."""
+    out = []
+    for entry in entries:
+        if entry.name in floating or entry.needs is None:
+            continue
+        for i, need in enumerate(entry.needs):
+            if need not in floating or need not in needs.get(entry.name, ()):
+                continue
+            span = entry.needs_spans[i] if i < len(entry.needs_spans) else entry.name_span
+            out.append(_err("FC520", f"`{entry.name}` needs `{need}`, which is floating: the "
+                                     f"response would have to wait for `{need}`", span,
+                            hint=f"set `floating: true` on `{entry.name}` too (a floating "
+                                 f"branch), or remove `floating: true` from `{need}`"))
+    return out
 
 
 def _check_dead_ends(entries: tuple[ResolvedEntry, ...], graph: FlowGraph) -> list[Diagnostic]:

@@ -8,8 +8,9 @@ ruamel.yaml parser's *events* and builds the tree itself, in a loop, so it can
   (the check phase reads a leading `!Flow` as `jtype: Flow`); the standard tags `!!str !!int
   !!float !!bool !!null !!map !!seq` apply their type; every other tag is FC108;
 - bound everything before it costs anything: file size (FC103, checked with stat before
-  reading and again on the bytes), nesting depth (FC104), alias events and the number of nodes
-  after alias expansion (FC105 — this is what defeats "billion laughs"), scalar length (FC106);
+  reading and again on the bytes), nesting depth (FC104, counted with aliases expanded), alias
+  events and the number of nodes after alias expansion (FC105 — this is what defeats "billion
+  laughs"), scalar length (FC106);
 - point every diagnostic at a line and column (1-based, end exclusive, columns in characters).
 
 Scalar typing follows the YAML 1.2 *core* schema: `null`/`Null`/`NULL`/`~`/empty are null,
@@ -301,7 +302,11 @@ def _decode(data: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
             Span(file, line, col, line, col + 1), hint="save the file as UTF-8")
 
 
-_BLOCK_HEADER = r"^([ ]*(?:-[ ]+)*)(?:[^#\n]*?:[ ]+)?[|>][-+1-9]{0,2}[ \t]*(?:#.*)?$"
+# The key cannot start with a space, nor with "- " (already taken by the indentation group): that
+# keeps the two groups from competing for the same characters, so a line of many spaces or
+# dashes costs linear time instead of quadratic (a 1 MB file of deep indentation took 10 s).
+_BLOCK_HEADER = (r"^([ ]*(?:-[ ]+)*)(?:(?:[^ \-#\n]|-[^ #\n])[^#\n]*?:[ ]+)?"
+                 r"[|>][-+1-9]{0,2}[ \t]*(?:#.*)?$")
 _HINT_LARGE = "keep large data out of the Flow file (e.g. in a file the executor reads)"
 # A quoted scalar where a value can start (after indentation and '- ', ': ', '? ', '[', '{', ',').
 _QUOTED = (r"(?m)(?:^[ \t]*(?:-[ \t]+)*|[:?][ \t]+|[\[{,][ \t]*)"

@@ -116,7 +116,8 @@ class Deployment:
     image_pull_secrets: tuple[str, ...] = ()
     volumes: tuple[str, ...] = ()
     placement: str = "process"  # 'process' | 'gateway'
-    stateful: bool = False
+    stateful: bool = False  # `@write` requests go through a Raft log per shard (SPEC §5)
+    raft_configuration: dict = field(default_factory=dict)  # Jina's keys and units, as written
     reload: bool = False
     restart: bool = False
     ports: tuple[int, ...] = ()  # ports the user fixed; empty = the target chooses

@@ -3,10 +3,16 @@
 Only copies finished values into the plan's dataclasses: every decision (precedence, pass-down,
 defaults, polling, needs) was taken by resolve and graph, so this module has no rules of its own
 beyond shaping values (env values as strings, protocols lower case).
+
+Places (`source`, `location`, `sources`) are relative to the Flow file's directory, like every
+path in the plan: the plan is written into artifacts, which must not depend on how the Flow
+file was named on the command line (`flows/a.yml` or `/home/me/flows/a.yml`). The CLI puts the
+directory back in front when it reports a target's diagnostics.
 """
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +30,26 @@ _GATEWAY_FIELDS = frozenset({"name", "protocol", "port", "host", "replicas", "en
 _GATEWAY_DROPPED = frozenset({"timeout_ready", "placement"})
 # Keys whose place (and their nested keys' places) the plan keeps in `sources`: the ones targets
 # validate, so a target error points at the key the user wrote, not at the entry.
-_LOCATED = ("env", "env_from_secret", "image", "resources", "targets", "uses", "uses_after",
-            "uses_before")
+_LOCATED = ("env", "env_from_secret", "image", "image_pull_secrets", "resources",
+            "service_account", "targets", "uses", "uses_after", "uses_before")
 _LOCATED_DEPTH = 4  # `/targets/k8s/labels/KEY` is the deepest key a target checks
 
 
 def make_plan(flow: ResolvedFlow, graph: FlowGraph) -> Plan:
     """The plan of a resolved Flow whose graph checks passed."""
+    folder = posixpath.dirname(Path(flow.source).as_posix()) if flow.source else ""
+    base = posixpath.normpath(folder) if folder else ""
     return Plan(
         flow=FlowInfo(name=flow.name.value, source=Path(flow.source).name,
                       workspace=flow.get("workspace"), env=_env(flow.get("env")),
-                      location=_where(flow.span)),
-        gateway=_gateway(flow.gateway, flow.source),
-        deployments=tuple(_deployment(e, graph) for e in flow.entries),
+                      location=_where(flow.span, base)),
+        gateway=_gateway(flow.gateway, flow.source, base),
+        deployments=tuple(_deployment(e, graph, base) for e in flow.entries),
         responders=graph.responders,
     )
 
 
-def _gateway(gw: ResolvedGateway, flow_file: str | None) -> Gateway:
+def _gateway(gw: ResolvedGateway, flow_file: str | None, base: str) -> Gateway:
     options = {k: v.value for k, v in sorted(gw.values.items())
                if k not in _GATEWAY_FIELDS and k not in _GATEWAY_DROPPED}
     return Gateway(
@@ -59,11 +67,11 @@ def _gateway(gw: ResolvedGateway, flow_file: str | None) -> Gateway:
         service_account=gw.get("service_account"),
         options=options,
         targets=dict(gw.get("targets") or {}),
-        sources=_sources(gw.values, flow_file),
+        sources=_sources(gw.values, flow_file, base),
     )
 
 
-def _deployment(entry: ResolvedEntry, graph: FlowGraph) -> Deployment:
+def _deployment(entry: ResolvedEntry, graph: FlowGraph, base: str) -> Deployment:
     g = entry.get
     external = tuple(Address(**a) for a in g("external_addresses") or ())
     return Deployment(
@@ -94,13 +102,14 @@ def _deployment(entry: ResolvedEntry, graph: FlowGraph) -> Deployment:
         volumes=tuple(str(v) for v in _list(g("volumes"))),
         placement=g("placement"),
         stateful=g("stateful"),
+        raft_configuration=dict(g("raft_configuration") or {}) if g("stateful") else {},
         reload=g("reload"),
         restart=g("restart"),
         ports=() if external else _ints(g("port")),
         grpc_server_options=dict(g("grpc_server_options") or {}),
         targets=dict(g("targets") or {}),
-        source=_where(entry.span),
-        sources=_sources(entry.values, entry.span.file if entry.span else None),
+        source=_where(entry.span, base),
+        sources=_sources(entry.values, entry.span.file if entry.span else None, base),
     )
 
 
@@ -140,11 +149,17 @@ def _mark_quoted(value: Any, node: Node | None) -> Any:
     return value
 
 
-def _where(span: Span | None) -> str | None:
-    return str(span) if span is not None and span.line > 0 else None
+def _where(span: Span | None, base: str) -> str | None:
+    """`file:line:col` with the file relative to `base` (the Flow file's directory)."""
+    if span is None or span.line <= 0:
+        return None
+    file = posixpath.normpath(Path(span.file).as_posix())
+    if base and file.startswith(base.rstrip("/") + "/"):
+        file = file[len(base.rstrip("/")) + 1:]
+    return f"{file}:{span.line}:{span.col}"
 
 
-def _sources(values: dict[str, Value], base_file: str | None) -> dict[str, str]:
+def _sources(values: dict[str, Value], base_file: str | None, base: str) -> dict[str, str]:
     """{JSON pointer: place} for the `_LOCATED` keys that were written (a value's own place for
     a top-level key, the key's place for a nested one). Kept small, since the plan is shipped
     (a ConfigMap holds 1 MiB): a place in `base_file` (the entry's own file) is `line:col`,
@@ -158,7 +173,8 @@ def _sources(values: dict[str, Value], base_file: str | None) -> dict[str, str]:
         if parent is not None and (span.file, span.line, span.col) == (
                 parent.file, parent.line, parent.col):
             return parent
-        out[pointer] = f"{span.line}:{span.col}" if span.file == base_file else str(span)
+        out[pointer] = f"{span.line}:{span.col}" if span.file == base_file \
+            else _where(span, base)
         return span
 
     for key in _LOCATED:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from . import precedence
 from .diagnostics import Diagnostic, Related
+from .imageref import IMAGE_HINT, image_problem
 from .model import (Provenance, ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway,
                     Value)
 from .resolve_files import (YAML_SUFFIXES, FileContext, err, executor_from_file,
@@ -160,6 +161,7 @@ def _gateway(section: Node | None, common: dict[str, Value], ctx: FileContext,
     proto = values["protocol"]
     protocols = proto.value if isinstance(proto.value, list) else [proto.value]
     values["protocol"] = Value([str(p).lower() for p in protocols], proto.provenance, proto.node)
+    _check_image(values.get("image"), section.span if section is not None else None, ctx, diags)
     return ResolvedGateway(values)
 
 
@@ -237,6 +239,7 @@ def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dic
         diags.append(err("FC408", f"`gpus: {gpus.value}`: flowc needs a number of GPUs",
                          gpus.provenance.span or span, ctx,
                          hint="write a whole number such as `gpus: 1`"))
+    _check_image(values.get("image"), span, ctx, diags)
 
     modules, more = resolve_py_modules(py_module_list(node.get("py_modules")), ctx)
     diags += more
@@ -311,7 +314,12 @@ def _uses(node: Node | None, ctx: FileContext, overrides: dict[str, Value], modu
     text = node.value.strip()
     scheme = _SCHEME.match(text)
     if scheme:
-        if scheme.group(1).lower() == "docker" and scheme.group(2):
+        if scheme.group(1).lower() == "docker":
+            problem = None if _unknown(node) else image_problem(scheme.group(2))
+            if problem:
+                diags.append(err("FC409", f"`uses: {text}` is not a valid image reference: "
+                                          f"{problem}", node.span, ctx, hint=IMAGE_HINT))
+                return None
             return ResolvedExecutor(kind="docker", jtype=None, span=node.span,
                                     image=scheme.group(2), overrides=overrides)
         diags.append(err("FC405", f"`uses: {text}` is not supported by flowc", node.span, ctx))
@@ -319,7 +327,7 @@ def _uses(node: Node | None, ctx: FileContext, overrides: dict[str, Value], modu
     if text.isidentifier():
         return ResolvedExecutor(kind="class", jtype=text, span=node.span,
                                 py_modules=tuple(modules), overrides=overrides)
-    if not text.lower().endswith(YAML_SUFFIXES) and not (ctx.directory / text).is_file():
+    if not text.lower().endswith(YAML_SUFFIXES) and not _is_file(ctx.directory / text):
         diags.append(err("FC405", f"`uses: {text}` is neither a class name nor the path of an "
                                   f"Executor YAML file", node.span, ctx,
                          hint="a class name is an identifier (`MyExecutor`, found through "
@@ -328,6 +336,32 @@ def _uses(node: Node | None, ctx: FileContext, overrides: dict[str, Value], modu
     executor, more = executor_from_file(text, node.span, ctx, overrides, modules)
     diags += more
     return executor
+
+
+def _check_image(value: Value | None, span: Span | None, ctx: FileContext,
+                 diags: list[Diagnostic]) -> None:
+    """`image:` must be a reference Docker accepts (a target also wants it pinned: FC704)."""
+    if value is None or not isinstance(value.value, str) or _unknown(value.node):
+        return  # not set, a runtime reference, or unknown (--allow-undefined)
+    problem = image_problem(value.value)
+    if problem:
+        diags.append(err("FC409", f"`image: {value.value}` is not a valid image reference: "
+                                  f"{problem}",
+                         value.provenance.span or span, ctx, hint=IMAGE_HINT))
+
+
+def _unknown(node: Node | None) -> bool:
+    """A value only the worker knows (a secret) or `--allow-undefined` left unresolved."""
+    from .substitute import is_deferred, is_undefined
+
+    return node is not None and (is_undefined(node) or is_deferred(node))
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a name too long: not a file flowc can use
+        return False
 
 
 def _external(values: dict[str, Value], ctx: FileContext, span: Span,
@@ -340,8 +374,8 @@ def _external(values: dict[str, Value], ctx: FileContext, span: Span,
     addresses, problem = parse_addresses(values.get("host"), values.get("port"),
                                          values.get("tls"))
     if problem:
-        where = values.get("host") or values.get("port")
-        diags.append(err("FC407", problem, where.provenance.span if where else span, ctx))
+        where = values.get("host") or values.get("port") or values["external"]
+        diags.append(err("FC407", problem, where.provenance.span or span, ctx))
         return
     values["external_addresses"] = Value(addresses, Provenance(
         "file", "from `host`/`port`/`tls`", (values.get("host") or values["external"]).provenance.span))

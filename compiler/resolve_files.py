@@ -95,18 +95,31 @@ def join_display(ctx: FileContext, text: str) -> str:
 def locate_file(text: str, span: Span, ctx: FileContext, what: str
                 ) -> tuple[Path | None, str, list[Diagnostic]]:
     """Absolute path of `text` (relative to the naming file), its path relative to the base
-    directory, or a located error when it does not exist or leaves the base directory."""
-    path = (ctx.directory / text).resolve()
+    directory, or a located error when it does not exist or leaves the base directory.
+
+    An Executor or Deployment file must be a regular file: a directory cannot be loaded and a
+    FIFO would block the compiler. A path the operating system refuses (a NUL character, a
+    name too long, a symlink loop) is the same "not found" error, with the reason.
+    """
+    code = "FC401" if what != "py_modules file" else "FC406"
+    try:
+        path = (ctx.directory / text).resolve()
+        exists, regular = path.exists(), path.is_file()
+    except (OSError, RuntimeError, ValueError) as exc:  # too long, a symlink loop, a NUL
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return None, "", [err(code, f"{what} `{text}` cannot be read: {reason}", span, ctx)]
     try:
         rel = path.relative_to(ctx.base_dir)
     except ValueError:
         return None, "", [err("FC403", f"{what} `{text}` is outside the Flow file's directory",
                               span, ctx)]
-    if not path.exists():
+    if not exists:
         shown = join_display(ctx, text)
         looked = f" (looked for `{shown}`)" if shown != text else ""
-        return None, "", [err("FC401" if what != "py_modules file" else "FC406",
-                              f"{what} `{text}` not found{looked}", span, ctx)]
+        return None, "", [err(code, f"{what} `{text}` not found{looked}", span, ctx)]
+    if not regular and what != "py_modules file":  # py_modules may name a package folder
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        return None, "", [err(code, f"{what} `{text}` is {kind}", span, ctx)]
     return path, rel.as_posix(), []
 
 

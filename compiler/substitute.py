@@ -202,7 +202,7 @@ class _Substituter:
         self.diags: list[Diagnostic] = []
         self.total_chars = 0
         self.expanded = 0
-        self.sizes: dict[int, tuple[Node, int, int]] = {}
+        self.sizes: dict[int, tuple[Node, int, int, int]] = {}  # node, nodes, chars, height
 
     # the tree walk: iterative, so only reference chains (bounded) use the Python stack
     def walk(self, path: tuple, node: Node, this: _This | None) -> Node:
@@ -429,9 +429,17 @@ class _Substituter:
                                 "must be written without a reference"))
 
     def count_expansion(self, node: Node, part: Part, frame: _Frame) -> bool:
-        nodes, chars = self.size(node)
+        nodes, chars, height = self.size(node)
         self.expanded += nodes
         self.total_chars += chars
+        from .loader import DEFAULT_LIMITS  # the loader's nesting limit holds after substitution
+
+        if len(frame.path) + height > DEFAULT_LIMITS.max_depth:
+            self.diags.append(error(
+                "FC306", f"the reference makes this value nest deeper than "
+                f"{DEFAULT_LIMITS.max_depth} levels", part_span(frame.scalar, part.start, part.end),
+                hint="refer to a less deeply nested value, or write the value out"))
+            return False
         if self.expanded > MAX_EXPANDED_NODES or self.total_chars > MAX_TOTAL_CHARS:
             self.diags.append(error(
                 "FC306", f"references expand to too much data (over {MAX_EXPANDED_NODES:,} "
@@ -442,29 +450,32 @@ class _Substituter:
             return False
         return True
 
-    def size(self, node: Node) -> tuple[int, int]:
-        """(nodes, characters) of a node with shared subtrees counted at every use."""
+    def size(self, node: Node) -> tuple[int, int, int]:
+        """(nodes, characters, levels of collections) of a node, shared subtrees counted at every
+        use."""
         known = self.sizes.get(id(node))
         if known is not None:
-            return known[1], known[2]
+            return known[1:]
         stack: list[tuple[Node, bool]] = [(node, False)]
         while stack:  # post-order without recursion; each shared node is sized once
             cur, ready = stack.pop()
             if id(cur) in self.sizes:
                 continue
             if isinstance(cur, Scalar):
-                self.sizes[id(cur)] = (cur, 1, len(cur.value) if isinstance(cur.value, str) else 1)
+                self.sizes[id(cur)] = (cur, 1, len(cur.value) if isinstance(cur.value, str) else 1,
+                                       0)
                 continue
             kids = cur.items if isinstance(cur, Sequence) else [v for _, v in cur.items]
             if not ready:
                 stack.append((cur, True))
                 stack.extend((kid, False) for kid in kids if id(kid) not in self.sizes)
                 continue
-            n, c = 1, 0
+            n, c, h = 1, 0, 0
             for kid in kids:
-                n, c = n + self.sizes[id(kid)][1], c + self.sizes[id(kid)][2]
-            self.sizes[id(cur)] = (cur, n, c)
-        return self.sizes[id(node)][1], self.sizes[id(node)][2]
+                _, kid_n, kid_c, kid_h = self.sizes[id(kid)]
+                n, c, h = n + kid_n, c + kid_c, max(h, kid_h)
+            self.sizes[id(cur)] = (cur, n, c, h + 1)
+        return self.sizes[id(node)][1:]
 
     # putting the pieces together
     def combine(self, frame: _Frame, parts: tuple[Part, ...], pieces: list[_Piece]) -> Node | None:

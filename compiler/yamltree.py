@@ -107,7 +107,7 @@ class Stop(Exception):
 
 
 class _Frame:
-    __slots__ = ("is_map", "event", "tag", "items", "weight")
+    __slots__ = ("is_map", "event", "tag", "items", "weight", "height")
 
     def __init__(self, is_map: bool, event: Any, tag: str | None) -> None:
         self.is_map = is_map
@@ -115,6 +115,7 @@ class _Frame:
         self.tag = tag
         self.items: list[Node] = []
         self.weight = 1
+        self.height = 1  # levels of collections from this one down (aliases expanded)
 
 
 class Builder:
@@ -124,7 +125,7 @@ class Builder:
         self.file = file
         self.limits = limits
         self.diags: list[Diagnostic] = []
-        self.anchors: dict[str, tuple[Node, int]] = {}
+        self.anchors: dict[str, tuple[Node, int, int]] = {}  # node, weight, height
         self.open_anchors: set[str] = set()
         self.aliases = 0
         self.nodes = 0
@@ -213,7 +214,7 @@ class Builder:
             event = parser.get_event()
             kind = type(event)
             node: Node | None = None
-            weight = 1
+            weight, height = 1, 0
             if kind is r.ScalarEvent:
                 node = self.scalar(event)
                 self.count(1, event)
@@ -233,12 +234,17 @@ class Builder:
             elif kind is r.MappingEndEvent or kind is r.SequenceEndEvent:
                 frame = stack.pop()
                 node = self.collection(frame, event)
-                weight = frame.weight
+                weight, height = frame.weight, frame.height
                 if frame.event.anchor is not None:
                     self.open_anchors.discard(frame.event.anchor)
             elif kind is r.AliasEvent:
-                node, weight = self.alias(event)
+                node, weight, height = self.alias(event)
                 self.count(weight, event)
+                if len(stack) + height > limits.max_depth:  # nesting built out of aliases
+                    raise Stop(error(
+                        "FC104", f"nesting is deeper than {limits.max_depth} levels once "
+                        "aliases are expanded", self.span(event.start_mark, event.end_mark),
+                        hint="flatten the structure; no Flow file needs this depth"))
             else:  # the parser only yields node events inside a document
                 raise Stop(error("FC101", "unexpected YAML structure",
                                   self.mark_span(event.start_mark)))
@@ -246,15 +252,16 @@ class Builder:
             if kind is r.MappingEndEvent or kind is r.SequenceEndEvent:
                 anchor = frame.event.anchor
             if anchor is not None:
-                self.anchors[anchor] = (node, weight)  # a later anchor of the same name wins
+                self.anchors[anchor] = (node, weight, height)  # a later one of that name wins
             if stack:
                 stack[-1].items.append(node)
                 stack[-1].weight += weight
+                stack[-1].height = max(stack[-1].height, height + 1)
             else:
                 root = node
         return root
 
-    def alias(self, event: Any) -> tuple[Node, int]:
+    def alias(self, event: Any) -> tuple[Node, int, int]:
         self.aliases += 1
         span = self.span(event.start_mark, event.end_mark)
         if self.aliases > self.limits.max_aliases:

@@ -368,6 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="JSON {entry: [address, ...]} or @FILE holding it")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds to finish requests in flight on SIGTERM")
+    parser.add_argument("--reuse-port", action="store_true",
+                        help="let a second gateway bind the same port (SO_REUSEPORT), as "
+                             "`flowc run` does to replace its gateway without refusing requests")
     from .loading import EnvFileError, add_env_from_file_option, apply_env_from_files
 
     add_env_from_file_option(parser)
@@ -387,11 +390,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     base_dir = Path(args.base_dir) if args.base_dir else plan_path.resolve().parent
     return asyncio.run(serve(plan, topology, base_dir=base_dir, host=args.host, port=args.port,
-                             grace=args.grace))
+                             grace=args.grace, reuse_port=args.reuse_port))
 
 
 async def serve(plan: Plan, topology: Topology, *, base_dir: Path, host: str, port: int,
-                grace: float = 10.0) -> int:
+                grace: float = 10.0, reuse_port: bool = False) -> int:
     """Load in-process entries, then serve the gateway until SIGTERM/SIGINT; the exit code."""
     try:
         hops = build_hops(plan, topology, base_dir)
@@ -407,7 +410,7 @@ async def serve(plan: Plan, topology: Topology, *, base_dir: Path, host: str, po
     remote = [h for h in hops.values() if isinstance(h, ReplicaSet)]
     return await run_server(
         name=GATEWAY, servicer=GatewayServicer(runner), host=host, port=port,
-        grace=grace, dependencies=remote, on_close=runner.close)
+        grace=grace, dependencies=remote, on_close=runner.close, reuse_port=reuse_port)
 
 
 class EndpointsUnion:
@@ -446,7 +449,8 @@ def union_endpoints(name: str, replies: Sequence[flowc_pb2.EndpointsReply]
 
 
 async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: float,
-                     dependencies: Sequence[ReplicaSet], on_close: Any) -> int:
+                     dependencies: Sequence[ReplicaSet], on_close: Any,
+                     reuse_port: bool = False) -> int:
     """Serve `servicer` with health until SIGTERM/SIGINT; SERVING once every dependency is.
 
     Shared by the gateway and the head: NOT_SERVING until all the nodes routed to answer their
@@ -459,7 +463,9 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
 
     from .proto import flowc_pb2_grpc
 
-    server = grpc.aio.server(options=list(MESSAGE_OPTIONS))
+    # Without SO_REUSEPORT a port already taken is an error, never silently shared with
+    # another server (gRPC's default would let two Flows split one port's requests).
+    server = grpc.aio.server(options=[*MESSAGE_OPTIONS, ("grpc.so_reuseport", int(reuse_port))])
     serving = asyncio.Event()
     held = _HoldUntilServing(servicer, serving)
     flowc_pb2_grpc.add_FlowcServicer_to_server(held, server)

@@ -94,6 +94,17 @@ class ExecutorHost:
         finally:
             self.inflight -= 1
 
+    def writes(self, request: flowc_pb2.DataRequest) -> bool:
+        """Whether `request` reaches an `@write` endpoint (a stateful replica replicates it)."""
+        endpoint = request.header.endpoint or DEFAULT_ENDPOINT
+        binding = self._bindings.get(endpoint) or self._bindings.get(DEFAULT_ENDPOINT)
+        return binding is not None and binding.write
+
+    def error_answer(self, request: flowc_pb2.DataRequest,
+                     exc: BaseException) -> flowc_pb2.DataRequest:
+        """The ERROR answer to `request` for `exc`, as an endpoint raising it would give."""
+        return self._error(request, exc)
+
     def _arguments(self, binding: _Binding, request: flowc_pb2.DataRequest) -> dict[str, Any]:
         parameters = for_executor(struct_to_dict(request.parameters), self.entry)
         if binding.params_model is not None:

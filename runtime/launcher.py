@@ -8,7 +8,8 @@ systemd's `Type=notify` hears it; `grpc.health.v1` for one silent after a second
 gateway address, restarts a process that crashes after start-up (with backoff), and on
 SIGINT/SIGTERM stops the gateway first, then heads, then workers — and kills nothing it did not
 start, and leaves nothing behind: children also get SIGTERM from the kernel if the launcher itself
-dies (PR_SET_PDEATHSIG).
+dies (PR_SET_PDEATHSIG). With `restart: true` entries or a Flow with `reload: true`, restarter.py
+watches their files and swaps processes on the supervisor's thread (`Supervisor.on_tick`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from flowc.compiler.plan import Plan
 STOP_ORDER = ("gateway", "head", "worker")
 RESTART_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 DEFAULT_READY_TIMEOUT = 600.0
+PLAN_FILE = "plan.json"  # = flowc.targets.local.PLAN_FILE (not imported: targets load lazily)
 PROBE_AFTER = 1.0  # seconds without READY=1 before health checks are used as well
 
 
@@ -51,6 +53,7 @@ class Child:
     ready: bool = False
     pumps: list[threading.Thread] = field(default_factory=list)
     last_line: str = ""  # its latest log line: why it exited, for the start-up error
+    retired: bool = False  # being stopped on purpose (replaced by a restart): not restarted
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -73,8 +76,7 @@ def launch_from_plan(plan: Plan, *, base_dir: Path, work_dir: Path, host: str = 
     from flowc.targets import local
 
     (work_dir / local.PLAN_FILE).write_text(plan.to_json(), encoding="utf-8")
-    names = [p.name for p in local.processes(plan, port_for=lambda _: 0, plan_path="",
-                                             base_dir="", host=host)]
+    names = local.port_names(plan, host)  # servers' and stateful replicas' Raft nodes'
     ports = dict(zip(names, free_ports(len(names), host)))
     fixed = gateway_port or (plan.gateway.ports[0] if plan.gateway.ports else None)
     if fixed:
@@ -83,6 +85,18 @@ def launch_from_plan(plan: Plan, *, base_dir: Path, work_dir: Path, host: str = 
                             plan_path=str(work_dir / local.PLAN_FILE),
                             base_dir=str(base_dir), host=host)
     return local.launch_plan(plan, procs, base_dir=str(base_dir), host=host)
+
+
+def _port_taken(host: str, port: int) -> str:
+    """Why `host:port` cannot be listened on ('' when it can). Checked before start-up, since a
+    gateway's own failure to bind would only show as an exit during start-up."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC: TIME_WAIT is fine
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return ""
 
 
 def _runtime_argv(argv: list[str]) -> list[str]:
@@ -165,6 +179,15 @@ def _notify_socket() -> socket.socket | None:
     return sock
 
 
+def notify_supported() -> bool:
+    """Whether READY=1 can be heard here (else only health checks tell readiness)."""
+    sock = _notify_socket()
+    if sock is None:
+        return False
+    sock.close()
+    return True
+
+
 def _sender_pid(ancillary: list[tuple[int, int, bytes]]) -> int | None:
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= 4:
@@ -187,6 +210,7 @@ class Supervisor:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._notify: socket.socket | None = None  # where READY=1 arrives, during start-up
+        self.on_tick: Callable[[], None] | None = None  # run by watch() (restart, Flow reload)
 
     @property
     def address(self) -> str:
@@ -194,14 +218,22 @@ class Supervisor:
 
     # -- start-up ---------------------------------------------------------------------------
     def start(self) -> None:
-        self._notify = _notify_socket()
         try:
-            for child in self.children:
-                self._spawn(child)
-            self._wait_ready()
+            self.spawn_ready(self.children, self.ready_timeout)
         except BaseException:
             self.stop()
             raise
+
+    def spawn_ready(self, children: list[Child], timeout: float, *, probe: bool = True) -> None:
+        """Start `children` and return once each is SERVING; LaunchError names one that exits
+        or is late. `probe=False` trusts READY=1 alone: a gateway started beside the one it
+        replaces shares its port, where a health check could be answered by the old one."""
+        self._notify = _notify_socket()
+        try:
+            for child in children:
+                child.ready = False
+                self._spawn(child)
+            self._wait_ready(children, timeout, probe)
         finally:  # later READY=1 (a restarted process) goes nowhere; the process does not mind
             if self._notify is not None:
                 self._notify.close()
@@ -228,52 +260,57 @@ class Supervisor:
             if not self.quiet:
                 self._say(f"{child.name} | {line}")
 
+    def log(self, message: str) -> None:
+        """One line of the launcher's own (`flowc run: ...`), between the processes' lines."""
+        self._say(f"flowc run: {message}")
+
     def _say(self, line: str) -> None:
         with self._lock:
             self.out.write(line + "\n")
             self.out.flush()
 
-    def _wait_ready(self) -> None:
-        probe = _LazyProbe()
+    def _wait_ready(self, children: list[Child], timeout: float, probe: bool) -> None:
+        prober = _LazyProbe()
         try:
-            self._poll_until_ready(probe)
+            self._poll_until_ready(prober, children, timeout, probe)
         finally:
-            probe.close()
+            prober.close()
 
-    def _poll_until_ready(self, probe: "HealthProbe | _LazyProbe") -> None:
+    def _poll_until_ready(self, prober: "HealthProbe | _LazyProbe", children: list[Child],
+                          timeout: float, probe: bool = True) -> None:
         """Every runtime server sends READY=1 to its notification socket once SERVING: that is
         heard at once, without importing grpc here (which would take CPU from the children on a
         small machine). A process silent for PROBE_AFTER seconds is asked over grpc.health.v1."""
         started = time.monotonic()
-        deadline = started + self.ready_timeout
+        deadline = started + timeout
         last_report = ""
         while not self.stopping.is_set():
-            probing = time.monotonic() - started > PROBE_AFTER
-            for child in self.children:
+            probing = probe and (time.monotonic() - started > PROBE_AFTER or self._notify is None)
+            for child in children:
                 code = child.popen.poll() if child.popen else None
                 if code is not None:
                     raise LaunchError(f"{child.name} exited with code {code} during start-up"
                                       + self._why(child))
-                if not child.ready and (probing or self._notify is None):
-                    child.ready = probe.serving(f"{self.gateway['host']}:{child.port}")
-            waiting = [c.name for c in self.children if not c.ready]
+                if not child.ready and probing:
+                    child.ready = prober.serving(f"{self.gateway['host']}:{child.port}")
+            waiting = [c.name for c in children if not c.ready]
             if not waiting:
                 return
-            report = f"waiting for {len(waiting)}/{len(self.children)}: {', '.join(waiting[:4])}"
+            report = f"waiting for {len(waiting)}/{len(children)}: {', '.join(waiting[:4])}"
             if report != last_report and not self.quiet and self.out.isatty():
                 self._say(report)
                 last_report = report
             if time.monotonic() > deadline:
-                raise LaunchError(f"not ready after {self.ready_timeout:.0f} s: {', '.join(waiting)}")
-            self._hear_ready(0.05)
+                raise LaunchError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
+            self._hear_ready(children, 0.05)
 
-    def _hear_ready(self, timeout: float) -> None:
+    def _hear_ready(self, children: list[Child], timeout: float) -> None:
         """Wait at most `timeout` s for READY=1 datagrams; mark their senders ready."""
         if self._notify is None:
             time.sleep(timeout)
             return
         select.select([self._notify], [], [], timeout)
-        by_pid = {c.popen.pid: c for c in self.children if c.popen is not None}
+        by_pid = {c.popen.pid: c for c in children if c.popen is not None}
         while True:
             try:
                 message, ancillary, _, _ = self._notify.recvmsg(
@@ -300,9 +337,11 @@ class Supervisor:
     def watch(self) -> None:
         """Until stop(): restart a process that exits, after a growing pause."""
         while not self.stopping.wait(0.2):
-            for child in self.children:
+            if self.on_tick is not None:
+                self.on_tick()
+            for child in list(self.children):
                 code = child.popen.poll() if child.popen else None
-                if code is None or self.stopping.is_set():
+                if code is None or child.retired or self.stopping.is_set():
                     continue
                 pause = RESTART_BACKOFF[min(child.restarts, len(RESTART_BACKOFF) - 1)]
                 self._say(f"flowc: {child.name} exited with code {code}; restarting in {pause:g} s")
@@ -315,8 +354,21 @@ class Supervisor:
     def stop(self, grace: float = 15.0) -> None:
         """Gateway first, then heads, then workers; SIGKILL whatever outlives `grace`."""
         self.stopping.set()
+        self._terminate(self.children, grace)
+
+    def retire(self, children: list[Child], grace: float = 15.0) -> None:
+        """Stop `children` (replaced by a restart) and forget them; the others keep running."""
+        children = list(children)
+        for child in children:
+            child.retired = True
+        self._terminate(children, grace)
+        gone = {id(c) for c in children}
+        with self._lock:
+            self.children = [c for c in self.children if id(c) not in gone]
+
+    def _terminate(self, children: list[Child], grace: float) -> None:
         for kind in STOP_ORDER:
-            group = [c for c in self.children if c.kind == kind and c.popen]
+            group = [c for c in children if c.kind == kind and c.popen]
             for child in group:
                 if child.popen.poll() is None:
                     child.popen.send_signal(signal.SIGTERM)
@@ -328,7 +380,7 @@ class Supervisor:
                     self._say(f"flowc: {child.name} did not stop in {grace:g} s; killing it")
                     child.popen.kill()
                     child.popen.wait()
-        for child in self.children:
+        for child in children:
             for pump in child.pumps:
                 pump.join(timeout=2)
 
@@ -406,8 +458,10 @@ def in_process_plan(plan: Plan) -> tuple[Plan, list[str]]:
     for dep in plan.deployments:
         if dep.is_external:
             deployments.append(dep)
-        elif dep.shards > 1 or dep.uses_before is not None or dep.uses_after is not None:
-            why = (f"has {dep.shards} shards" if dep.shards > 1 else "has uses_before/uses_after")
+        elif (dep.shards > 1 or dep.uses_before is not None or dep.uses_after is not None
+              or dep.stateful):
+            why = (f"has {dep.shards} shards" if dep.shards > 1 else "is stateful (Raft)"
+                   if dep.stateful else "has uses_before/uses_after")
             notes.append(f"--in-process: entry {dep.name!r} {why}: it keeps its own processes "
                          f"(a head and its workers)")
             deployments.append(dep)
@@ -420,15 +474,27 @@ def in_process_plan(plan: Plan) -> tuple[Plan, list[str]]:
 
 
 def run_cli(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = None,
-            in_process: bool = False, port: int | None = None) -> int:
-    """`flowc run`: start, print the address, supervise until SIGINT/SIGTERM, stop everything."""
+            in_process: bool = False, port: int | None = None, compiled: Any = None,
+            recompile: Callable[[], Any] | None = None) -> int:
+    """`flowc run`: start, print the address, supervise until SIGINT/SIGTERM, stop everything.
+
+    `compiled` (the Flow's `CompileResult`) and `recompile` (compile it again, printing its
+    diagnostics; None when it has errors) serve the Flow's `reload`; see restarter.py."""
     work: tempfile.TemporaryDirectory | None = None
     if plan_dir is not None:
         if in_process:
             print("flowc run: --in-process has no effect with --plan (the launch plan written by "
                   "`flowc build --target local` fixes the processes)", file=sys.stderr)
-        launch = json.loads((plan_dir / "launch.json").read_text(encoding="utf-8"))
+        try:  # the launch plan, and the plan itself: its `restart` entries are watched
+            launch = json.loads((plan_dir / "launch.json").read_text(encoding="utf-8"))
+            plan = Plan.from_json((plan_dir / launch["plan"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"flowc run: error: cannot read the launch plan in {plan_dir} (written by "
+                  f"`flowc build --target local`): {exc}", file=sys.stderr)
+            return 1
         cwd = plan_dir
+        layout_args = {"plan_path": launch["plan"], "base_dir": launch["base_dir"],
+                       "files_base": (plan_dir / launch["base_dir"]).resolve()}
     else:
         assert plan is not None
         work = tempfile.TemporaryDirectory(prefix="flowc-run-")
@@ -439,7 +505,29 @@ def run_cli(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = None,
                 print(f"flowc run: {note}", file=sys.stderr, flush=True)
         launch = launch_from_plan(plan, base_dir=Path(base_dir).resolve(), work_dir=cwd,
                                   gateway_port=port)
+        absolute = Path(base_dir).resolve()
+        layout_args = {"plan_path": str(cwd / PLAN_FILE), "base_dir": str(absolute),
+                       "files_base": absolute, "work_dir": cwd}
+    busy = _port_taken(launch["gateway"]["host"], int(launch["gateway"]["port"]))
+    if busy:
+        print(f"flowc run: error: the gateway's port {launch['gateway']['port']} is taken "
+              f"({busy}); stop what uses it or choose another port (--port)", file=sys.stderr)
+        if work is not None:
+            work.cleanup()
+        return 1
+    restarter = None
+    from .restarter import share_gateway_port, wanted
+
+    watching = wanted(plan, compiled)
+    if watching:  # a restart starts a new gateway beside the old one, on its port
+        share_gateway_port(launch["processes"])
     supervisor = Supervisor(launch, cwd=cwd)
+    if watching:  # made now: it notes what the files hold as the processes start
+        from .restarter import Layout, Restarter
+
+        layout = Layout(plan, host=launch["gateway"]["host"], **layout_args)
+        restarter = Restarter(supervisor, layout, compiled=compiled, recompile=recompile,
+                              in_process=in_process)
     stop_requested = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -459,11 +547,15 @@ def run_cli(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = None,
             return 0
         print(f"flowc run: {launch['flow']} is ready in {time.monotonic() - started:.2f} s "
               f"at grpc://{supervisor.address} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+        if restarter is not None:
+            restarter.start()
         supervisor.watch()
         print("flowc run: stopping", file=sys.stderr, flush=True)
         supervisor.stop()
         return 0
     finally:
+        if restarter is not None:
+            restarter.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         if work is not None:

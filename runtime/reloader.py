@@ -2,10 +2,11 @@
 
 The worker watches the Python files of its executor: the modules flowc imported for it
 (`py_modules`, the class's own file) and every `.py` file under their folders (helpers imported
-by plain name). Polling modification times twice a second needs no dependency and no inotify
-limits. On a change the modules are forgotten, the executor is built again from the plan, and
-new requests go to it; the old instance finishes its requests, then is closed. A failed reload
-(a syntax error, an exception in `__init__`) keeps the old code serving and says why.
+by plain name), through `watchfiles` (inotify; see watch.py), imported only when a deployment
+has `reload: true`. On a change the modules are forgotten, the executor is built again from the
+plan, and new requests go to it; the old instance finishes its requests, then is closed. A
+failed reload (a syntax error, an exception in `__init__`) keeps the old code serving and says
+why.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import traceback
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-POLL_SECONDS = 0.5
 MAX_WATCHED = 5000  # files; a bigger tree is cut here (and said so) rather than scanned forever
 
 
@@ -38,17 +38,6 @@ def watched_files(roots: list[Path]) -> list[Path]:
                     path = Path(dirpath, filename)
                     files.setdefault(str(path), path)
     return [files[key] for key in sorted(files)]
-
-
-def snapshot(files: list[Path]) -> dict[str, tuple[int, int]]:
-    stamps = {}
-    for path in files:
-        try:
-            stat = path.stat()
-            stamps[str(path)] = (stat.st_mtime_ns, stat.st_size)
-        except OSError:
-            stamps[str(path)] = (-1, -1)
-    return stamps
 
 
 def forget_modules(files: list[Path]) -> list[str]:
@@ -71,39 +60,59 @@ def forget_modules(files: list[Path]) -> list[str]:
 
 async def watch(files: list[Path],
                 on_change: Callable[[list[str]], Awaitable[list[Path] | None]],
-                stop: asyncio.Event, interval: float = POLL_SECONDS) -> None:
-    """Call `on_change(changed paths)` whenever watched files change, until `stop` is set.
+                stop: asyncio.Event, log: Callable[[str], None]) -> None:
+    """Call `on_change(changed paths)` whenever a `.py` file in the folders of `files` changes
+    (a new one too), until `stop` is set.
 
-    `on_change` may return a new list of files to watch (after a successful reload)."""
-    before = snapshot(files)
+    `on_change` may return a new list of files to watch (after a successful reload); when their
+    folders differ, watching starts again on the new folders."""
+    from .watch import python_changes, stamps
+
+    folders = _folders(files)
+    baseline = stamps(files)  # what the running code was loaded from
     while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), interval)
-            return
-        except asyncio.TimeoutError:
-            pass
-        now = await asyncio.to_thread(snapshot, files)
-        changed = sorted(k for k in now if now[k] != before.get(k))
-        if changed:
+        moved = False
+        async for changed in python_changes(folders, stop, log, baseline):
             new_files = await on_change(changed)
-            if new_files is not None:
-                files = new_files
-                now = await asyncio.to_thread(snapshot, files)
-            before = now
+            if new_files is not None and _folders(new_files) != folders:
+                folders, moved = _folders(new_files), True
+                baseline = stamps(new_files)
+                break
+        if not moved:
+            return
+
+
+def _folders(files: list[Path]) -> list[Path]:
+    """The folders holding `files`, each watched on its own (not recursively: `watched_files`
+    already left out hidden folders, caches and `node_modules`, and bounds the count)."""
+    return sorted({p.parent for p in files})
 
 
 def module_roots(executor: Any) -> list[Path]:
-    """The files an executor's code came from: its class's module and flowc-imported modules."""
+    """The files an executor's code came from: its class's module (and those of its base
+    classes, but not installed libraries or the standard library) and flowc-imported modules."""
+    installed = _installed_folders()
     roots = []
     for klass in type(executor).__mro__:
         module = sys.modules.get(klass.__module__)
         origin = getattr(module, "__file__", None)
-        if origin and not klass.__module__.startswith("flowc.runtime"):
+        if origin and not klass.__module__.startswith("flowc.runtime") \
+                and not str(Path(origin).resolve()).startswith(installed):
             roots.append(Path(origin))
     for name, module in list(sys.modules.items()):
         if name.startswith("flowc_user_") and getattr(module, "__file__", None):
             roots.append(Path(module.__file__))
     return roots
+
+
+def _installed_folders() -> tuple[str, ...]:
+    """Where the standard library and installed packages live: code nobody edits while
+    developing an executor, and whose folders are far too big to watch."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    return tuple(str(Path(paths[key]).resolve()) + os.sep
+                 for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths)
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -117,11 +126,13 @@ async def hot_reload(servicer: Any, rebuild: Callable[[], Any], *, name: str,
                      log: Callable[[str, str], None], grace: float = 10.0) -> None:
     """Watch `servicer.host`'s executor code; on a change build a new one and swap it in."""
     files = watched_files(module_roots(servicer.host.executor))
-    log(name, f"reload: watching {len(files)} Python file(s)")
+    cut = f" (at most {MAX_WATCHED} are watched)" if len(files) >= MAX_WATCHED else ""
+    log(name, f"reload: watching {len(files)} Python file(s){cut}")
 
     async def on_change(changed: list[str]) -> list[Path] | None:
+        nonlocal files
         log(name, "reload: changed " + ", ".join(Path(c).name for c in changed))
-        forget_modules(files)
+        forget_modules(sorted(set(files) | {Path(c) for c in changed}))
         try:
             executor = await asyncio.to_thread(rebuild)
         except asyncio.CancelledError:
@@ -134,9 +145,10 @@ async def hot_reload(servicer: Any, rebuild: Callable[[], Any], *, name: str,
         endpoints = ", ".join(sorted(executor.requests)) or "none"
         log(name, f"reloaded {type(executor).__name__}; endpoints: {endpoints}")
         asyncio.create_task(_retire(old, grace))
-        return watched_files(module_roots(executor))
+        files = watched_files(module_roots(executor))
+        return files
 
-    await watch(files, on_change, stop)
+    await watch(files, on_change, stop, lambda message: log(name, message))
 
 
 async def _retire(host: Any, grace: float) -> None:

@@ -78,7 +78,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     from .loading import add_env_from_file_option
 
     add_env_from_file_option(parser)
-    return parser.parse_args(argv)
+    from .stateful import add_raft_options, finish_raft_args
+
+    add_raft_options(parser)
+    return finish_raft_args(parser.parse_args(argv), parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,15 +129,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    from .stateful import raft_settings
+
+    try:  # a stateful replica: its Raft node's peers and data directory (stateful.py)
+        raft = raft_settings(args, plan, executor)
+    except OSError as exc:
+        log(name, f"cannot start: {exc}")
+        return 1
     try:
         rebuild = None
-        if plan.deployment(args.deployment).reload:
+        if plan.deployment(args.deployment).reload and raft is None:
             rebuild = functools.partial(load_executor, plan, args.deployment, role=args.role,
                                         shard_id=args.shard, replica_id=args.replica,
                                         base_dir=base_dir)
         code = asyncio.run(serve(executor, name=name, host=args.host, port=args.port,
                                  grace=args.grace, options=_server_options(plan, args.deployment),
-                                 rebuild=rebuild))
+                                 rebuild=rebuild, raft=raft))
     except KeyboardInterrupt:
         code = 0
     if _ABANDON.is_set():
@@ -178,11 +188,13 @@ def _server_options(plan: Any, deployment: str) -> list[tuple[str, Any]]:
 
 async def serve(executor: Any, *, name: str, host: str, port: int, grace: float = 10.0,
                 options: Sequence[tuple[str, Any]] = SERVER_OPTIONS,
-                rebuild: Callable[[], Any] | None = None) -> int:
+                rebuild: Callable[[], Any] | None = None, raft: Any = None) -> int:
     """Serve `executor` until SIGTERM/SIGINT (or an `exit_on_exceptions` error); the exit code.
 
     With `rebuild` (a deployment with `reload: true`), the executor's code is watched and a
-    new instance built by `rebuild()` replaces it after every change (see reloader.py)."""
+    new instance built by `rebuild()` replaces it after every change (see reloader.py). With
+    `raft` (stateful.RaftSettings), `@write` requests go through a Raft log and the port opens
+    once the replica has joined its cluster (see stateful.py)."""
     import grpc
 
     from .health import add_health, set_serving
@@ -191,6 +203,13 @@ async def serve(executor: Any, *, name: str, host: str, port: int, grace: float 
     from .proto import flowc_pb2_grpc
 
     servicer = _Servicer(ExecutorHost(executor, runtime_name=name))
+    if raft is not None:
+        from .stateful import start_stateful
+
+        servicer.host = await start_stateful(servicer.host, raft,
+                                             log=functools.partial(log, name))
+        if servicer.host is None:
+            return 1
     server = grpc.aio.server(options=list(options))
     flowc_pb2_grpc.add_FlowcServicer_to_server(servicer, server)
     health = await add_health(server)
@@ -222,6 +241,10 @@ async def serve(executor: Any, *, name: str, host: str, port: int, grace: float 
     if getattr(executor.runtime_args, "dynamic_batching", None):
         log(name, "dynamic_batching is not supported by flowc yet: requests are processed as "
                   "they arrive")
+    if raft is not None and not await servicer.host.join(stop):
+        servicer.host.close()
+        log(name, "stopped before joining the Raft cluster")
+        return exit_code
     await server.start()
     await set_serving(health, True)
     endpoints = ", ".join(sorted(executor.requests)) or "none (passes every request through)"

@@ -14,7 +14,8 @@ Public API (stable; Brief H's compose/systemd targets use it):
   (the Flow file for the gateway); `env_span(at, name)` for an env name.
 - `dns_label(name) -> str`, `object_name(*parts) -> str` — DNS-1123/1035 labels, ≤ 63 characters.
 - `yaml_scalar(value) -> str`, `to_yaml(value) -> str`, `to_yaml_documents(docs) -> str`.
-- `SERVER_PORT`, `gateway_port(plan)`, `needs_head(dep)`, `hosted(dep)`, `roles(dep)`.
+- `SERVER_PORT`, `RAFT_PORT`, `gateway_port(plan)`, `needs_head(dep)`, `hosted(dep)`,
+  `roles(dep)`, `raft_args(peers)`.
 - `external_addresses(dep) -> list[str]`, `compact_json(value) -> str`.
 - `image_reference_problem(ref) -> str | None`, `is_local_code(ref)`,
   `resolve_images(plan, image) -> (Images, diags)` (FC703/FC704/FC705 located at the entry).
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from flowc.compiler.diagnostics import Diagnostic, error
+from flowc.compiler.imageref import image_problem, parse_image
 from flowc.compiler.plan import Deployment, ExecutorRef, Plan
 from flowc.compiler.syntax import Span
 
@@ -338,6 +340,7 @@ def compact_json(value: Any) -> str:
 # Servers, roles and ports
 
 SERVER_PORT = 8080  # every worker and head listens here inside its own container/pod
+RAFT_PORT = 8081  # a stateful replica's Raft node, inside its own container/pod
 RUNTIME = "flowc-runtime"
 PLAN_PATH = "/etc/flowc/plan.json"  # where container targets mount the plan
 APP_DIR = "/app"  # the base directory inside generated images (`--base-dir`)
@@ -367,6 +370,12 @@ def roles(dep: Deployment) -> list[str]:
     return [r for r in ("uses_before", "uses_after") if getattr(dep, r) is not None]
 
 
+def raft_args(peers: list[str]) -> list[str]:
+    """The worker arguments of a stateful replica: its shard's Raft addresses, in replica
+    order (each replica finds its own by `--replica`)."""
+    return ["--raft-peers", compact_json(peers)]
+
+
 def external_addresses(dep: Deployment) -> list[str]:
     """Runtime address strings for an external entry (`host:port`, `grpcs://host:port`)."""
     return [f"{'grpcs://' if a.tls else ''}{a.host}:{a.port}" for a in dep.external]
@@ -375,28 +384,21 @@ def external_addresses(dep: Deployment) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Images
 
-_IMAGE = re.compile(
-    r"^(?:(?P<registry>[a-zA-Z0-9.-]+(?::[0-9]+)?)/)?"
-    r"(?P<repo>[a-z0-9]+(?:[._-][a-z0-9]+|__)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
-    r"(?:@(?P<digest>[a-z0-9]+:[a-fA-F0-9]{32,}))?$"
-)
-
-
 def image_reference_problem(ref: str) -> str | None:
     """Why `ref` cannot be used as a pinned image (None when it can).
 
     Artifacts must be reproducible: an untagged reference or `:latest` changes under the user's
-    feet, so both are refused; a digest pins whatever the tag says.
+    feet, so both are refused; a digest pins whatever the tag says. The grammar is Docker's
+    (`flowc.compiler.imageref`, which `flowc validate` checks too).
     """
-    match = _IMAGE.fullmatch(ref or "")
-    if not match:
-        return f"`{ref}` is not a valid image reference"
-    if match["digest"]:
+    parsed = parse_image(ref or "")
+    if parsed is None:
+        return f"`{ref}` is not a valid image reference: {image_problem(ref or '')}"
+    if parsed.digest:
         return None
-    if not match["tag"]:
+    if not parsed.tag:
         return f"`{ref}` has no tag, so it means `:latest` and is not pinned"
-    if match["tag"] == "latest":
+    if parsed.tag == "latest":
         return f"`{ref}` uses the `latest` tag, so it is not pinned"
     return None
 

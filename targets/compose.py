@@ -7,7 +7,9 @@ executors run local code, `images/<entry>/Dockerfile` + `build-images.sh` (from 
 Services (names are DNS labels): `<entry>-rep-<r>` per replica, `<entry>-shard-<s>-rep-<r>`
 when sharded, `<entry>-head`, `<entry>-uses-before`, `<entry>-uses-after`, and `gateway`.
 Every server listens on 8080 inside its container (the gateway on the Flow's port, published
-as `"<port>:<port>"` on every host interface, as `docker run -p` users expect). The gateway gets
+as `"<port>:<port>"` on every host interface, as `docker run -p` users expect); the replicas of
+a `stateful: true` entry also run a Raft node on 8081 (`expose`d), and each gets its shard's
+Raft addresses (`<service>:8081`) in `--raft-peers`. The gateway gets
 every replica's address in `--addresses` and balances itself; heads get their shards in
 `--shards`. `depends_on` with `condition: service_healthy` follows the graph (the gateway on
 everything it routes to, a head on its shards), and every service has a healthcheck running
@@ -31,6 +33,7 @@ from flowc.compiler.syntax import Span
 from flowc.targets.common import (
     APP_DIR,
     PLAN_PATH,
+    RAFT_PORT,
     RUNTIME,
     SERVER_PORT,
     Images,
@@ -45,6 +48,7 @@ from flowc.targets.common import (
     needs_head,
     object_name,
     resolve_images,
+    raft_args,
     roles,
     span_from_source,
     template,
@@ -148,22 +152,27 @@ def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
                 str(SERVER_PORT), "--base-dir", APP_DIR] + extra
         if role != "executor":
             args += ["--role", role]
-        _add(ctx, name, f"`{dep.name}` ({role})", span, _service(
+        service = _service(
             ctx, ctx.images.workers[(dep.name, role)], args, f"`{dep.name}`", dep.env,
             dep.env_from_secret, partial(entry_span, dep),
             labels=_labels(ctx, dep.targets, dep.name, role),
             workspace=(volume, _workspace_dir(ctx.plan, dep)), ready=dep.timeout_ready,
-            binds=dep.volumes))
+            binds=dep.volumes)
+        if dep.stateful and role == "executor":
+            service["expose"] = [str(RAFT_PORT)]  # its Raft node, for the other replicas
+        _add(ctx, name, f"`{dep.name}` ({role})", span, service)
         return name
 
     shards: list[list[str]] = []
     for s in range(dep.shards):
         shards.append([])
-        for r in range(dep.replicas):
-            parts = (["shard", str(s)] if dep.shards > 1 else []) + ["rep", str(r)]
-            name = worker(object_name(base, *parts), "executor",
-                          ["--shard", str(s), "--replica", str(r)])
-            shards[-1].append(name)
+        names = [object_name(base, *(["shard", str(s)] if dep.shards > 1 else []), "rep", str(r))
+                 for r in range(dep.replicas)]
+        # a stateful shard's replicas reach each other's Raft nodes by service name
+        raft = raft_args([f"{n}:{RAFT_PORT}" for n in names]) if dep.stateful else []
+        for r, name in enumerate(names):
+            shards[-1].append(worker(name, "executor", ["--shard", str(s), "--replica", str(r)]
+                                     + raft))
     if not needs_head(dep):
         names = [n for group in shards for n in group]
         return [f"{n}:{SERVER_PORT}" for n in names], names

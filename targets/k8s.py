@@ -6,7 +6,10 @@ persistence is asked — and a headless Service: the gateway and heads reach eve
 spreads without a service mesh. A head (Deployment + Service) fans out over shards and runs
 uses_before/uses_after workers. The gateway gets a Deployment and a ClusterIP Service on the Flow's
 port (else 8080). The plan is a ConfigMap mounted at /etc/flowc/plan.json. Every pod meets the Pod
-Security Standards "restricted" profile. Objects are plain dicts written by `common.to_yaml`.
+Security Standards "restricted" profile. A `stateful: true` entry's StatefulSet also gets a
+headless `<name>-raft` Service (its governing Service: pods have DNS names before they are ready)
+and a NetworkPolicy keeping the Raft port 8081 to its own pods; each pod is the replica of its
+ordinal. Objects are plain dicts written by `common.to_yaml`.
 
 Names: objects are named after the entry (DNS label) inside one namespace per Flow (`--namespace`,
 else the Flow's name, as Jina does); `--create-namespace` adds the Namespace object.
@@ -25,9 +28,9 @@ from typing import Any, Mapping
 from flowc.compiler.diagnostics import Diagnostic, Severity, error
 from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan, Resources
 from flowc.targets.common import (
-    APP_DIR, PLAN_PATH, SERVER_PORT, Images, compact_json, dns_label, external_addresses,
-    flow_span, flowc_version, gateway_port, hosted, needs_head, object_name, resolve_images,
-    roles, span_from_source, template, to_yaml, to_yaml_documents,
+    APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, Images, compact_json, dns_label,
+    external_addresses, flow_span, flowc_version, gateway_port, hosted, needs_head, object_name,
+    raft_args, resolve_images, roles, span_from_source, template, to_yaml, to_yaml_documents,
 )
 from flowc.targets.images import USER_ID, image_files
 from flowc.targets.k8s_checks import Settings, check, secret_var, text_value
@@ -209,8 +212,9 @@ def _service(ctx: _Ctx, name: str, selector: dict, labels: dict, port: int, *,
     if headless:
         spec["clusterIP"] = "None"
     spec["selector"] = selector
-    spec["ports"] = [{"name": port_name, "port": port, "targetPort": port, "protocol": "TCP",
-                      "appProtocol": "grpc" if port_name == "grpc" else "http"}]
+    spec["ports"] = [{"name": port_name, "port": port, "targetPort": port, "protocol": "TCP"}]
+    if port_name != "raft":  # pysyncobj's own protocol has no registered name
+        spec["ports"][0]["appProtocol"] = "grpc" if port_name == "grpc" else "http"
     return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(ctx, name, labels),
             "spec": spec}
 
@@ -289,6 +293,7 @@ class _Unit:
     workspace: str | None
     volumes: tuple = ()
     stateful: bool = False
+    raft: bool = False  # a `stateful: true` entry's replicas: a Raft port, Service and policy
     grpc: bool = True
     headless: bool = True
     gpus: bool = True
@@ -322,7 +327,8 @@ def _pod_and_claims(ctx: _Ctx, unit: _Unit, labels: dict) -> tuple[dict, list[di
         "imagePullPolicy": "IfNotPresent",
         "args": unit.args,
         "ports": [{"name": "grpc" if unit.grpc else "http", "containerPort": unit.port,
-                   "protocol": "TCP"}],
+                   "protocol": "TCP"}] + ([{"name": "raft", "containerPort": RAFT_PORT,
+                                            "protocol": "TCP"}] if unit.raft else []),
         "env": _env(unit.env, unit.secrets, extra_env),
         "resources": _resources(unit.resources, unit.gpus),
         **_probes(unit.port, unit.timeout_ready, unit.grpc),
@@ -367,7 +373,7 @@ def _workload_and_service(ctx: _Ctx, unit: _Unit) -> list[dict]:
     spec: dict[str, Any] = {"replicas": unit.replicas, "selector": {"matchLabels": selector}}
     if unit.stateful:
         kind = "StatefulSet"
-        spec["serviceName"] = unit.name
+        spec["serviceName"] = object_name(unit.name, "raft") if unit.raft else unit.name
         spec["podManagementPolicy"] = "Parallel"
         spec["template"] = pod
         spec["volumeClaimTemplates"] = claims
@@ -378,7 +384,25 @@ def _workload_and_service(ctx: _Ctx, unit: _Unit) -> list[dict]:
                 "metadata": _meta(ctx, unit.name, labels, annotations), "spec": spec}
     service = _service(ctx, unit.name, selector, labels, unit.port, headless=unit.headless,
                        port_name="grpc" if unit.grpc else "http")
-    return [workload, service]
+    return [workload, service] + (_raft_objects(ctx, unit, selector, labels) if unit.raft else [])
+
+
+def _raft_objects(ctx: _Ctx, unit: _Unit, selector: dict, labels: dict) -> list[dict]:
+    """A stateful entry's Raft plumbing: the StatefulSet's governing Service, which gives each
+    pod a DNS name before it is ready (replicas elect a leader before any is SERVING), and a
+    NetworkPolicy that opens the Raft port to the entry's own pods only (pysyncobj's protocol
+    is not authenticated), leaving the gRPC port as open as before."""
+    name = object_name(unit.name, "raft")
+    service = _service(ctx, name, selector, labels, RAFT_PORT, headless=True, port_name="raft")
+    service["spec"]["publishNotReadyAddresses"] = True
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": _meta(ctx, name, labels),
+              "spec": {"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress"],
+                       "ingress": [
+                           {"ports": [{"port": unit.port, "protocol": "TCP"}]},
+                           {"from": [{"podSelector": {"matchLabels": selector}}],
+                            "ports": [{"port": RAFT_PORT, "protocol": "TCP"}]}]}}
+    return [service, policy]
 
 
 def _common_args(*args: str) -> list[str]:
@@ -401,27 +425,33 @@ def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> tuple[list[dict], 
                      pull_secrets=dep.image_pull_secrets, settings=settings,
                      workspace=_workspace_dir(ctx, dep), **kw)
 
-    def worker_args(role: str, shard: int | None) -> list[str]:
+    def worker_args(role: str, shard: int | None, name: str = "") -> list[str]:
         args = _common_args("worker") + ["--deployment", dep.name, "--port", str(SERVER_PORT),
                                          "--base-dir", APP_DIR]
         if role != "executor":
             args += ["--role", role]
         if shard is not None:
             args += ["--shard", str(shard)]
+        if dep.stateful and role == "executor":  # pod <name>-<i> is replica i (its ordinal)
+            raft = object_name(name, "raft")
+            args += raft_args([f"{name}-{i}.{raft}.{ctx.namespace}.svc.cluster.local:{RAFT_PORT}"
+                               for i in range(dep.replicas)]) + ["--replica-from-hostname"]
         return args
 
     docs: list[dict] = []
     if not needs_head(dep):
         docs += _workload_and_service(ctx, unit(base, "executor", "executor",
-                                                worker_args("executor", None), dep.replicas,
-                                                volumes=dep.volumes, stateful=persistent))
+                                                worker_args("executor", None, base),
+                                                dep.replicas, volumes=dep.volumes,
+                                                stateful=persistent, raft=dep.stateful))
         return docs, [ctx.dns(base)]
     shards: list[list[str]] = []
     for shard in range(dep.shards):
         name = object_name(base, "shard", str(shard)) if dep.shards > 1 else base
         docs += _workload_and_service(ctx, unit(name, "executor", "executor",
-                                                worker_args("executor", shard), dep.replicas,
-                                                volumes=dep.volumes, stateful=persistent))
+                                                worker_args("executor", shard, name),
+                                                dep.replicas, volumes=dep.volumes,
+                                                stateful=persistent, raft=dep.stateful))
         shards.append([ctx.dns(name)])
     head_args = _common_args("head") + ["--deployment", dep.name, "--port", str(SERVER_PORT),
                                         "--shards", compact_json(shards)]

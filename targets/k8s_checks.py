@@ -24,6 +24,9 @@ _KEY_PREFIX = re.compile(r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
 _QUANTITY = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
                        r"(?:[eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?")
 _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+# Names of Secrets and ServiceAccounts (DNS-1123 subdomains) and keys inside a Secret.
+_OBJECT_NAME = re.compile(r"(?=.{1,253}\Z)[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?")
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
 _TOLERATION = {"key": str, "operator": str, "value": str, "effect": str, "tolerationSeconds": int}
 # Where a key of the entry (or gateway) being checked was written: `at("env", name)` → Span.
 Locate = Callable[..., Any]
@@ -43,12 +46,16 @@ def check(plan: Plan) -> tuple[dict[str, "Settings"], list[Diagnostic]]:
             diags += more + env_problems(dep.name, env, dep.env_from_secret, at)
             diags += resource_problems(f"`{dep.name}`", dep.resources,
                                        {**env, **dep.env_from_secret}, at)
+            diags += name_problems(f"`{dep.name}`", dep.service_account, dep.image_pull_secrets,
+                                   dep.env_from_secret, at)
     at = partial(gateway_span, plan)
     settings["gateway"], more = read_settings(plan.gateway.targets.get(TARGET), "the gateway", at)
     env = {**plan.flow.env, **plan.gateway.env}
     diags += more + env_problems("the gateway", env, plan.gateway.env_from_secret, at)
     diags += resource_problems("the gateway", plan.gateway.resources,
                                {**env, **plan.gateway.env_from_secret}, at)
+    diags += name_problems("the gateway", plan.gateway.service_account, (),
+                           plan.gateway.env_from_secret, at)
     return settings, diags
 
 
@@ -150,6 +157,31 @@ def resource_problems(who: str, res: Resources, env: dict, at: Locate) -> list[D
             out.append(error("FC713", f"environment variable `{name}` of {who} is not a name "
                              "Kubernetes accepts", env_span(at, name),
                              hint="letters, digits, '_', '-' and '.', not starting with a digit"))
+    return out
+
+
+def name_problems(who: str, account: str | None, pull_secrets: tuple[str, ...],
+                  secrets: dict, at: Locate) -> list[Diagnostic]:
+    """Object names the API server would refuse: the service account, image pull secrets and
+    the Secrets (and keys) that `env_from_secret` names."""
+    hint = "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+    out = []
+    if account is not None and not _OBJECT_NAME.fullmatch(account):
+        out.append(error("FC713", f"`service_account: {account}` of {who} is not a name "
+                         "Kubernetes accepts", at("service_account"), hint=hint))
+    for index, name in enumerate(pull_secrets):
+        if not _OBJECT_NAME.fullmatch(name):
+            out.append(error("FC713", f"image pull secret `{name}` of {who} is not a name "
+                             "Kubernetes accepts", at("image_pull_secrets", index), hint=hint))
+    for var, ref in sorted(secrets.items()):
+        if not _OBJECT_NAME.fullmatch(ref.name):
+            out.append(error("FC713", f"`env_from_secret.{var}.name` of {who} is `{ref.name}`, "
+                             "not a Secret name Kubernetes accepts",
+                             at("env_from_secret", var, "name"), hint=hint))
+        if not _SECRET_KEY.fullmatch(ref.key):
+            out.append(error("FC713", f"`env_from_secret.{var}.key` of {who} is `{ref.key}`, "
+                             "not a key a Secret can hold", at("env_from_secret", var, "key"),
+                             hint="letters, digits, '-', '_' and '.'"))
     return out
 
 

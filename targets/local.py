@@ -5,7 +5,10 @@
 here). Every process runs the shared runtime (`flowc-runtime worker|head|gateway`).
 
 Ports: fixed and deterministic in an artifact — the gateway on the Flow's `port` when set, else
-`base_port`; every other server on the next free number from `base_port + 1`, in launch order.
+`base_port`; every other server on the next free number from `base_port + 1`, in launch order;
+a replica of a `stateful: true` entry takes the next number after its own for its Raft node
+(`<name>/raft` in `port_for`), and every replica of a shard gets the shard's Raft addresses in
+`--raft-peers`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.plan import Deployment, Plan
-from flowc.targets.common import external_addresses, hosted, needs_head, roles, span_from_source
+from flowc.targets.common import (compact_json, external_addresses, hosted, needs_head, roles,
+                                  span_from_source)
 
 LAUNCH_VERSION = 1
 RUNTIME = "flowc-runtime"
@@ -72,11 +76,17 @@ def processes(plan: Plan, *, port_for: Callable[[str], int], plan_path: str, bas
         if not hosted(dep):
             continue
         shards: list[list[str]] = [[] for _ in range(dep.shards)]
-        for shard, replica, name in _replica_names(dep):
-            port = port_for(name)
+        replicas = [(shard, replica, name, port_for(name),
+                     port_for(f"{name}/raft") if dep.stateful else None)
+                    for shard, replica, name in _replica_names(dep)]
+        peers = [[f"{host}:{raft}" for s, _, _, _, raft in replicas if s == shard]
+                 for shard in range(dep.shards)]
+        for shard, replica, name, port, raft in replicas:
+            stateful = ("--raft-peers", compact_json(peers[shard])) if raft else ()
             out.append(Process(name, "worker", port, (
                 RUNTIME, "worker", *common, "--base-dir", base_dir, "--deployment", dep.name,
-                "--shard", str(shard), "--replica", str(replica), "--port", str(port))))
+                "--shard", str(shard), "--replica", str(replica), "--port", str(port),
+                *stateful)))
             shards[shard].append(f"{host}:{port}")
         if not needs_head(dep):
             addresses[dep.name] = shards[0]
@@ -99,6 +109,15 @@ def processes(plan: Plan, *, port_for: Callable[[str], int], plan_path: str, bas
         RUNTIME, "gateway", *common, "--base-dir", base_dir, "--port", str(port),
         "--addresses", json.dumps(addresses, sort_keys=True, separators=(",", ":")))))
     return out
+
+
+def port_names(plan: Plan, host: str = "127.0.0.1") -> list[str]:
+    """Every name `processes` asks `port_for` about, in order: each server's, and `<replica
+    name>/raft` for the Raft node of each replica of a stateful entry."""
+    names: list[str] = []
+    processes(plan, port_for=lambda name: names.append(name) or 0, plan_path="", base_dir="",
+              host=host)
+    return names
 
 
 def fixed_ports(plan: Plan, base_port: int) -> Callable[[str], int]:
@@ -130,7 +149,7 @@ def launch_plan(plan: Plan, procs: list[Process], *, base_dir: str, host: str) -
 
 
 def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
-    diagnostics = _check(plan)
+    diagnostics = _check(plan) + _port_problems(plan, options.base_port)
     if diagnostics:
         return {}, diagnostics
     procs = processes(plan, port_for=fixed_ports(plan, options.base_port), plan_path=PLAN_FILE,
@@ -158,6 +177,27 @@ def _check(plan: Plan) -> list[Diagnostic]:
         for dep in plan.deployments
         if hosted(dep) and dep.executor.kind == "docker"
     ]
+
+
+def _port_problems(plan: Plan, base_port: int) -> list[Diagnostic]:
+    """Every port counted up from `base_port` must exist (FC743, as the systemd target says)."""
+    if not 1 <= base_port <= 65535:
+        return [error("FC743", f"`base_port` {base_port} is out of range", None,
+                      hint="choose a port between 1024 and 65000")]
+    fixed, given = fixed_ports(plan, base_port), []
+
+    def port_for(name: str) -> int:
+        given.append((name, fixed(name)))
+        return given[-1][1]
+
+    processes(plan, port_for=port_for, plan_path=PLAN_FILE, base_dir=".", host="127.0.0.1")
+    bad = [(name, port) for name, port in given if not 1 <= port <= 65535]
+    if not bad:
+        return []
+    name, port = bad[0]
+    return [error("FC743", f"port {port} of `{name}` is out of range ({len(bad)} port(s) past "
+                  "65535)", None, hint=f"choose a lower `base_port` (now {base_port}), or run "
+                                      "fewer replicas on one host")]
 
 
 def _procfile_name(name: str) -> str:

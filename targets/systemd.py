@@ -10,11 +10,12 @@ Layout of the output directory (what `install.sh` copies where):
 Nodes: `<entry>` (workers; instance `<replica>` or `<shard>-<replica>` when sharded),
 `<entry>-head`, `<entry>-uses-before`, `<entry>-uses-after` and `gateway` (instance `0`). systemd
 cannot compute a port from `%i`, so every instance reads a per-instance environment file
-(`env/<node>@<instance>.env`: FLOWC_PORT, FLOWC_SHARD, FLOWC_REPLICA, FLOWC_SHARDS) and
-`ExecStart=` names `${FLOWC_PORT}` and friends. Ports (documented in the README): the gateway on
+(`env/<node>@<instance>.env`: FLOWC_PORT, FLOWC_SHARD, FLOWC_REPLICA, FLOWC_SHARDS, and
+FLOWC_RAFT_PEERS for a `stateful: true` entry) and `ExecStart=` names `${FLOWC_PORT}` and friends. Ports (documented in the README): the gateway on
 the Flow's port (8080 when unset) on the gateway's host; every other server on 127.0.0.1 from
 `base_port` upward in a fixed order (Flow order; per entry: uses_before, the workers shard by
-shard, uses_after, the head), skipping ports already taken.
+shard, uses_after, the head), skipping ports already taken; a stateful replica's Raft node
+takes the number after its replica's port (fixed ports: the next free one).
 
 Secrets: `env_from_secret` → `LoadCredential=<VAR>:<config_root>/<flow>/secrets/<name>/<key>`;
 the runtime reads `%d/<VAR>` (the credentials directory) into `VAR` through
@@ -45,6 +46,7 @@ from flowc.targets.common import (
     hosted,
     needs_head,
     object_name,
+    raft_args,
     roles,
     span_from_source,
     template,
@@ -253,15 +255,22 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
         return unit
 
     units = [single("uses_before")] if dep.uses_before is not None else []
+    stateful = ["--raft-peers", "${FLOWC_RAFT_PEERS}"] if dep.stateful else []
     main = worker(dns_label(dep.name), f"{dep.name} worker %i",
-                  ["--shard", "${FLOWC_SHARD}", "--replica", "${FLOWC_REPLICA}"])
+                  ["--shard", "${FLOWC_SHARD}", "--replica", "${FLOWC_REPLICA}"] + stateful)
     shard_addrs: list[list[str]] = []
     for s in range(dep.shards):
         shard_addrs.append([])
-        for r in range(dep.replicas):
-            port = ctx.fixed.get((dep.name, s, r)) or ctx.ports.take()
-            main.instances.append(Instance(f"{s}-{r}" if dep.shards > 1 else str(r), port, (
-                ("FLOWC_PORT", str(port)), ("FLOWC_REPLICA", str(r)), ("FLOWC_SHARD", str(s)))))
+        # a stateful replica's Raft node takes the port after its own; its shard's Raft
+        # addresses reach it in FLOWC_RAFT_PEERS
+        ports = [(ctx.fixed.get((dep.name, s, r)) or ctx.ports.take(),
+                  ctx.ports.take() if dep.stateful else 0) for r in range(dep.replicas)]
+        peers = raft_args([f"{LOCAL_HOST}:{raft}" for _, raft in ports])[1:]
+        for r, (port, _) in enumerate(ports):
+            own = (("FLOWC_PORT", str(port)), ("FLOWC_REPLICA", str(r)), ("FLOWC_SHARD", str(s)))
+            main.instances.append(Instance(f"{s}-{r}" if dep.shards > 1 else str(r), port, own
+                                           + ((("FLOWC_RAFT_PEERS", peers[0]),)
+                                              if dep.stateful else ())))
             shard_addrs[-1].append(f"{LOCAL_HOST}:{port}")
     units.append(main)
     if dep.uses_after is not None:

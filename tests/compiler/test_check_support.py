@@ -20,7 +20,7 @@ UNSUPPORTED_ENTRY = {
     "runtime_cls", "output_array_type", "compression", "docker_kwargs", "entrypoint",
     "disable_auto_volume", "force_network_mode", "workspace_id", "extra_search_paths",
     "log_config", "quiet", "quiet_error", "grpc_metadata", "method", "k8s_namespace",
-    "peer_ports", "raft_configuration", "timeout_ctrl",
+    "peer_ports", "timeout_ctrl",
 }
 UNSUPPORTED_WITH_ONLY = {"suppress_root_logging", "inspect", "uses", "uses_with"}
 UNSUPPORTED_GATEWAY_ONLY = {"uses", "uses_with", "py_modules", "prefetch", "expose_endpoints",

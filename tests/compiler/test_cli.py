@@ -167,3 +167,36 @@ def test_build_base_port_numbers_local_and_systemd_servers(tmp_path):
                          "--base-port", "47000")
     assert code == 0, err
     assert 'FLOWC_PORT="47000"' in (tmp_path / "sd" / "env" / "upper@0.env").read_text()
+
+
+def test_build_output_does_not_depend_on_how_the_flow_file_is_named(tmp_path, monkeypatch):
+    # the plan (written into every artifact, hashed into k8s annotations) used to carry the
+    # path as typed: `flows/f.yml` and `/home/me/flows/f.yml` gave different files
+    flows = tmp_path / "flows"
+    (flows / "deploy").mkdir(parents=True)
+    (flows / "f.yml").write_text("jtype: Flow\nexecutors:\n  - name: a\n    uses: docker://t/a:1\n"
+                                 "  - deploy/b.yml\n")
+    (flows / "deploy" / "b.yml").write_text("jtype: Deployment\nwith:\n  name: b\n"
+                                            "  uses: docker://t/b:1\n  env: {X: '1'}\n")
+    monkeypatch.chdir(tmp_path)
+    trees = []
+    for name, out in (("flows/f.yml", "o1/k8s"), (str(flows / "f.yml"), "o2/k8s"),
+                      ("./flows/../flows/f.yml", "o3/k8s")):
+        code, _, err = flowc("build", name, "--target", "k8s", "-o", out, "--image", "t/gw:1")
+        assert code == 0, err
+        trees.append({p.relative_to(out).as_posix(): p.read_text()
+                      for p in Path(out).rglob("*") if p.is_file()})
+    assert trees[0] == trees[1] == trees[2]
+    plan = trees[0]["plan.yaml"]
+    assert str(tmp_path) not in plan and "flows/" not in plan
+    assert '"source": "f.yml:3:5"' in plan and '"/env": "deploy/b.yml:5:8"' in plan
+
+
+def test_target_diagnostics_name_the_flow_file_as_it_was_given(tmp_path, monkeypatch):
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "f.yml").write_text("jtype: Flow\nexecutors:\n  - name: a\n"
+                                              "    uses: docker://t/a\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = flowc("build", "flows/f.yml", "--target", "k8s", "-o", "out")
+    assert code == 1
+    assert "flows/f.yml:4:11: error[FC704]" in err and "4 |     uses: docker://t/a" in err

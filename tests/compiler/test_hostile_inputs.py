@@ -205,3 +205,40 @@ def test_tabs_used_as_indentation_are_fc101(text, line, col):
 def test_nul_bytes_and_escape_sequences_are_refused_not_rendered():
     assert where(timed_load(b"a: 1\nb: \x00\n")[1]) == [("FC101", 2, 4)]
     assert where(timed_load("a: \x1b[31mred\n")[1]) == [("FC101", 1, 4)]
+
+
+def test_deep_block_indentation_over_a_megabyte_is_fc104_quickly():
+    # 1,500 nested block mappings, one space deeper each: 1.1 MB of indentation. The pre-flight
+    # scan for block scalars used to backtrack quadratically over the spaces (10 s).
+    lines = ["executors:", "  - uses_with:"] + [" " * (6 + i) + f"k{i}:" for i in range(1500)]
+    text = "\n".join(lines + [" " * 1506 + "v: 1"]) + "\n"
+    assert len(text) > Limits().max_scalar_chars
+    node, diags = timed_load(text)
+    assert node is None and [d.code for d in diags] == ["FC104"]
+
+
+@pytest.mark.parametrize("line", ["-" + " " * 2000, "- " * 1000, " " * 1000 + "- " * 500])
+def test_lines_of_spaces_and_dashes_over_a_megabyte_load_in_linear_time(line):
+    # the same quadratic scan, on list dashes followed by long runs of spaces (21 s)
+    text = "jtype: Flow\n" + (line + "\n") * (1_200_000 // len(line))
+    timed_load(text)
+
+
+def test_nesting_built_out_of_aliases_is_fc104_not_a_recursion_error():
+    # each anchor nests the previous one 60 levels deeper: 40 aliases and 50,000 nodes, within
+    # those limits, but 2,400 levels deep once expanded (RecursionError in later phases)
+    lines = ["anchors:"]
+    for i in range(40):
+        inner = f"*a{i - 1}" if i else "1"
+        lines.append(f"  k{i}: &a{i} " + "{x: " * 60 + inner + "}" * 60)
+    node, diags = timed_load("\n".join(lines) + "\n")
+    assert node is None and where(diags) == [("FC104", 3, 251)]
+    assert "once aliases are expanded" in diags[0].message
+    # the same anchors used where they fit are fine
+    node, diags = timed_load("a: &a {x: {y: 1}}\nb: {c: *a, d: [*a, *a]}\n")
+    assert diags == [] and to_python(node)["b"]["d"][1] == {"x": {"y": 1}}
+    deep = "a: &a " + "[" * 30 + "]" * 30 + "\n" + "b: " + "[" * 33 + "*a" + "]" * 33 + "\n"
+    node, diags = timed_load(deep)
+    assert node is not None and diags == []  # 1 + 33 + 30 = 64 levels: the limit itself
+    node, diags = timed_load(deep.replace("[" * 33, "[" * 34).replace("]" * 33, "]" * 34))
+    assert where(diags) == [("FC104", 2, 38)]

@@ -328,3 +328,88 @@ def test_flow_level_py_modules_pass_down(tmp_path):
     assert r.ok, r.diagnostics
     a, b = r.plan.deployments
     assert a.executor.py_modules == ("lib/m.py",) and b.executor.py_modules == ("own.py",)
+
+
+def test_included_paths_the_system_refuses_are_located_errors(tmp_path):
+    # a symlink loop, a NUL character, a name too long: FC401/FC406 at the value, never FC999
+    (tmp_path / "loop.yml").symlink_to("loop.yml")
+    r = compiled(tmp_path, {"flow.yml": f"""
+        jtype: Flow
+        executors:
+          - name: a
+            uses: loop.yml
+          - name: b
+            uses: "x\\0.yml"
+          - name: c
+            uses: {"n" * 300}.yml
+          - name: d
+            uses: D
+            py_modules: [loop.yml, "p\\0.py", {"m" * 300}.py]
+          - "d\\0.yml"
+    """})
+    assert codes(r) == [("FC401", 4, 11), ("FC401", 6, 11), ("FC401", 8, 11), ("FC406", 11, 18),
+                        ("FC406", 11, 28), ("FC406", 11, 38), ("FC401", 12, 5)]
+    assert "symlink loop" in r.diagnostics[0].message.lower()
+    assert "null byte" in r.diagnostics[1].message
+
+
+def test_an_included_file_must_be_a_regular_file(tmp_path):
+    # a directory is a located FC401 at `uses` (not FC109 at the directory); a FIFO would block
+    import os
+
+    (tmp_path / "sub.yml").mkdir()
+    os.mkfifo(tmp_path / "pipe.yml")
+    r = compiled(tmp_path, {"flow.yml": "jtype: Flow\nexecutors:\n  - name: a\n    uses: sub.yml\n"
+                                        "  - name: b\n    uses: pipe.yml\n  - pipe.yml\n"})
+    assert codes(r) == [("FC401", 4, 11), ("FC401", 6, 11), ("FC401", 7, 5)]
+    assert [d.message.split(" is ")[-1] for d in r.diagnostics] == [
+        "a directory", "not a regular file", "not a regular file"]
+
+
+def test_a_long_uses_that_is_no_class_and_no_file_is_fc405(tmp_path):
+    r = compiled(tmp_path, {"flow.yml": f"jtype: Flow\nexecutors:\n  - uses: {'a-b' * 200}\n"})
+    assert codes(r) == [("FC405", 3, 11)]
+
+
+def test_malformed_image_references_are_fc409(tmp_path):
+    r = compiled(tmp_path, {"flow.yml": f"""
+        jtype: Flow
+        gateway:
+          image: 'team/gw:1.0 '
+        executors:
+          - uses: docker://Team/Encoder:1.0
+          - uses: docker://team/enc:1.0:2.0
+          - uses: docker://team/enc@sha256:{'a' * 63}
+          - uses: docker://
+          - uses: D
+            image: UPPER:1
+            uses_after: docker://a b
+            shards: 2
+          - uses: docker://registry.example.com:5000/team/a__b--c.d:v1.0_rc-1
+          - uses: docker://Registry.Example/team/enc@sha256:{'0' * 64}
+          - uses: docker://localhost/enc
+    """})
+    assert codes(r) == [("FC409", 3, 10), ("FC409", 5, 11), ("FC409", 6, 11), ("FC409", 7, 11),
+                        ("FC409", 8, 11), ("FC409", 10, 12), ("FC409", 11, 17)]
+    assert "lower case" in r.diagnostics[1].message
+    assert "white space" in r.diagnostics[0].message
+    assert "no image name" in r.diagnostics[4].message
+
+
+def test_image_references_only_known_at_run_time_are_not_judged(tmp_path):
+    # --allow-undefined leaves `${{ ENV.TAG }}` unknown, and a secret stays a runtime reference:
+    # neither is a malformed image reference; a value that is known is checked
+    files = {"flow.yml": """
+        jtype: Flow
+        gateway:
+          image: team/gw:${{ ENV.GW_TAG }}
+        executors:
+          - uses: docker://team/enc:${{ ENV.TAG }}
+          - uses: B
+            image: team/b:${SECRET_TAG}
+            env_from_secret: {SECRET_TAG: {name: s, key: k}}
+    """}
+    r = compiled(tmp_path, files, allow_undefined=True)
+    assert [c for c, _, _ in codes(r)] == ["FC301", "FC301"]
+    r = compiled(tmp_path, files, env={"GW_TAG": "1", "TAG": "a b"})
+    assert codes(r) == [("FC409", 5, 11)]

@@ -291,6 +291,21 @@ def test_exponential_text_through_references_is_refused_quickly():
     assert "FC306" in {d.code for d in diags}
 
 
+def test_references_cannot_nest_a_value_past_the_depth_limit():
+    # each key nests the previous one's value 50 levels deeper: every file is within the
+    # loader's limits, but the substituted tree was deep enough for a RecursionError (FC999)
+    def nested(i: int) -> str:
+        inner = f"${{{{ root.k{i - 1} }}}}" if i else "1"
+        return f"k{i}:\n" + "".join(" " * (d + 1) + "x:\n" for d in range(49)) + \
+            " " * 50 + "x: " + inner + "\n"
+    node, diags = run("".join(nested(i) for i in range(40)))
+    assert [d.code for d in diags] == ["FC306"] * 39  # each reference, k1 to k39
+    assert "nest deeper than 64 levels" in diags[0].message
+    assert sorted((d.span.line, d.span.col) for d in diags)[0] == (102, 54)
+    node, diags = run(nested(0) + "k1:\n  a:\n    b: ${{ root.k0 }}\n")  # 3 + 50 levels: fine
+    assert diags == [] and isinstance(to_python(node)["k1"]["a"]["b"]["x"], dict)
+
+
 def test_exponential_lists_through_references_are_refused_quickly():
     lines = ["a0: [x, x]"] + [f"a{i + 1}:\n- ${{{{ root.a{i} }}}}\n- ${{{{ root.a{i} }}}}"
                               for i in range(40)]

@@ -324,3 +324,48 @@ def test_in_process_run_renders_secrets_from_the_environment_with_their_types(se
         (doc,) = flow.post("/default", inputs=[GenericDoc(text="?")], timeout=30)
     assert doc.tags == {"quoted": "0123", "plain": 123, "block": "0123",
                         "nested": {"inner": ["0123", 123]}, "env": "0123"}
+
+
+# -- a taken gateway port -------------------------------------------------------------------------
+
+def test_flowc_run_refuses_a_gateway_port_another_server_holds(tmp_path):
+    """A second Flow on the same port is an error, never a silent split of its requests
+    (gRPC servers share a port with SO_REUSEPORT by default)."""
+    import socket
+
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # as a gRPC server binds
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    try:
+        flowc = Path(sys.executable).with_name("flowc")
+        run = subprocess.run([str(flowc), "run", str(ROOT / "examples" / "chain" / "flow.yml"),
+                              "--port", str(port)], capture_output=True, text=True, timeout=60)
+    finally:
+        holder.close()
+    assert run.returncode == 1, run.stderr
+    assert f"the gateway's port {port} is taken" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_gateway_does_not_share_its_port_unless_asked(tmp_path):
+    import socket
+
+    plan = compile_flow(ROOT / "examples" / "chain" / "flow.yml").plan
+    (tmp_path / "plan.json").write_text(plan.to_json())
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    try:
+        addresses = json.dumps({d.name: ["127.0.0.1:1"] for d in plan.deployments})
+        run = subprocess.run([*RUNTIME, "gateway", "--plan", str(tmp_path / "plan.json"),
+                              "--host", "127.0.0.1", "--port", str(port),
+                              "--addresses", addresses],
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        holder.close()
+    assert run.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in run.stderr

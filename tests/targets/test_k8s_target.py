@@ -603,3 +603,31 @@ def test_long_address_lists_move_into_the_configmap():
     addresses = json.loads(configmap["data"]["addresses.json"])
     assert len(addresses) == 800 and all(len(v) == 1 for v in addresses.values())
     assert max(len(a) for a in args) < 131_072
+
+
+def test_object_names_the_api_would_refuse_are_located_errors():
+    # `serviceAccountName: Bad_SA`, a Secret `Bad Name` or a key `k/../x` used to be written
+    # as they were and refused only by `kubectl apply`
+    plan = chain_plan()
+    dep = plan.deployments[0]
+    odd = Deployment(**{**dep.__dict__, "service_account": "Bad_SA",
+                        "image_pull_secrets": ("regcred", "Reg Cred"),
+                        "env_from_secret": {"TOKEN": SecretRef("Bad Name", "k/../x"),
+                                            "OK": SecretRef("fine.name", "fine_key-1.x")},
+                        "sources": {"/service_account": "7:22", "/image_pull_secrets/1": "8:35",
+                                    "/env_from_secret/TOKEN/name": "11:9"}})
+    gateway = Gateway(**{**plan.gateway.__dict__, "service_account": "Gateway_SA"})
+    files, diags = render("k8s", Plan(plan.flow, gateway, (odd, *plan.deployments[1:]),
+                                      plan.responders), OPTIONS)
+    assert files == {}
+    assert sorted((d.code, str(d.span), d.message.split(" of ")[0]) for d in diags) == [
+        ("FC713", "flow.yml:11:9", "`env_from_secret.TOKEN.name`"),
+        ("FC713", "flow.yml:1:1", "`service_account: Gateway_SA`"),
+        ("FC713", "flow.yml:5:5", "`env_from_secret.TOKEN.key`"),
+        ("FC713", "flow.yml:7:22", "`service_account: Bad_SA`"),
+        ("FC713", "flow.yml:8:35", "image pull secret `Reg Cred`"),
+    ]
+    fine = Deployment(**{**odd.__dict__, "service_account": "encoder-sa.v2",
+                         "image_pull_secrets": ("regcred",),
+                         "env_from_secret": {"OK": SecretRef("fine.name", "fine_key-1.x")}})
+    assert build(Plan(plan.flow, plan.gateway, (fine, *plan.deployments[1:]), plan.responders))

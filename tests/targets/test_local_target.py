@@ -76,3 +76,16 @@ def test_docker_executor_is_a_located_error():
 def test_output_is_byte_identical_across_runs():
     plan = _plan(_dep("a"), _dep("b", needs=("a",), shards=3))
     assert local.render(plan, local.Options()) == local.render(plan, local.Options())
+
+
+def test_ports_past_65535_are_fc743_not_written():
+    # base_port 70000, or more replicas than ports above base_port, used to write ports such as
+    # 152000 into launch.json and the Procfile
+    files, diags = local.render(_plan(_dep("a")), local.Options(base_port=70000))
+    assert files == {} and [(d.code, d.message) for d in diags] == [
+        ("FC743", "`base_port` 70000 is out of range")]
+    files, diags = local.render(_plan(_dep("a", replicas=3)), local.Options(base_port=65533))
+    assert files == {} and [d.code for d in diags] == ["FC743"]
+    assert "65536 of `a/rep-2`" in diags[0].message
+    files, diags = local.render(_plan(_dep("a", replicas=2)), local.Options(base_port=65533))
+    assert diags == [] and json.loads(files["launch.json"])["gateway"]["port"] == 65533
