@@ -185,6 +185,9 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
          "default)"),
     Code("FC520", "graph", "`needs` names a floating entry",
          "make the entry that needs it floating too, or the needed entry not floating"),
+    Code("FC521", "graph", "the Flow runs too many executor processes",
+         "lower `shards`/`replicas`; on Kubernetes, scale a Deployment after it is applied "
+         "(`kubectl scale`, an autoscaler) rather than in the Flow"),
     # FC701-FC729 targets: registry, images, Kubernetes (Brief G)
     Code("FC701", "target", "unknown target", "choose one of the targets `flowc build --help` lists"),
     Code("FC702", "target", "target not available in this installation"),

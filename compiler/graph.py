@@ -23,6 +23,7 @@ from .syntax import Span
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
 # Executor protocols that cannot sit behind a sharding head.
 UNSHARDABLE_PROTOCOLS = frozenset({"http", "websocket"})
+MAX_PROCESSES = 100_000  # executor processes (shards × replicas) in one Flow (FC521)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def build_graph(flow: ResolvedFlow) -> tuple[FlowGraph, list[Diagnostic]]:
             last = entry.name
         _check_protocol(entry, diags)
         diags += check_stateful(entry)
+    diags += _check_process_count(flow.entries)
     diags += _check_cycles(flow.entries, needs)
     diags += _check_floating_needs(flow.entries, needs, floating)
     responders = (last,) if last != GATEWAY else ()
@@ -137,6 +139,29 @@ def _check_names(entries: tuple[ResolvedEntry, ...]) -> list[Diagnostic]:
             continue
         labels[label] = entry
     return diags
+
+
+def _check_process_count(entries: tuple[ResolvedEntry, ...]) -> list[Diagnostic]:
+    """At most MAX_PROCESSES executor processes (shards × replicas, summed): every target but
+    k8s writes one service/unit/process per replica, so a stray `replicas: 1000000` would exhaust
+    the build's memory instead of failing. Reported once, at the largest entry."""
+    sizes = []
+    for entry in entries:
+        shards, replicas = entry.get("shards", 1), entry.get("replicas", 1)
+        if entry.get("external") is True or not (isinstance(shards, int)
+                                                 and isinstance(replicas, int)):
+            continue  # not started by flowc, or a type error already reported
+        sizes.append((max(shards, 1) * max(replicas, 1), entry, shards, replicas))
+    total = sum(size for size, *_ in sizes)
+    if total <= MAX_PROCESSES:
+        return []
+    _, entry, shards, replicas = max(sizes, key=lambda item: item[0])
+    key = "replicas" if replicas >= shards and "replicas" in entry.values else "shards"
+    value = entry.values.get(key)
+    span = (value.provenance.span if value is not None else None) or entry.name_span
+    return [_err("FC521", f"the Flow runs {total:,} executor processes (shards × replicas), "
+                          f"{shards * replicas:,} of them for `{entry.name}`; flowc's limit is "
+                          f"{MAX_PROCESSES:,}", span)]
 
 
 def _check_protocol(entry: ResolvedEntry, diags: list[Diagnostic]) -> None:

@@ -333,7 +333,7 @@ def test_unreadable_file_is_fc109(tmp_path):
 
 
 def test_limits_are_a_frozen_dataclass_with_the_documented_defaults():
-    assert DEFAULT_LIMITS == Limits(10 * 1024 * 1024, 64, 200, 1_000_000, 1024 * 1024)
+    assert DEFAULT_LIMITS == Limits(2 * 1024 * 1024, 64, 200, 1_000_000, 1024 * 1024)
     with pytest.raises(AttributeError):
         DEFAULT_LIMITS.max_depth = 3  # type: ignore[misc]
 
