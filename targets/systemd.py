@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -106,6 +107,8 @@ class Unit:
     credentials: list[tuple[str, str]] = field(default_factory=list)  # (VAR, file)
     timeout_start: str = "infinity"
     state: str = ""  # StateDirectory= (relative to /var/lib): the workspace and HOME
+    # the Flow's `workspace` as the runtime resolves it: `<state>/workspace` is bound there
+    workspace: str | None = None
     user: str = ""  # User= of the dynamic user
     privileged_port: bool = False  # listens below 1024: keeps CAP_NET_BIND_SERVICE only
 
@@ -207,7 +210,7 @@ def _units(plan: Plan, options: Options, conf: str, base_dir: str,
                            "--addresses", f"@{conf}/addresses.json", "--base-dir", base_dir]
         + secret_args, env=env,
         credentials=creds, after=routed, timeout_start="infinity", user=ctx.user,
-        state=f"flowc/{plan.flow.name}/gateway")
+        state=f"flowc/{plan.flow.name}/gateway", workspace=_workspace(plan, None, base_dir))
     gateway.instances.append(Instance("0", gw_port, (("FLOWC_PORT", str(gw_port)),)))
     gateway.privileged_port = gw_port < 1024
     units.append(gateway)
@@ -245,7 +248,8 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
     def worker(node: str, what: str, extra: list[str]) -> Unit:
         return Unit(node=node, description=f"flowc {flow}: {what}", command="worker",
                     args=worker_args + extra + secret_args, env=env, credentials=creds,
-                    timeout_start=timeout, state=state, user=ctx.user)
+                    timeout_start=timeout, state=state, user=ctx.user,
+                    workspace=_workspace(ctx.plan, dep, ctx.base_dir))
 
     def single(role: str) -> Unit:
         unit = worker(object_name(dep.name, role.replace("_", "-")),
@@ -294,6 +298,17 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
         ("FLOWC_PORT", str(port)), ("FLOWC_SHARDS", compact_json(shard_addrs)))))
     units.append(head)
     return units, [f"{LOCAL_HOST}:{port}"], [_instance_name(flow, head, head.instances[0])]
+
+
+def _workspace(plan: Plan, dep: Deployment | None, base_dir: str) -> str | None:
+    """Where the runtime puts an executor's workspace when the Flow names one: the path as
+    written, a relative one under the base directory. The unit binds its state directory there,
+    since `ProtectSystem=strict` and `DynamicUser=` leave nothing else writable. None: the
+    runtime's default (the cache folder under HOME, already the state directory)."""
+    workspace = (dep.workspace if dep is not None else None) or plan.flow.workspace
+    if not workspace:
+        return None
+    return posixpath.normpath(posixpath.join(base_dir, workspace))
 
 
 def _instance_name(flow: str, unit: Unit, inst: Instance) -> str:

@@ -168,7 +168,10 @@ def test_units_order_and_want_what_the_graph_says():
     assert target.count("Wants=") == 8 and "WantedBy=multi-user.target" in target
     worker = files["units/sharded-indexer@.service"]
     for line in ("Type=notify", "NotifyAccess=main", "Restart=on-failure", "DynamicUser=yes",
-                 "TimeoutStartSec=30s", "StateDirectory=flowc/sharded/indexer",
+                 "TimeoutStartSec=30s",
+                 # the Flow's workspace (ws/) is the state directory's, bound over it
+                 "StateDirectory=flowc/sharded/indexer flowc/sharded/indexer/workspace",
+                 "BindPaths=%S/flowc/sharded/indexer/workspace:/opt/flowc/flows/sharded/ws",
                  "EnvironmentFile=/etc/flowc/sharded/env/indexer@%i.env",
                  "ExecStart=/opt/flowc/bin/flowc-runtime worker --plan "
                  "/etc/flowc/sharded/plan.json --deployment indexer --host 127.0.0.1 --port "

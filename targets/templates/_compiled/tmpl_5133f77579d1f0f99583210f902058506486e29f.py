@@ -74,7 +74,9 @@ def root(context, missing=missing):
         l_1_path = missing
     yield '\n## Hardening\n\nEach unit runs under a transient user (`DynamicUser=yes`) with a read-only system\n(`ProtectSystem=strict`), private /tmp and devices, no capabilities, a system call allow-list\n(`@system-service`), `MemoryDenyWriteExecute=yes` and the other Protect*/Restrict* settings;\n`systemd-analyze security` rates every unit below 2.0. The only writable place is the state\ndirectory `/var/lib/flowc/'
     yield str((undefined(name='flow') if l_0_flow is missing else l_0_flow))
-    yield '/<entry>` (`StateDirectory=`), which is also the working\ndirectory and `HOME`, so executor workspaces land there.\n\n`docker://` executors cannot run under this target (it starts processes, not containers): use\nthe compose or k8s target for them.\n'
+    yield '/<entry>` (`StateDirectory=`), which is also the working\ndirectory and `HOME`, so executor workspaces land there; where the Flow names a `workspace`,\n`/var/lib/flowc/'
+    yield str((undefined(name='flow') if l_0_flow is missing else l_0_flow))
+    yield '/<entry>/workspace` is bound over that path (`BindPaths=`), so the\nexecutors find their files where the Flow says and can write them.\n\n`docker://` executors cannot run under this target (it starts processes, not containers): use\nthe compose or k8s target for them.\n'
 
 blocks = {}
-debug_info = '1=20&11=22&12=24&14=28&16=30&22=34&23=37&24=41&28=52&31=54&33=58&34=60&41=62&45=64&47=67&48=71&58=75'
+debug_info = '1=20&11=22&12=24&14=28&16=30&22=34&23=37&24=41&28=52&31=54&33=58&34=60&41=62&45=64&47=67&48=71&58=75&60=77'

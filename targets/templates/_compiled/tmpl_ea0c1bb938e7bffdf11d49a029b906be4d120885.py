@@ -69,9 +69,24 @@ def root(context, missing=missing):
     yield str(t_1(context.eval_ctx, environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'args'), ' '))
     yield '\nWorkingDirectory=%S/'
     yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'state'))
-    yield '\nStateDirectory='
-    yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'state'))
-    yield '\nRestart=on-failure\nRestartSec=2s\nTimeoutStartSec='
+    yield '\n'
+    if environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'workspace'):
+        pass
+        yield 'StateDirectory='
+        yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'state'))
+        yield ' '
+        yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'state'))
+        yield "/workspace\n# The Flow's workspace: the only writable place is the state directory, so it is bound there.\nBindPaths=%S/"
+        yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'state'))
+        yield '/workspace:'
+        yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'workspace'))
+        yield '\n'
+    else:
+        pass
+        yield 'StateDirectory='
+        yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'state'))
+        yield '\n'
+    yield 'Restart=on-failure\nRestartSec=2s\nTimeoutStartSec='
     yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'timeout_start'))
     yield '\nTimeoutStopSec=30s\nKillMode=mixed\n\n# Hardening: `systemd-analyze security` rates this unit below 2.0.\nDynamicUser=yes\nUser='
     yield str(environment.getattr((undefined(name='unit') if l_0_unit is missing else l_0_unit), 'user'))
@@ -89,4 +104,4 @@ def root(context, missing=missing):
     yield "PrivateIPC=yes\nPrivateMounts=yes\nProtectKernelTunables=yes\nProtectKernelModules=yes\nProtectKernelLogs=yes\nProtectControlGroups=yes\nProtectClock=yes\nProtectHostname=yes\nProtectProc=invisible\nProcSubset=pid\nRestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX\nRestrictNamespaces=yes\nRestrictRealtime=yes\nRestrictSUIDSGID=yes\nLockPersonality=yes\nMemoryDenyWriteExecute=yes\nRemoveIPC=yes\nKeyringMode=private\nDevicePolicy=closed\nSystemCallArchitectures=native\nSystemCallFilter=@system-service\nSystemCallFilter=~@privileged @resources\n# numpy's OpenBLAS sets a NUMA policy on its buffers (measured with strace; see the tests)\nSystemCallFilter=mbind\nSystemCallErrorNumber=EPERM\n"
 
 blocks = {}
-debug_info = '1=22&3=24&4=26&5=28&6=30&7=33&8=35&14=38&15=42&16=45&18=50&19=54&20=58&22=64&23=70&24=72&27=74&33=76&36=78&48=85'
+debug_info = '1=22&3=24&4=26&5=28&6=30&7=33&8=35&14=38&15=42&16=45&18=50&19=54&20=58&22=64&23=70&24=72&25=75&27=79&29=86&33=89&39=91&42=93&54=100'
