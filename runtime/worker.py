@@ -169,10 +169,14 @@ def print_user_traceback(exc: BaseException) -> None:
 
 
 def _class_name(plan: Any, deployment: str, role: str) -> str:
+    """The executor as its entry names it. For an Executor YAML that is the file, not the
+    class the plan recorded: the file may name another class by now (`restart: true`)."""
     try:
         dep = plan.deployment(deployment)
         ref = dep.executor if role == "executor" else getattr(dep, role)
-        return f"{ref.jtype or ref.path or ref.image or '?'} ({deployment})"
+        if ref.kind == "file" and ref.path:
+            return f"from {ref.path} ({deployment})"
+        return f"{ref.jtype or ref.image or '?'} ({deployment})"
     except (KeyError, AttributeError):
         return deployment
 

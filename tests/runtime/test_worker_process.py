@@ -216,6 +216,23 @@ def test_init_failure_exits_1_with_name_and_traceback(tmp_path):
     assert last.startswith("svc/rep-0: executor FailsAtInit (svc) failed to start: ValueError")
 
 
+def test_init_failure_of_an_executor_yaml_names_the_file_not_the_class_the_plan_recorded(
+        tmp_path):
+    """The YAML may name another class by now (`restart: true`): the file is what is true."""
+    (tmp_path / "execs.py").write_text(EXECUTORS)
+    (tmp_path / "exec.yml").write_text("jtype: FailsAtInit\npy_modules: [execs.py]\n")
+    ref = ExecutorRef(kind="file", jtype="Echo", path="exec.yml", py_modules=("execs.py",))
+    dep = Deployment(name="svc", executor=ref, needs=("gateway",))
+    plan = Plan(flow=FlowInfo(name="t", source="flow.yml"), gateway=Gateway(),
+                deployments=(dep,), responders=("svc",))
+    (tmp_path / "plan.json").write_text(plan.to_json())
+    proc = start_worker(tmp_path / "plan.json", free_port())
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("svc/rep-0: executor from exec.yml (svc) failed to start: ValueError")
+
+
 def test_load_error_exits_1(tmp_path):
     plan = write_plan(tmp_path, "NoSuchClass")
     proc = start_worker(plan, free_port())
