@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from types import SimpleNamespace
+from typing import AsyncIterator
 
 import grpc
 import pytest
@@ -57,12 +60,28 @@ class Echo(flowc_pb2_grpc.FlowcServicer):
         await self.streams.serve(requests, context)
 
 
-async def serve(servicer) -> tuple[grpc.aio.Server, str]:
+async def serve(servicer, port: int = 0) -> tuple[grpc.aio.Server, str]:
     server = grpc.aio.server()
     flowc_pb2_grpc.add_FlowcServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    port = server.add_insecure_port(f"127.0.0.1:{port}")
     await server.start()
     return server, f"127.0.0.1:{port}"
+
+
+@contextlib.asynccontextmanager
+async def echo_stream() -> AsyncIterator[SimpleNamespace]:
+    """An Echo server and a StreamHop to it (`.echo`, `.server`, `.address`, `.hop`); the hop,
+    its channel and whatever `.server` is by then are closed afterwards."""
+    echo = Echo()
+    server, address = await serve(echo)
+    channel = grpc.aio.insecure_channel(address)
+    link = SimpleNamespace(echo=echo, server=server, address=address, hop=StreamHop(channel))
+    try:
+        yield link
+    finally:
+        await link.hop.close()
+        await channel.close()
+        await link.server.stop(None)
 
 
 def test_tagged_sets_hop_id_without_touching_the_request():
@@ -75,20 +94,12 @@ def test_tagged_sets_hop_id_without_touching_the_request():
 
 def test_concurrent_requests_on_one_stream_each_get_their_own_answer():
     async def main():
-        echo = Echo()
-        server, address = await serve(echo)
-        channel = grpc.aio.insecure_channel(address)
-        hop = StreamHop(channel)
-        try:
+        async with echo_stream() as link:
             # later requests finish first: answers arrive out of order
             words = [f"word{i}" for i in range(20)]
-            answers = await asyncio.gather(*(hop.process(request(w, 200 - 10 * i))
+            answers = await asyncio.gather(*(link.hop.process(request(w, 200 - 10 * i))
                                              for i, w in enumerate(words)))
-            return words, [a.header.endpoint for a in answers], echo
-        finally:
-            await hop.close()
-            await channel.close()
-            await server.stop(None)
+            return words, [a.header.endpoint for a in answers], link.echo
 
     words, answers, echo = asyncio.run(main())
     assert answers == [w[::-1] for w in words]
@@ -98,23 +109,16 @@ def test_concurrent_requests_on_one_stream_each_get_their_own_answer():
 
 def test_drain_answers_what_was_read_and_ends_the_stream_without_waiting_for_grace():
     async def main():
-        echo = Echo()
-        server, address = await serve(echo)
-        channel = grpc.aio.insecure_channel(address)
-        hop = StreamHop(channel)
-        try:
-            await hop.process(request("warm"))
-            slow = asyncio.ensure_future(hop.process(request("slow", 300)))
+        async with echo_stream() as link:
+            await link.hop.process(request("warm"))
+            slow = asyncio.ensure_future(link.hop.process(request("slow", 300)))
             await asyncio.sleep(0.1)  # read by the server, not answered yet
             began = time.monotonic()
-            echo.streams.drain()
-            await server.stop(30)  # a stream left open would hold this for 30 s
+            link.echo.streams.drain()
+            await link.server.stop(30)  # a stream left open would hold this for 30 s
             stopped = time.monotonic() - began
             answer = await slow
             return stopped, answer.header.endpoint
-        finally:
-            await hop.close()
-            await channel.close()
 
     stopped, answer = asyncio.run(main())
     assert answer == "wols"
@@ -123,35 +127,23 @@ def test_drain_answers_what_was_read_and_ends_the_stream_without_waiting_for_gra
 
 def test_a_stream_whose_server_died_fails_its_requests_as_unavailable_then_reopens():
     async def main():
-        echo = Echo()
-        server, address = await serve(echo)
-        port = int(address.rsplit(":", 1)[1])
-        channel = grpc.aio.insecure_channel(address)
-        hop = StreamHop(channel)
-        try:
-            await hop.process(request("one"))
-            waiting = asyncio.ensure_future(hop.process(request("two", 5000)))
+        async with echo_stream() as link:
+            await link.hop.process(request("one"))
+            waiting = asyncio.ensure_future(link.hop.process(request("two", 5000)))
             await asyncio.sleep(0.1)
-            await server.stop(None)  # no grace: the stream is cut
+            await link.server.stop(None)  # no grace: the stream is cut
             with pytest.raises(StreamError) as broken:
                 await waiting
-            code = broken.value.code()
             again = Echo()  # a new server on the same port: the next request opens a new stream
-            server = grpc.aio.server()
-            flowc_pb2_grpc.add_FlowcServicer_to_server(again, server)
-            server.add_insecure_port(f"127.0.0.1:{port}")
-            await server.start()
+            port = int(link.address.rsplit(":", 1)[1])
+            link.server, _ = await serve(again, port)
             for _ in range(100):
                 try:
-                    answer = await hop.process(request("three"))
+                    answer = await link.hop.process(request("three"))
                     break
                 except StreamError:
                     await asyncio.sleep(0.05)
-            return code, answer.header.endpoint, again.streamed
-        finally:
-            await hop.close()
-            await channel.close()
-            await server.stop(None)
+            return broken.value.code(), answer.header.endpoint, again.streamed
 
     code, answer, streamed = asyncio.run(main())
     assert code == grpc.StatusCode.UNAVAILABLE
@@ -160,19 +152,11 @@ def test_a_stream_whose_server_died_fails_its_requests_as_unavailable_then_reope
 
 def test_a_timeout_on_a_stream_is_deadline_exceeded_and_the_stream_stays_usable():
     async def main():
-        echo = Echo()
-        server, address = await serve(echo)
-        channel = grpc.aio.insecure_channel(address)
-        hop = StreamHop(channel)
-        try:
+        async with echo_stream() as link:
             with pytest.raises(StreamError) as late:
-                await hop.process(request("late", 500), timeout=0.05)
-            answer = await hop.process(request("next"))
+                await link.hop.process(request("late", 500), timeout=0.05)
+            answer = await link.hop.process(request("next"))
             return late.value.code(), answer.header.endpoint
-        finally:
-            await hop.close()
-            await channel.close()
-            await server.stop(None)
 
     assert asyncio.run(main()) == (grpc.StatusCode.DEADLINE_EXCEEDED, "txen")
 
