@@ -155,6 +155,7 @@ class StreamHop:
         self._reader: asyncio.Task | None = None
         self._write_lock: asyncio.Lock | None = None
         self._ids = itertools.count(1)
+        self._closing: set[asyncio.Task] = set()  # half-closes under way (held: asyncio does not)
 
     async def process(self, request: flowc_pb2.DataRequest,
                       timeout: float | None = None) -> flowc_pb2.DataRequest:
@@ -206,7 +207,9 @@ class StreamHop:
                 if answer.hop_id == 0:  # drain notice: new requests take a new stream
                     if self._call is call:
                         self._call = None
-                    asyncio.ensure_future(_half_close(call, lock))
+                    task = asyncio.ensure_future(_half_close(call, lock))
+                    self._closing.add(task)
+                    task.add_done_callback(self._closing.discard)
                     continue
                 future = pending.get(answer.hop_id)
                 if future is not None and not future.done():
