@@ -77,13 +77,13 @@ def deployment_env(dep: Deployment, base: Mapping[str, str]) -> dict[str, str]:
 
 
 def runtime_name(deployment: str, role: str = "executor", replica_id: int = 0,
-                 shard_id: int | None = None) -> str:
+                 shard_id: int = 0, shards: int = 1) -> str:
     """How a replica is named in logs, errors and `__results__`: `<entry>/rep-<i>` (SPEC §3);
     a replica of one shard of a sharded entry is `<entry>/shard-<s>/rep-<i>`, as in Jina, so
     that the shards' results and errors do not overwrite each other."""
     if role != "executor":
         return f"{deployment}/{role}/rep-{replica_id}"
-    shard = "" if shard_id is None else f"/shard-{shard_id}"
+    shard = f"/shard-{shard_id}" if shards > 1 else ""
     return f"{deployment}{shard}/rep-{replica_id}"
 
 
@@ -203,8 +203,7 @@ def _runtime_args(plan: Plan, dep: Deployment, role: str, shard_id: int, replica
     if workspace and not os.path.isabs(workspace):
         workspace = str(base_dir / workspace)
     return {
-        "name": runtime_name(dep.name, role, replica_id,
-                             shard_id=shard_id if dep.shards > 1 else None),
+        "name": runtime_name(dep.name, role, replica_id, shard_id=shard_id, shards=dep.shards),
         "entry": dep.name,
         "role": role,
         "replicas": dep.replicas,

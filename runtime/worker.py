@@ -107,8 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.deployment not in {d.name for d in plan.deployments}:
         log(name, f"cannot start: the plan has no deployment {args.deployment!r}")
         return 1
-    if plan.deployment(args.deployment).shards > 1:  # a shard's replica names its shard
-        name = runtime_name(args.deployment, args.role, args.replica, shard_id=args.shard)
+    name = runtime_name(args.deployment, args.role, args.replica, shard_id=args.shard,
+                        shards=plan.deployment(args.deployment).shards)
     previous = {sig: signal.signal(sig, _stop_while_loading) for sig in STOP_SIGNALS}
     try:
         # The entry's `env:` is this process's environment, for the executor's code too.

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.plan import Deployment, Plan
-from flowc.targets.common import (compact_json, external_addresses, hosted, needs_head, roles,
+from flowc.targets.common import (external_addresses, hosted, needs_head, raft_args, roles,
                                   span_from_source)
 
 LAUNCH_VERSION = 1
@@ -82,7 +82,7 @@ def processes(plan: Plan, *, port_for: Callable[[str], int], plan_path: str, bas
         peers = [[f"{host}:{raft}" for s, _, _, _, raft in replicas if s == shard]
                  for shard in range(dep.shards)]
         for shard, replica, name, port, raft in replicas:
-            stateful = ("--raft-peers", compact_json(peers[shard])) if raft else ()
+            stateful = raft_args(peers[shard]) if raft else ()
             out.append(Process(name, "worker", port, (
                 RUNTIME, "worker", *common, "--base-dir", base_dir, "--deployment", dep.name,
                 "--shard", str(shard), "--replica", str(replica), "--port", str(port),
