@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--create-namespace", action="store_true")
     p.add_argument("--base-port", type=int, metavar="N",
                    help="systemd and local: first port of the servers besides the gateway")
+    p.add_argument("--gateway-host", metavar="IP",
+                   help="compose and systemd: the address the gateway is reachable at "
+                        "(default 127.0.0.1: this machine only; 0.0.0.0: every interface)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 with a diff when DIR differs")
     _input_options(p)
@@ -256,6 +259,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     flow_dir = Path(args.file).resolve().parent
     options = {"image": args.image, "namespace": args.namespace,
                "create_namespace": args.create_namespace, "base_port": args.base_port,
+               "gateway_host": args.gateway_host,
                "context": os.path.relpath(flow_dir, outdir.resolve())}
     files, diags = targets.render(args.target, result.plan, options)
     diags = _in_flow_dir(diags, args.file)

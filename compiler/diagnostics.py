@@ -156,6 +156,12 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC408", "resolve", "value not usable by flowc"),
     Code("FC409", "resolve", "invalid container image reference",
          "write `name[:tag]` or `registry/team/name:tag`, the repository in lower case"),
+    # FC415-FC416 secrets and unknown values (compiler/runtime_values.py)
+    Code("FC415", "resolve", "a value flowc needs when building is a secret or unknown",
+         "write the value itself, or set the variable when you build"),
+    Code("FC416", "resolve", "a secret no process can receive",
+         "declare the variable in the `env_from_secret` of the process that uses it, and use "
+         "secrets only in `env` and `uses_with`/`uses_metas`/`uses_requests`"),
     # FC5xx graph (Brief D)
     Code("FC501", "graph", "`needs` names no entry"),
     Code("FC502", "graph", "cycle in `needs`"),
@@ -183,11 +189,16 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC514", "graph", "Raft timeouts pysyncobj cannot use",
          "make `leader_lease_timeout` longer than a tenth of `heartbeat_timeout` (100 ms by "
          "default)"),
+    Code("FC515", "graph", "stateful entry with more than 7 replicas",
+         "use 3, 5 or 7 replicas per Raft group (add `shards` to spread the state): every write "
+         "waits for a majority, and the leader sends each entry to every replica"),
     Code("FC520", "graph", "`needs` names a floating entry",
          "make the entry that needs it floating too, or the needed entry not floating"),
     Code("FC521", "graph", "the Flow runs too many executor processes",
          "lower `shards`/`replicas`; on Kubernetes, scale a Deployment after it is applied "
          "(`kubectl scale`, an autoscaler) rather than in the Flow"),
+    Code("FC522", "graph", "names the targets derive from two entries collide",
+         "rename one of the entries"),
     # FC701-FC729 targets: registry, images, Kubernetes (Brief G)
     Code("FC701", "target", "unknown target", "choose one of the targets `flowc build --help` lists"),
     Code("FC702", "target", "target not available in this installation"),
@@ -200,7 +211,7 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC706", "target", "executor file outside the Flow directory cannot go into an image"),
     Code("FC707", "target", "unknown key in a `targets.k8s` block"),
     Code("FC708", "target", "invalid value in a `targets.k8s` block"),
-    Code("FC709", "target", "value mixes a secret with text: the k8s target cannot express it",
+    Code("FC709", "target", "env value mixes a secret with text: the target cannot pass it",
          "use the secret variable alone as the value, or read it in the executor"),
     Code("FC710", "target", "plan too large for a Kubernetes ConfigMap (1 MiB)"),
     Code("FC711", "target", "invalid target option"),
@@ -214,8 +225,9 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC731", "target", "compose runs one gateway", "scale the executors instead"),
     Code("FC732", "target", "env name is not a usable environment variable name",
          "use letters, digits and `_`, not starting with a digit"),
-    Code("FC733", "target", "env value mixes a secret with text: compose cannot express it",
-         "use the secret variable alone as the value, or read it in the executor"),
+    Code("FC733", "target", "retired: now FC709 (env value mixes a secret with text)"),
+    Code("FC734", "target", "compose cannot publish the gateway on that `host`",
+         "give an IP address, or use `flowc build --gateway-host`"),
     Code("FC740", "target", "systemd cannot run a docker:// executor",
          "use the compose or k8s target, or point `uses` at the executor's code"),
     Code("FC741", "target", "systemd runs one gateway per host",
@@ -228,8 +240,7 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
          "use an absolute path without spaces or `%`"),
     Code("FC746", "target", "env name is not a usable environment variable name",
          "use letters, digits and `_`, not starting with a digit"),
-    Code("FC747", "target", "env value mixes a secret with text: systemd cannot express it",
-         "use the secret variable alone as the value, or read it in the executor"),
+    Code("FC747", "target", "retired: now FC709 (env value mixes a secret with text)"),
     Code("FC760", "target", "the local target cannot run a docker:// executor",
          "use the compose or k8s target, or point `uses` at the executor's YAML or class"),
     # FC9xx driver / CLI (Brief D)

@@ -95,7 +95,7 @@ def compile_tree(root: Node, *, path: str | os.PathLike, display: str,
     if kind == "executor":
         return run.result(None, None, None, kind)
     ctx = run.phase("env", lambda: _context(env, env_file, context, allow_undefined,
-                                            context_complete))
+                                            context_complete, _secrets(root, path)))
     root = run.phase("substitute", lambda: _substitute(root, kind, ctx, run))
     if root is None:
         return run.result(None, None, None, kind)
@@ -123,8 +123,15 @@ def load(path: str | os.PathLike, env: TMapping[str, str] | None = None,
 
 # --- phases that need a little glue -------------------------------------------------------------
 
+def _secrets(root: Node, path: str | os.PathLike) -> frozenset[str]:
+    """Every `env_from_secret` name of the Flow: secret in the whole Flow (SPEC §2)."""
+    from .runtime_values import flow_secret_names
+
+    return flow_secret_names(root, Path(path).parent)
+
+
 def _context(env: Any, env_file: Any, context: Any, allow_undefined: bool,
-             context_complete: bool) -> tuple[Any, list]:
+             context_complete: bool, secrets: frozenset[str]) -> tuple[Any, list]:
     from .substitute import SubstitutionContext
 
     values, diags = {}, []
@@ -135,7 +142,7 @@ def _context(env: Any, env_file: Any, context: Any, allow_undefined: bool,
     ctx = SubstitutionContext(env=dict(os.environ if env is None else env), env_file=values,
                               env_file_name=str(env_file) if env_file is not None else None,
                               context=dict(context or {}), allow_undefined=allow_undefined,
-                              context_complete=context_complete)
+                              context_complete=context_complete, secrets=secrets)
     return ctx, diags
 
 
@@ -144,11 +151,10 @@ def _substitute(root: Node, kind: str, ctx: Any, run: "_Run") -> tuple[Node | No
     """Phase 3, then the schema again on what it produced. A scalar whose substitution failed
     is not re-checked, and later phases leave it alone: its error is already reported."""
     from .check import recheck
-    from .resolve import secret_names
     from .resolve_files import recheck_paths
     from .substitute import failed_spans, substitute
 
-    new, diags = substitute(root, ctx, deferred=secret_names(root))
+    new, diags = substitute(root, ctx)  # `ctx.secrets` stay runtime references
     if any(d.severity is Severity.ERROR for d in diags):
         run.rejected += failed_spans(new)
     return new, diags + recheck(new, kind, recheck_paths(root, new))

@@ -2,7 +2,7 @@
 # Do not edit: regenerate. Used only as a yes/no gate; see fastcheck.py.
 # fmt: off
 # flake8: noqa
-SOURCES = {'deployment': 3858711530, 'entry': 3913061334, 'executor': 3767284186, 'flow': 1006658934}  # CRC-32 of the schema files it was made from
+SOURCES = {'deployment': 3858711530, 'entry': 1433267214, 'executor': 3767284186, 'flow': 1006658934}  # CRC-32 of the schema files it was made from
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
@@ -10,6 +10,7 @@ from flowc.compiler.fastcheck import Invalid as JsonSchemaValueException, Invali
 
 
 REGEX_PATTERNS = {
+    '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$': re.compile('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\Z'),
     '^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|Ki|Mi|Gi|Ti|Pi|Ei)?$': re.compile('^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|Ki|Mi|Gi|Ti|Pi|Ei)?\\Z'),
     '^(?:[Nn][Oo][Nn][Ee]|[Ss][Aa][Gg][Ee][Mm][Aa][Kk][Ee][Rr]|[Aa][Zz][Uu][Rr][Ee])$': re.compile('^(?:[Nn][Oo][Nn][Ee]|[Ss][Aa][Gg][Ee][Mm][Aa][Kk][Ee][Rr]|[Aa][Zz][Uu][Rr][Ee])\\Z'),
     '^(?:[Gg][Rr][Pp][Cc]|[Hh][Tt][Tt][Pp]|[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt])$': re.compile('^(?:[Gg][Rr][Pp][Cc]|[Hh][Tt][Tt][Pp]|[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt])\\Z'),
@@ -480,6 +481,17 @@ def validate_entry_schema_json___defs_entry(data, custom_formats={}, name_prefix
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.log_level must be string")
                     if not (isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'TRACE' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'DEBUG' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'INFO' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'WARN' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'WARNING' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'ERROR' or isinstance(data__raftconfiguration__loglevel, str) and data__raftconfiguration__loglevel == 'OFF'):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.log_level must be one of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR', 'OFF']")
+                if "password_from_secret" in data__raftconfiguration_keys:
+                    data__raftconfiguration_keys.remove("password_from_secret")
+                    data__raftconfiguration__passwordfromsecret = data__raftconfiguration["password_from_secret"]
+                    if not isinstance(data__raftconfiguration__passwordfromsecret, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.password_from_secret must be string")
+                    if isinstance(data__raftconfiguration__passwordfromsecret, str):
+                        data__raftconfiguration__passwordfromsecret_len = len(data__raftconfiguration__passwordfromsecret)
+                        if data__raftconfiguration__passwordfromsecret_len > 253:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.password_from_secret must be shorter than or equal to 253 characters")
+                        if not REGEX_PATTERNS['^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'].search(data__raftconfiguration__passwordfromsecret):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".raft_configuration.password_from_secret must match pattern ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
                 if "election_timeout" in data__raftconfiguration_keys:
                     data__raftconfiguration_keys.remove("election_timeout")
                     data__raftconfiguration__electiontimeout = data__raftconfiguration["election_timeout"]

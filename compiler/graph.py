@@ -14,6 +14,7 @@ from typing import Any
 
 from .diagnostics import CATALOGUE, Diagnostic, Related, error, warning
 from .model import ResolvedEntry, ResolvedFlow
+from .names import EntryShape, gateway_names_of, names_of
 from .plan import GATEWAY
 from .stateful import check_stateful
 from .syntax import Span
@@ -68,6 +69,8 @@ def _err(code: str, message: str, span: Span | None, **kw: Any) -> Diagnostic:
 def build_graph(flow: ResolvedFlow) -> tuple[FlowGraph, list[Diagnostic]]:
     """Effective `needs`, responders and every graph check as a located diagnostic."""
     diags = _check_names(flow.entries)
+    if not diags:
+        diags += _check_derived_names(flow)
     names = [e.name for e in flow.entries]
     known = set(names)
     needs: dict[str, tuple[str, ...]] = {}
@@ -138,6 +141,52 @@ def _check_names(entries: tuple[ResolvedEntry, ...]) -> list[Diagnostic]:
                               if other.name_span else ()))
             continue
         labels[label] = entry
+    return diags
+
+
+def _shape(entry: ResolvedEntry) -> EntryShape | None:
+    """What decides the entry's derived names; None when no target hosts it (external, or
+    placed in the gateway) or when its process count is already an error (FC521)."""
+    if entry.get("external") is True or entry.get("placement") == "gateway":
+        return None
+    shards, replicas = entry.get("shards", 1), entry.get("replicas", 1)
+    shards = shards if isinstance(shards, int) and shards > 0 else 1
+    replicas = replicas if isinstance(replicas, int) and replicas > 0 else 1
+    if shards * replicas > MAX_PROCESSES:
+        return None
+    before, after = entry.uses_before is not None, entry.uses_after is not None
+    return EntryShape(entry.name, shards, replicas, head=shards > 1 or before or after,
+                      uses_before=before, uses_after=after, stateful=entry.get("stateful") is True)
+
+
+def _check_derived_names(flow: ResolvedFlow) -> list[Diagnostic]:
+    """Names the targets derive (`a` sharded makes `a-head`, `a-shard-0`, ...; compose makes
+    `a-rep-0`) must not be another entry's (or the gateway's) names: FC522 at the later entry's
+    `name`, once per pair of entries (compiler/names.py holds the table)."""
+    gateway = str(flow.gateway.get("name") or GATEWAY)
+    owner: dict[tuple[str, str], tuple[ResolvedEntry | None, str]] = {
+        (where, name): (None, what) for where, name, what in gateway_names_of(gateway)}
+    diags: list[Diagnostic] = []
+    reported: set[tuple[str, str]] = set()
+    for entry in flow.entries:
+        shape = _shape(entry)
+        if shape is None:
+            continue
+        for where, name, what in names_of(shape):
+            first, first_what = owner.setdefault((where, name), (entry, what))
+            if first is entry:
+                continue
+            pair = (first.name if first else GATEWAY, entry.name)
+            if pair in reported:
+                continue
+            reported.add(pair)
+            related = (Related(first.name_span, f"`{first.name}` defined here"),) if (
+                first is not None and first.name_span) else ()
+            diags.append(_err("FC522", f"{what} and {first_what} would both be the {where} "
+                                       f"`{name}`", entry.name_span, related=related,
+                              hint=f"targets name objects after the entry (`-head`, `-shard-N`, "
+                                   f"`-rep-N`, `-uses-before`, `-uses-after`, `-raft`, "
+                                   f"`-workspace`); rename `{entry.name}`"))
     return diags
 
 

@@ -9,13 +9,15 @@ Serialised form: `Plan.to_json()` — sorted keys, two-space indent, a trailing 
 flow gives byte-identical plans. Its schema is `schemas/plan.schema.json`.
 
 Values in `uses_with`/`uses_metas`/`env`/... are already substituted, except values that depend on a
-variable listed in the same deployment's `env_from_secret`: those stay a runtime reference, written
+variable named in any `env_from_secret` of the Flow: those stay a runtime reference, written
 as the mapping `{"$template": "<the original text>"}` and substituted by the worker at start-up
-from its own environment (so a secret's value never lands in an artifact). A reference written as
-a quoted (or block, or `!!str`) scalar in an executor's `uses_*` values or inline config carries
-`"quoted": true` as well: it stays a string at the worker (`"0123"` is not the integer 123), where
-an unquoted one takes the YAML 1.2 core type of its result (SPEC §2). Env values are strings
-whatever their spelling and never carry the flag.
+from its own environment (so a secret's value never lands in an artifact; the compiler allows
+them only where a process declaring the variable reads them: `compiler/runtime_values.py`).
+`template_secret_var` says when one is exactly one variable, which targets pass from the secret.
+A reference written as a quoted (or block, or `!!str`) scalar in an executor's `uses_*` values or
+inline config carries `"quoted": true` as well: it stays a string at the worker (`"0123"` is not
+the integer 123), where an unquoted one takes the YAML 1.2 core type of its result (SPEC §2). Env
+values are strings whatever their spelling and never carry the flag.
 
 Paths (`ExecutorRef.path`, `py_modules`) are POSIX paths relative to the plan's base directory: the
 directory of the Flow file (the runtime's `--base-dir`; `/app` inside generated images).
@@ -211,6 +213,27 @@ class Plan:
     @classmethod
     def from_json(cls, text: str) -> "Plan":
         return cls.from_dict(json.loads(text))
+
+
+def is_template(value: Any) -> bool:
+    """True for a runtime reference `{"$template": text}` (a value that depends on a secret)."""
+    return isinstance(value, dict) and TEMPLATE_KEY in value
+
+
+def template_secret_var(value: Any) -> str | None:
+    """The variable a runtime reference consists of, when its text is exactly one environment
+    form without a default (`${{ ENV.X }}`, `${{ X }}`, `${X}`, `$X`): what a Kubernetes
+    secretKeyRef, a compose secret or a systemd credential can pass as it is. None otherwise
+    (text around it, several variables, a default): only a process rendering the text can."""
+    if not is_template(value):
+        return None
+    from .substitution_parse import CONTEXT, ENV, Fault, parse_parts
+
+    parts = parse_parts(str(value[TEMPLATE_KEY]))
+    if isinstance(parts, Fault) or len(parts) != 1:
+        return None
+    part = parts[0]
+    return part.value if part.kind in (ENV, CONTEXT) and not part.op else None
 
 
 def _plain(value: Any) -> Any:

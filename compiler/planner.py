@@ -30,7 +30,7 @@ _GATEWAY_FIELDS = frozenset({"name", "protocol", "port", "host", "replicas", "en
 _GATEWAY_DROPPED = frozenset({"timeout_ready", "placement"})
 # Keys whose place (and their nested keys' places) the plan keeps in `sources`: the ones targets
 # validate, so a target error points at the key the user wrote, not at the entry.
-_LOCATED = ("env", "env_from_secret", "image", "image_pull_secrets", "resources",
+_LOCATED = ("env", "env_from_secret", "host", "image", "image_pull_secrets", "resources",
             "service_account", "targets", "uses", "uses_after", "uses_before")
 _LOCATED_DEPTH = 4  # `/targets/k8s/labels/KEY` is the deepest key a target checks
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import precedence
 from .diagnostics import Diagnostic, Related
@@ -59,43 +59,6 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://(.*)$", re.IGNORECASE)
 _OVERRIDE_KEYS = tuple(precedence.OVERRIDES)
 
 
-def secret_names(root: Node) -> Callable[[tuple], frozenset[str]]:
-    """For substitution (phase 3): the `env_from_secret` names of the entry owning a path.
-
-    Works on the Flow file (`executors[i]...`, inline `jtype: Deployment` items included) and on a
-    Deployment file (`with...`). A value using one of these stays a runtime reference.
-    """
-    def names(entry: Node | None) -> frozenset[str]:
-        if isinstance(entry, Mapping) and isinstance(entry.get("with"), Mapping) \
-                and "env_from_secret" not in entry:
-            entry = entry.get("with")
-        secrets = entry.get("env_from_secret") if isinstance(entry, Mapping) else None
-        if not isinstance(secrets, Mapping):
-            return frozenset()
-        return frozenset(secrets.keys())
-
-    cache: dict[tuple, frozenset[str]] = {}
-
-    def deferred(path: tuple) -> frozenset[str]:
-        if not isinstance(root, Mapping) or not path:
-            return frozenset()
-        if path[0] == "with" and root.get("executors") is None and root.get("deployments") is None:
-            key: tuple = ("with",)
-            entry: Node | None = root
-        elif path[0] in ("executors", "deployments") and len(path) > 1:
-            key = tuple(path[:2])
-            items = root.get(str(path[0]))
-            entry = items.items[path[1]] if isinstance(items, Sequence) and isinstance(
-                path[1], int) and path[1] < len(items.items) else None
-        else:
-            return frozenset()
-        if key not in cache:
-            cache[key] = names(entry)
-        return cache[key]
-
-    return deferred
-
-
 def resolve(root: Node, *, path: str | Path, display: str | None = None,
             substitution: Any = None) -> tuple[ResolvedFlow | None, list[Diagnostic]]:
     """Resolve a checked, substituted Flow tree. `path` is the Flow file (its directory is the base
@@ -126,9 +89,12 @@ def resolve(root: Node, *, path: str | Path, display: str | None = None,
                 entries.append(entry)
             else:
                 complete = False
-    return ResolvedFlow(name=name, source=ctx.display, base_dir=str(ctx.base_dir),
+    flow = ResolvedFlow(name=name, source=ctx.display, base_dir=str(ctx.base_dir),
                         values=flow_values, gateway=gateway, entries=tuple(entries),
-                        span=root.span, complete=complete), diags
+                        span=root.span, complete=complete)
+    from .runtime_values import check_runtime_values
+
+    return flow, diags + check_runtime_values(flow)
 
 
 # --- Flow and gateway -------------------------------------------------------------------------
@@ -212,8 +178,11 @@ def _deployment_file(item: Scalar, ctx: FileContext, substitution: Any,
         from .resolve_files import _with_chain, recheck_paths
         from .substitute import substitute
 
-        written = root
-        root, more = substitute(root, substitution, deferred=secret_names(root))
+        from .runtime_values import flow_secret_names
+
+        written = root  # the Flow's secrets are in `substitution.secrets`; add the file's own
+        own = flow_secret_names(root, None)
+        root, more = substitute(root, substitution, deferred=lambda _path: own)
         more += recheck(root, "deployment", recheck_paths(written, root))
         diags += [_with_chain(d, child) for d in more]
     body = root.get("with") if isinstance(root, Mapping) else None
@@ -235,7 +204,7 @@ def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dic
         values["workspace"] = _passed(flow_values["workspace"])
     values["polling"] = _polling(values.get("polling"))
     gpus = values.get("gpus")
-    if gpus is not None and not _is_count(gpus.value):
+    if gpus is not None and not _is_count(gpus.value) and not _unknown(gpus.node):
         diags.append(err("FC408", f"`gpus: {gpus.value}`: flowc needs a number of GPUs",
                          gpus.provenance.span or span, ctx,
                          hint="write a whole number such as `gpus: 1`"))
@@ -309,8 +278,8 @@ def _uses(node: Node | None, ctx: FileContext, overrides: dict[str, Value], modu
         return None
     from .substitute import is_failed
 
-    if is_failed(node):
-        return None  # its substitution error is reported; the raw `${...}` text means nothing
+    if is_failed(node) or _unknown(node):
+        return None  # reported: its substitution error, or FC415 (runtime_values.py)
     text = node.value.strip()
     scheme = _SCHEME.match(text)
     if scheme:
@@ -367,8 +336,9 @@ def _is_file(path: Path) -> bool:
 def _external(values: dict[str, Value], ctx: FileContext, span: Span,
               diags: list[Diagnostic]) -> None:
     """`external: true` entries must say where they are (host and port, or grpc://host:port)."""
-    if values["external"].value is not True:
-        return
+    if values["external"].value is not True or any(
+            _unknown(values[k].node) for k in ("host", "port", "tls") if k in values):
+        return  # an unknown address is FC415 (runtime_values.py)
     from .addresses import parse_addresses
 
     addresses, problem = parse_addresses(values.get("host"), values.get("port"),

@@ -13,6 +13,7 @@ where that cannot work or does not do what the Flow seems to ask:
 | FC512 | `reload: true` on a stateful entry: a reloaded instance would lack the replicated state, so reload is off | warning |
 | FC513 | `raft_configuration` on an entry that is not stateful | warning |
 | FC514 | `leader_lease_timeout` not longer than the heartbeat (a tenth of `heartbeat_timeout`, else 100 ms) | error |
+| FC515 | more than 7 replicas: each write waits for a majority and the leader replicates to all, so the cost grows with the group while 7 already survive 3 failures | warning |
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .model import ResolvedEntry
 from .syntax import Mapping, Span
 
 MIN_REPLICAS = 3  # the smallest Raft group that keeps accepting writes when a replica fails
+MAX_REPLICAS = 7  # beyond this a Raft group costs more per write than its extra safety is worth
 DEFAULT_HEARTBEAT_MS = 100  # pysyncobj's appendEntriesPeriod when heartbeat_timeout is not set
 
 
@@ -55,6 +57,11 @@ def check_stateful(entry: ResolvedEntry) -> list[Diagnostic]:
                                     f"{replicas}: Raft runs, but {what}",
                            _span(entry, "replicas" if "replicas" in _written(entry)
                                  else "stateful")))
+    if isinstance(replicas, int) and not isinstance(replicas, bool) and replicas > MAX_REPLICAS:
+        diags.append(_warn("FC515", f"`{entry.name}` is `stateful: true` with replicas: "
+                                    f"{replicas}: every write waits for {replicas // 2 + 1} of "
+                                    f"them, and the Raft leader sends each write to all "
+                                    f"{replicas - 1} others", _span(entry, "replicas")))
     if entry.get("reload") is True:
         diags.append(_warn("FC512", f"`reload: true` is off for `{entry.name}`: a reloaded "
                                     "instance would start without the replicated state",

@@ -27,9 +27,10 @@ Decisions (where SPEC is silent; `docs/` cite these):
 - Mapping keys are never substituted (Jina neither).
 - `--allow-undefined` turns undefined/required errors into warnings; the scalar keeps its text and
   an origin starting with `UNDEFINED` (see `is_undefined`): its type is unknown.
-- Deferred (secret) variables: an environment form naming a variable in `deferred(path)` is kept as
-  text; the scalar becomes a template whose other forms are substituted now (their `$` escaped as
-  `$$`) and whose origin starts with `DEFERRED`. The worker renders it with `render_template`.
+- Deferred (secret) variables: an environment form naming a variable in `ctx.secrets` (every
+  `env_from_secret` name of the Flow) or in `deferred(path)` is kept as text, never read; the
+  scalar becomes a template whose other forms are substituted now (their `$` escaped as `$$`)
+  and whose origin starts with `DEFERRED`. The worker renders it with `render_template`.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ class SubstitutionContext:
     # False when a context source was refused (already reported): an undefined context name is
     # then left unknown, like --allow-undefined but silent, instead of repeating that error
     context_complete: bool = True
+    # variables named in any `env_from_secret` of the Flow: never read, every use of one stays a
+    # runtime reference (SPEC §2; compiler/runtime_values.py)
+    secrets: frozenset[str] = frozenset()
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -260,9 +264,9 @@ class _Substituter:
                 Scalar(text, scalar.span, scalar.style, scalar.tag, None)
             self.done[path] = result
             return result
-        names = frozenset()
+        names = self.ctx.secrets
         if self.deferred is not None and any(p.kind in (ENV, CONTEXT) for p in parsed):
-            names = self.deferred(path)
+            names = names | self.deferred(path)
         frame = _Frame(path, scalar)
         self.stack.append(frame)
         try:
@@ -602,9 +606,10 @@ def substitute(root: Node, ctx: SubstitutionContext, *,
                ) -> tuple[Node, list[Diagnostic]]:
     """Substitute every scalar value of one document (build time: the Flow or a Deployment file).
 
-    `deferred(path)` names the variables that must stay runtime references at `path` (an entry's
-    `env_from_secret`). Returns the new tree (unchanged subtrees are the same objects) and the
-    diagnostics; a scalar that failed keeps its original text, with the origin `FAILED`.
+    `ctx.secrets`, and `deferred(path)` at `path`, name the variables that must stay runtime
+    references (`env_from_secret` names). Returns the new tree (unchanged subtrees are the same
+    objects) and the diagnostics; a scalar that failed keeps its original text, with the origin
+    `FAILED`.
     """
     worker = _Substituter(root, ctx, deferred)
     return worker.walk((), root, None), worker.diags

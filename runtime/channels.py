@@ -29,11 +29,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .proto import flowc_pb2, flowc_pb2_grpc
 from .streams import StreamError, StreamHop
+from .wire import MAX_MESSAGE_BYTES, RECEIVE, SEND
 
-MESSAGE_OPTIONS = (
-    ("grpc.max_send_message_length", -1),
-    ("grpc.max_receive_message_length", -1),
-)
+# A router's channels carry what its server accepts (wire.ServerSettings.channel_options);
+# a channel opened without options gets the servers' default limits.
+MESSAGE_OPTIONS = ((SEND, MAX_MESSAGE_BYTES), (RECEIVE, MAX_MESSAGE_BYTES))
 # Reconnect quickly after a replica (re)starts: gRPC's default first backoff is a full second,
 # and at start-up the gateway usually dials a worker a few ms before it listens.
 RECONNECT_OPTIONS = (

@@ -18,10 +18,7 @@ from typing import Any, Callable, Iterator
 
 from .docs import as_doclist, decode_docs, encode_docs
 from .host import struct_to_dict
-
-# Both ends accept unlimited message sizes (see worker.SERVER_OPTIONS).
-CHANNEL_OPTIONS = (("grpc.max_send_message_length", -1),
-                   ("grpc.max_receive_message_length", -1))
+from .wire import CLIENT_CHANNEL_OPTIONS as CHANNEL_OPTIONS  # the server enforces its limits
 
 
 class FlowcRequestError(Exception):

@@ -18,7 +18,16 @@ from __future__ import annotations
 import inspect
 from typing import Any, Iterator
 
-__all__ = ["LazyDocList", "decode_docs", "encode_docs", "as_doclist", "generic_doc_type"]
+__all__ = ["LazyDocList", "DocumentsMismatch", "decode_docs", "encode_docs", "as_doclist",
+           "generic_doc_type"]
+
+
+class DocumentsMismatch(ValueError):
+    """A request's documents are not documents, or do not fit the endpoint's declared type.
+
+    Fields are matched by name, as docarray does (fields the type lacks are dropped), but a
+    document that shares no field with the type, lacks a required field, or holds a value its
+    field's type refuses is refused: never a silent success with the wrong data."""
 
 
 def generic_doc_type() -> type:
@@ -39,7 +48,8 @@ def _doc_class(doc_type: Any) -> type:
 
 
 def decode_docs(data: bytes, doc_type: type | None = None) -> Any:
-    """A `DocList[doc_type]` from wire bytes (`doc_type` None → the generic document type)."""
+    """A `DocList[doc_type]` from wire bytes (`doc_type` None → the generic document type);
+    `DocumentsMismatch` when they do not fit it."""
     cls = _doc_class(doc_type)
     if not data:
         from docarray import DocList

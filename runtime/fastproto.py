@@ -20,6 +20,9 @@ from docarray import BaseDoc, DocList
 from docarray.base_doc.mixins.io import _type_to_protobuf
 from docarray.proto import DocListProto, DocProto
 from docarray.typing import ID
+from google.protobuf.message import DecodeError
+
+from .docs import DocumentsMismatch
 
 _SCALAR_CONTENT = frozenset({"text", "integer", "float", "boolean", "blob"})
 _BASE_FROM = BaseDoc.from_protobuf.__func__  # type: ignore[attr-defined]
@@ -107,13 +110,61 @@ def encode(docs: Any) -> bytes:
 
 
 def decode(cls: type, data: bytes) -> Any:
-    """A `DocList[cls]` from wire bytes."""
-    message = DocListProto.FromString(data)
-    if default_codec(cls):
-        docs = [cls(**fields_from_proto(cls, item)) for item in message.docs]
-    else:
-        docs = [cls.from_protobuf(item) for item in message.docs]
+    """A `DocList[cls]` from wire bytes; `DocumentsMismatch` when they are not documents or do
+    not fit `cls` (fields are matched by name, as docarray does; see docs/decisions.md)."""
+    try:
+        message = DocListProto.FromString(data)
+    except DecodeError as exc:
+        detail = str(exc).rpartition("': ")[2] or type(exc).__name__
+        raise DocumentsMismatch(f"the documents for DocList[{cls.__name__}] are not docarray "
+                                f"protobuf bytes ({len(data)} bytes: {detail})") from None
+    fast = default_codec(cls)
+    docs = []
+    for index, item in enumerate(message.docs):
+        try:
+            if fast:
+                values = fields_from_proto(cls, item)
+                if len(values) != len(item.data):  # some field unknown (or empty): look closer
+                    _check_shares_fields(cls, item, index)
+                docs.append(cls(**values))
+            else:
+                docs.append(cls.from_protobuf(item))
+        except DocumentsMismatch:
+            raise
+        except (ValueError, TypeError, KeyError) as exc:  # pydantic's ValidationError included
+            raise DocumentsMismatch(f"the documents do not match DocList[{cls.__name__}]: "
+                                    f"{_which(item, index)}: {_problems(exc)}") from None
     return DocList[cls](docs)
+
+
+def _check_shares_fields(cls: type, item: Any, index: int) -> None:
+    """A document whose fields (its id aside) are all unknown to `cls` is another schema:
+    matching by name would leave it empty, a silent success with the wrong data."""
+    known = cls._docarray_fields()
+    names = [key for key in item.data.keys() if key != "id"]
+    if names and not any(key in known for key in names):
+        declared = ", ".join(sorted(k for k in known if k != "id")) or "no field but id"
+        raise DocumentsMismatch(
+            f"the documents do not match DocList[{cls.__name__}]: {_which(item, index)} has "
+            f"none of its fields (it has {', '.join(sorted(names))}; "
+            f"{cls.__name__} has {declared})")
+
+
+def _which(item: Any, index: int) -> str:
+    node = item.data["id"] if "id" in item.data else None
+    return f"document {index} (id {node.text})" if node is not None and node.text \
+        else f"document {index}"
+
+
+def _problems(exc: BaseException) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            return "; ".join(f"field '{'.'.join(str(p) for p in err['loc']) or '?'}': "
+                             f"{err['msg']}" for err in errors())
+        except (TypeError, KeyError):
+            pass
+    return f"{type(exc).__name__}: {exc}"
 
 
 def new_doc_proto() -> Any:

@@ -28,12 +28,14 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Awaitable, Callable, Sequence
+
+from google.protobuf.message import DecodeError
 
 from flowc.compiler.plan import GATEWAY, Plan
 
 from . import reduce as docs_reduce
-from .channels import MESSAGE_OPTIONS, HopFailure, ReplicaSet, wait_until_serving
+from .channels import HopFailure, ReplicaSet, wait_until_serving
 from .proto import flowc_pb2
 from .topology import Node, Topology, TopologyError, build_topology, parse_addresses
 
@@ -85,12 +87,18 @@ class LocalHop:
 class _State:
     """Per-request bookkeeping: the client's request and documents kept by `when` filters."""
 
-    __slots__ = ("request", "target", "kept")
+    __slots__ = ("request", "target", "kept", "deadline")
 
     def __init__(self, request: flowc_pb2.DataRequest):
         self.request = request
         self.target: Any = request.header.target_executor or None  # compiled in run()
         self.kept: dict[str, tuple[int, Any]] | None = None  # doc id → (node index, DocProto)
+        timeout_ms = request.header.timeout_ms  # the client's: later hops get what is left
+        self.deadline = time.monotonic() + timeout_ms / 1000 if timeout_ms else None
+
+    def time_left_ms(self) -> int:
+        """What is left of the client's deadline (at least 1 ms: 0 would mean none)."""
+        return max(1, int((self.deadline - time.monotonic()) * 1000))
 
 
 class GraphRunner:
@@ -100,6 +108,7 @@ class GraphRunner:
         self.topology = topology
         self.hops = hops
         self._index = {n.name: i for i, n in enumerate(topology.nodes)}
+        self._awaited = frozenset(topology.awaited)
         self._background: set[asyncio.Task] = set()
 
     async def run(self, request: flowc_pb2.DataRequest) -> flowc_pb2.DataRequest:
@@ -174,6 +183,14 @@ class GraphRunner:
             return await self._step(node, parts, state)
         except HopFailure as failure:
             return Out(b"", error=self._error(state, failure.status()))
+        except DecodeError as exc:  # a `when` filter or a reduce met bytes that are no documents
+            detail = (f"the documents for {node.name} are not docarray protobuf bytes: {exc}")
+            _say(GATEWAY, f"refused request {state.request.header.request_id}: {detail}")
+            status = flowc_pb2.Status(
+                code=_ERROR, description=detail,
+                exception=flowc_pb2.ExceptionInfo(name="DocumentsMismatch", args=[detail],
+                                                  executor=GATEWAY))
+            return Out(b"", error=self._error(state, status))
         except Exception as exc:  # a bug here must not hang the request: report it
             log.exception("internal error while routing to %s", node.name)
             status = flowc_pb2.Status(
@@ -206,6 +223,10 @@ class GraphRunner:
         else:
             request.docs = docs_reduce.reduce_bytes(docs)
         timeout = node.timeout_ms or client.header.timeout_ms or None
+        if state.deadline is not None and node.name in self._awaited:
+            # an executor must not start what its client stopped waiting for (a floating
+            # entry's copy is not waited for: its hop keeps the whole timeout)
+            timeout = min(timeout or state.time_left_ms(), state.time_left_ms())
         if timeout:
             request.header.timeout_ms = timeout
         begin = time.time_ns()
@@ -295,6 +316,15 @@ class GraphRunner:
         ordered = docs_reduce.order_like(docs_reduce.parse_docs(docs), reference, kept)
         return docs_reduce.serialize_docs(ordered)
 
+    async def finish_floating(self, timeout: float) -> int:
+        """Wait at most `timeout` s for the hops to floating entries still under way (their
+        requests were accepted and answered: they must still reach those entries); the number
+        left unfinished, which `close()` cancels."""
+        if not self._background:
+            return 0
+        _, pending = await asyncio.wait(set(self._background), timeout=timeout)
+        return len(pending)
+
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
@@ -330,8 +360,10 @@ class InProcessStartError(Exception):
         super().__init__(f"{entry}: {type(cause).__name__}: {cause}")
 
 
-def build_hops(plan: Plan, topology: Topology, base_dir: Path) -> dict[str, Any]:
-    """A ReplicaSet per remote entry, an in-process executor per `placement: gateway` entry."""
+def build_hops(plan: Plan, topology: Topology, base_dir: Path,
+               channel_options: Sequence[tuple[str, Any]] = ()) -> dict[str, Any]:
+    """A ReplicaSet per remote entry (its channels with `channel_options`), an in-process
+    executor per `placement: gateway` entry."""
     hops: dict[str, Any] = {}
     for node in topology.nodes:
         if node.in_gateway:
@@ -350,7 +382,7 @@ def build_hops(plan: Plan, topology: Topology, base_dir: Path) -> dict[str, Any]
                                                                runtime_name=f"{node.name}/rep-0"))
         else:
             hops[node.name] = ReplicaSet(node.name, node.addresses, retries=node.retries,
-                                         timeout_ms=node.timeout_ms)
+                                         timeout_ms=node.timeout_ms, options=channel_options)
     return hops
 
 
@@ -396,8 +428,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def serve(plan: Plan, topology: Topology, *, base_dir: Path, host: str, port: int,
                 grace: float = 10.0, reuse_port: bool = False) -> int:
     """Load in-process entries, then serve the gateway until SIGTERM/SIGINT; the exit code."""
+    from .wire import ServerSettings
+
+    server_options = plan.gateway.options.get("grpc_server_options") or {}
+    channel_options = ServerSettings(server_options).channel_options(
+        plan.gateway.options.get("grpc_channel_options"))
     try:
-        hops = build_hops(plan, topology, base_dir)
+        hops = build_hops(plan, topology, base_dir, channel_options)
     except InProcessStartError as exc:  # an in-process executor failed to start: say which
         from .worker import print_user_traceback
 
@@ -410,7 +447,8 @@ async def serve(plan: Plan, topology: Topology, *, base_dir: Path, host: str, po
     remote = [h for h in hops.values() if isinstance(h, ReplicaSet)]
     return await run_server(
         name=GATEWAY, servicer=GatewayServicer(runner), host=host, port=port,
-        grace=grace, dependencies=remote, on_close=runner.close, reuse_port=reuse_port)
+        grace=grace, dependencies=remote, on_close=runner.close, reuse_port=reuse_port,
+        finish=runner.finish_floating, server_options=server_options)
 
 
 class EndpointsUnion:
@@ -450,30 +488,37 @@ def union_endpoints(name: str, replies: Sequence[flowc_pb2.EndpointsReply]
 
 async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: float,
                      dependencies: Sequence[ReplicaSet], on_close: Any,
-                     reuse_port: bool = False) -> int:
+                     reuse_port: bool = False,
+                     finish: Callable[[float], Awaitable[int]] | None = None,
+                     server_options: dict | None = None) -> int:
     """Serve `servicer` with health until SIGTERM/SIGINT; SERVING once every dependency is.
 
     Shared by the gateway and the head: NOT_SERVING until all the nodes routed to answer their
     health checks, then SERVING (and READY=1 to systemd); on a signal NOT_SERVING, stop accepting,
     finish in-flight requests for at most `grace` seconds, close the connections, return 0.
+    `finish(seconds left)` then waits for work the answers did not wait for (the gateway's
+    floating hops) and returns how much of it is still running.
     """
-    import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
     from grpc_health.v1.health import aio as health_aio
 
     from .proto import flowc_pb2_grpc
+    from .wire import GuardedServer, ServerSettings
 
     # Without SO_REUSEPORT a port already taken is an error, never silently shared with
     # another server (gRPC's default would let two Flows split one port's requests).
-    server = grpc.aio.server(options=[*MESSAGE_OPTIONS, ("grpc.so_reuseport", int(reuse_port))])
+    # Message limits: `server_options` over wire.py's defaults; malformed requests are refused.
+    server = ServerSettings(server_options,
+                            fixed={"grpc.so_reuseport": int(reuse_port)}).server()
+    guarded = GuardedServer(server, name)
     serving = asyncio.Event()
-    held = _HoldUntilServing(servicer, serving)
-    flowc_pb2_grpc.add_FlowcServicer_to_server(held, server)
+    held = _HoldUntilServing(servicer, serving, name)
+    flowc_pb2_grpc.add_FlowcServicer_to_server(held, guarded)
     health = health_aio.HealthServicer()
     services = ("", "flowc.v1.Flowc")
     for service in services:
         await health.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
-    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health, guarded)
     try:
         bound = server.add_insecure_port(f"{host}:{port}")
     except RuntimeError as exc:
@@ -501,12 +546,19 @@ async def run_server(*, name: str, servicer: Any, host: str, port: int, grace: f
 
     ready = loop.create_task(become_ready())
     await stop.wait()
+    started = time.monotonic()
     _say(name, f"stopping (finishing requests in flight, at most {grace:g} s)")
     ready.cancel()
     await health.enter_graceful_shutdown()
     held.streams.drain()
     await server.stop(grace)
+    if finish is not None:
+        left = await finish(max(0.0, grace - (time.monotonic() - started)))
+        if left:
+            _say(name, f"{left} floating request(s) still running after "
+                       f"{time.monotonic() - started:.2f} s (grace {grace:g} s): cancelling them")
     await on_close()
+    _say(name, f"stopped in {time.monotonic() - started:.2f} s")
     return 0
 
 
@@ -516,12 +568,12 @@ class _HoldUntilServing:
     failing at once, and instead of dialling nodes that do not listen yet (whose connections
     would then back off for seconds)."""
 
-    def __init__(self, servicer: Any, serving: asyncio.Event):
+    def __init__(self, servicer: Any, serving: asyncio.Event, name: str = GATEWAY):
         from .streams import StreamServer
 
         self.servicer = servicer
         self.serving = serving
-        self.streams = StreamServer(self._streamed)
+        self.streams = StreamServer(self._streamed, name=name)
 
     async def _wait(self, remaining: float | None) -> None:
         if self.serving.is_set():

@@ -203,14 +203,20 @@ class HeadServicer:
 
 def build_head(plan: Plan, name: str, shards: Sequence[Sequence[str]],
                uses_before: str | None = None, uses_after: str | None = None) -> Head:
-    """A Head for entry `name` from the plan and the addresses of its shards' replicas."""
+    """A Head for entry `name` from the plan and the addresses of its shards' replicas; its
+    channels forward what its server accepts (the entry's `grpc_server_options`, wire.py)."""
+    from .wire import ServerSettings
+
     dep = plan.deployment(name)
-    sets = [ReplicaSet(f"{name}/shard-{i}", list(addrs), retries=dep.retries,
-                       timeout_ms=dep.timeout_send) for i, addrs in enumerate(shards)]
-    before = ReplicaSet(f"{name}/uses_before", [uses_before], retries=dep.retries,
-                        timeout_ms=dep.timeout_send) if uses_before else None
-    after = ReplicaSet(f"{name}/uses_after", [uses_after], retries=dep.retries,
-                       timeout_ms=dep.timeout_send) if uses_after else None
+    options = ServerSettings(dep.grpc_server_options).channel_options()
+
+    def replica_set(label: str, addresses: list[str]) -> ReplicaSet:
+        return ReplicaSet(f"{name}/{label}", addresses, retries=dep.retries,
+                          timeout_ms=dep.timeout_send, options=options)
+
+    sets = [replica_set(f"shard-{i}", list(addrs)) for i, addrs in enumerate(shards)]
+    before = replica_set("uses_before", [uses_before]) if uses_before else None
+    after = replica_set("uses_after", [uses_after]) if uses_after else None
     return Head(dep, sets, before, after)
 
 
@@ -266,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     return asyncio.run(run_server(
         name=f"{args.deployment}/head", servicer=HeadServicer(head), host=args.host,
-        port=args.port, grace=args.grace, dependencies=head.dependencies, on_close=head.close))
+        port=args.port, grace=args.grace, dependencies=head.dependencies, on_close=head.close,
+        server_options=plan.deployment(args.deployment).grpc_server_options))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,8 @@ owns what happens between a `DataRequest` arriving and the answer leaving: choos
 method (or passing the request through), per-executor parameters, the parameters model, running
 sync methods in a thread and `async def` ones on the loop, serialising requests unless
 `allow_concurrent`, interpreting the return value, and turning an exception into an ERROR status
-that names the executor. It never raises for a user's error.
+that names the executor. It never raises for a user's error. A request whose deadline passed
+while it waited for its turn is not executed (`DeadlineExceeded`; see `deadline_scope`).
 
 Requests are treated as immutable: the answer is a new message, or the request itself when the
 executor passes it through unchanged.
@@ -14,6 +15,8 @@ executor passes it through unchanged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import inspect
 import json
@@ -21,18 +24,68 @@ import math
 import queue
 import sys
 import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from google.protobuf import struct_pb2
 
-from .docs import LazyDocList, encode_docs
+from .docs import DocumentsMismatch, LazyDocList, encode_docs
 from .executor import DEFAULT_ENDPOINT, Executor, endpoint_types, is_write
 from .proto import flowc_pb2
 
 RESULTS_KEY = "__results__"
+
+# The monotonic time by which the request being processed must have started, set by the server
+# that received it (the worker). A context variable, not an argument: a stateful replica's Raft
+# applier calls `process` in a task of its own, where a replicated write must run whatever its
+# first caller's deadline was (every replica applies every write).
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("flowc_deadline",
+                                                                         default=None)
+
+
+class DeadlineExceeded(Exception):
+    """The request's deadline passed before its endpoint could start: it was not executed."""
+
+
+@contextlib.contextmanager
+def deadline_scope(deadline: float | None) -> Iterator[None]:
+    """Requests processed inside this block must start before `deadline` (`time.monotonic()`),
+    else `ExecutorHost.process` raises DeadlineExceeded instead of running them."""
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def expired_answer(request: flowc_pb2.DataRequest, exc: DeadlineExceeded,
+                   executor: str) -> flowc_pb2.DataRequest:
+    """The answer on a stream (no gRPC status per request there): status ERROR, exception
+    `DeadlineExceeded`, no documents."""
+    response = flowc_pb2.DataRequest()
+    response.header.CopyFrom(request.header)
+    status = response.header.status
+    status.code = flowc_pb2.Status.ERROR
+    status.description = f"{executor}: DeadlineExceeded: {exc}"
+    status.exception.name = "DeadlineExceeded"
+    status.exception.args.append(str(exc))
+    status.exception.executor = executor
+    return response
+
+
+async def wait_idle(host: Any, timeout: float) -> bool:
+    """Until `host` processes no request (True) or `timeout` s passed (False). Counts sync
+    endpoint calls still running in a thread after their caller gave up, too: those cannot be
+    interrupted, and `close()` must not run beside them."""
+    deadline = time.monotonic() + timeout
+    while host.inflight or host.busy_threads:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
 
 
 @dataclass
@@ -80,14 +133,21 @@ class ExecutorHost:
         if binding is None:
             return request  # not bound, no default endpoint: pass through unchanged (SPEC §5)
         self.inflight += 1
+        arrived, deadline = time.monotonic(), _DEADLINE.get()
         try:
             kwargs = self._arguments(binding, request)
             if self._lock is None:
-                result = await self._call(binding, kwargs)
+                result = await self._call(binding, kwargs, arrived, deadline)
             else:
                 async with self._lock:
-                    result = await self._call(binding, kwargs)
+                    result = await self._call(binding, kwargs, arrived, deadline)
             return self._answer(request, result)
+        except DeadlineExceeded:
+            raise
+        except (DocumentsMismatch, ParametersError) as exc:  # the request's fault: never fatal
+            if isinstance(exc, DocumentsMismatch):
+                exc = DocumentsMismatch(f"endpoint {binding.endpoint}: {exc}")
+            return self._error(request, exc)
         except Exception as exc:  # the executor's error becomes the request's status
             self._check_fatal(exc)
             return self._error(request, exc)
@@ -122,18 +182,21 @@ class ExecutorHost:
             kwargs = {k: v for k, v in kwargs.items() if k in binding.accepts}
         return kwargs
 
-    async def _call(self, binding: _Binding,
-                    kwargs: dict[str, Any]) -> tuple[bytes | None, dict | None]:
+    async def _call(self, binding: _Binding, kwargs: dict[str, Any], arrived: float,
+                    deadline: float | None) -> tuple[bytes | None, dict | None]:
         if binding.is_async:
+            _check_deadline(arrived, deadline)
             result = await binding.method(**kwargs)
             return _encode_result(kwargs.get("docs"), result)
-        run = functools.partial(self._run_sync, binding.method, kwargs)
+        # checked again in the thread: a pool (allow_concurrent) may queue the call there too
+        run = functools.partial(self._run_sync, binding.method, kwargs, arrived, deadline)
         if isinstance(self._pool, _SerialThread):
             return await self._pool.run(run)
         return await asyncio.get_running_loop().run_in_executor(self._pool, run)
 
-    def _run_sync(self, method: Callable,
-                  kwargs: dict[str, Any]) -> tuple[bytes | None, dict | None]:
+    def _run_sync(self, method: Callable, kwargs: dict[str, Any], arrived: float,
+                  deadline: float | None) -> tuple[bytes | None, dict | None]:
+        _check_deadline(arrived, deadline)
         with self._busy_lock:
             self.busy_threads += 1
         try:
@@ -202,6 +265,14 @@ class ExecutorHost:
             self._pool.shutdown(wait=False)
 
 
+def _check_deadline(arrived: float, deadline: float | None) -> None:
+    now = time.monotonic()
+    if deadline is not None and now >= deadline:
+        raise DeadlineExceeded(f"the deadline passed {now - deadline:.2f} s before the request "
+                               f"could start (it waited {now - arrived:.2f} s for its turn); "
+                               "not executed")
+
+
 class _SerialThread:
     """One thread that runs sync endpoint calls one at a time, for a host that serialises its
     requests anyway. Cheaper per call than `run_in_executor` with a one-thread pool (no
@@ -226,6 +297,8 @@ class _SerialThread:
             if item is None:
                 return
             loop, future, call = item
+            if future.cancelled():  # its caller gave up (a deadline, a closed stream): skip it
+                continue
             try:
                 result, error = call(), None
             except BaseException as exc:  # handed to the awaiting coroutine, as a pool would

@@ -5,11 +5,14 @@ in memory with free loopback ports, `flowc run --plan DIR` reads the one `flowc 
 local` wrote. Every process is started at once, its output prefixed with its name; the launcher
 waits until each server is SERVING (its `READY=1` on the launcher's notification socket, as
 systemd's `Type=notify` hears it; `grpc.health.v1` for one silent after a second), prints the
-gateway address, restarts a process that crashes after start-up (with backoff), and on
+gateway address, restarts a process that crashes after start-up (with backoff: `Backoff`), and on
 SIGINT/SIGTERM stops the gateway first, then heads, then workers — and kills nothing it did not
 start, and leaves nothing behind: children also get SIGTERM from the kernel if the launcher itself
-dies (PR_SET_PDEATHSIG). With `restart: true` entries or a Flow with `reload: true`, restarter.py
-watches their files and swaps processes on the supervisor's thread (`Supervisor.on_tick`).
+dies (PR_SET_PDEATHSIG). Children run in a session of their own, so a Ctrl-C in the terminal
+reaches the launcher alone, which stops them in that order (a worker stopping beside its gateway
+would refuse the hops the gateway still has to send). With `restart: true` entries or a Flow
+with `reload: true`, restarter.py watches their files and swaps processes on the supervisor's
+thread (`Supervisor.on_tick`).
 """
 
 from __future__ import annotations
@@ -31,11 +34,15 @@ from typing import Any, Callable, TextIO
 
 from flowc.compiler.plan import Plan
 
+from .readiness import HealthProbe, LazyProbe, notify_socket, sender_pid
+
 STOP_ORDER = ("gateway", "head", "worker")
-RESTART_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+RESTART_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds before the 1st, 2nd, ... quick restart
+BACKOFF_RESET = 3.0  # a process SERVING this long before it exits restarts after the 1st delay
 DEFAULT_READY_TIMEOUT = 600.0
 PLAN_FILE = "plan.json"  # = flowc.targets.local.PLAN_FILE (not imported: targets load lazily)
 PROBE_AFTER = 1.0  # seconds without READY=1 before health checks are used as well
+RAFT_PASSWORD_ENV = "FLOWC_RAFT_PASSWORD"  # = flowc.runtime.stateful.PASSWORD_ENV (not imported)
 
 
 class LaunchError(Exception):
@@ -54,6 +61,30 @@ class Child:
     pumps: list[threading.Thread] = field(default_factory=list)
     last_line: str = ""  # its latest log line: why it exited, for the start-up error
     retired: bool = False  # being stopped on purpose (replaced by a restart): not restarted
+    spawned_at: float = 0.0  # time.monotonic() of the latest start
+    serving_since: float | None = None  # when it was last seen SERVING (None: not since start)
+    exited_at: float | None = None  # when its latest exit was noticed (a restart's downtime)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait before restarting a process that exited after start-up.
+
+    Consecutive quick crashes wait `delays[0]`, `delays[1]`, ... (the last one repeats); a
+    process that was SERVING for at least `reset_after` seconds before it exited counts as
+    healthy, so its restart starts again from the first delay: occasional crashes of a process
+    that otherwise serves are never penalised for the crashes of an hour ago."""
+
+    delays: tuple[float, ...] = RESTART_BACKOFF
+    reset_after: float = BACKOFF_RESET
+
+    def pause(self, child: "Child", now: float) -> float:
+        """The delay before `child`'s next restart (it exited at `now`); counts the restart."""
+        if child.serving_since is not None and now - child.serving_since >= self.reset_after:
+            child.restarts = 0
+        pause = self.delays[min(child.restarts, len(self.delays) - 1)]
+        child.restarts += 1
+        return pause
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -83,8 +114,27 @@ def launch_from_plan(plan: Plan, *, base_dir: Path, work_dir: Path, host: str = 
         ports[plan.gateway.name] = fixed
     procs = local.processes(plan, port_for=ports.__getitem__,
                             plan_path=str(work_dir / local.PLAN_FILE),
-                            base_dir=str(base_dir), host=host)
+                            base_dir=str(base_dir), host=host,
+                            raft_peers=str(work_dir / local.RAFT_PEERS_FILE))
+    write_raft_peers(work_dir / local.RAFT_PEERS_FILE, procs)
     return local.launch_plan(plan, procs, base_dir=str(base_dir), host=host)
+
+
+def write_raft_peers(path: Path, procs: list[Any]) -> None:
+    """The peers file stateful replicas read (`--raft-peers @FILE`), when there are any."""
+    from flowc.targets import local
+
+    groups = local.raft_peer_groups(procs)
+    if groups:
+        path.write_text(json.dumps(groups, sort_keys=True), encoding="utf-8")
+
+
+def raft_password() -> str:
+    """A fresh Raft password for one run: only the run's replicas know it (their environment),
+    so nothing else on the machine can talk to their Raft ports."""
+    import secrets
+
+    return secrets.token_urlsafe(32)
 
 
 def _port_taken(host: str, port: int) -> str:
@@ -113,93 +163,12 @@ def _die_with_parent() -> None:
         pass
 
 
-class HealthProbe:
-    """`grpc.health.v1` checks over one reused channel per address (grpc imported lazily).
-
-    Channels reconnect fast (`FAST_RECONNECT_OPTIONS`): gRPC's default backoff after a refused
-    connection (1 s, then 1.6 s, ...) would otherwise dominate start-up time."""
-
-    def __init__(self, timeout: float = 0.5):
-        import grpc
-        from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-        from flowc.runtime.health import FAST_RECONNECT_OPTIONS, open_channel
-
-        self._grpc, self._pb, self._stub_cls = grpc, health_pb2, health_pb2_grpc.HealthStub
-        self._open = lambda address: open_channel(address, options=FAST_RECONNECT_OPTIONS)
-        self._stubs: dict[str, Any] = {}
-        self._channels: list[Any] = []
-        self.timeout = timeout
-
-    def serving(self, address: str) -> bool:
-        if address not in self._stubs:
-            channel = self._open(address)
-            self._channels.append(channel)
-            self._stubs[address] = self._stub_cls(channel)
-        try:
-            reply = self._stubs[address].Check(self._pb.HealthCheckRequest(service=""),
-                                               timeout=self.timeout)
-        except self._grpc.RpcError:
-            return False
-        return reply.status == self._pb.HealthCheckResponse.SERVING
-
-    def close(self) -> None:
-        for channel in self._channels:
-            channel.close()
-
-
-class _LazyProbe:
-    """A HealthProbe made on first use: start-ups that READY=1 answers never import grpc."""
-
-    def __init__(self) -> None:
-        self._probe: HealthProbe | None = None
-
-    def serving(self, address: str) -> bool:
-        if self._probe is None:
-            self._probe = HealthProbe()
-        return self._probe.serving(address)
-
-    def close(self) -> None:
-        if self._probe is not None:
-            self._probe.close()
-
-
-def _notify_socket() -> socket.socket | None:
-    """A datagram socket in the abstract namespace for systemd's notify protocol, named after
-    this launcher (concurrent launchers never share one); the kernel stamps every message with
-    its sender's pid (SO_PASSCRED). None where that is unavailable."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-        sock.bind(f"\0flowc-run-{os.getpid()}-{id(sock):x}")
-        sock.setblocking(False)
-    except (OSError, AttributeError):
-        sock.close()
-        return None
-    return sock
-
-
-def notify_supported() -> bool:
-    """Whether READY=1 can be heard here (else only health checks tell readiness)."""
-    sock = _notify_socket()
-    if sock is None:
-        return False
-    sock.close()
-    return True
-
-
-def _sender_pid(ancillary: list[tuple[int, int, bytes]]) -> int | None:
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= 4:
-            return int.from_bytes(data[:4], sys.byteorder, signed=True)
-    return None
-
-
 class Supervisor:
     """Starts, watches, restarts and stops the processes of one launch plan."""
 
     def __init__(self, launch: dict[str, Any], *, cwd: Path, out: TextIO = sys.stderr,
-                 ready_timeout: float = DEFAULT_READY_TIMEOUT, quiet: bool = False):
+                 ready_timeout: float = DEFAULT_READY_TIMEOUT, quiet: bool = False,
+                 backoff: Backoff = Backoff()):
         self.children = [Child(p["name"], p["kind"], p["port"], list(p["argv"]))
                          for p in launch["processes"]]
         self.gateway = launch["gateway"]
@@ -210,7 +179,11 @@ class Supervisor:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._notify: socket.socket | None = None  # where READY=1 arrives, during start-up
+        self._supervising: socket.socket | None = None  # where restarted processes send it
+        self._prober = LazyProbe()  # for restarted processes silent after PROBE_AFTER s
+        self.backoff = backoff
         self.on_tick: Callable[[], None] | None = None  # run by watch() (restart, Flow reload)
+        self._raft_password = raft_password()  # for the stateful replicas of this run only
 
     @property
     def address(self) -> str:
@@ -228,25 +201,35 @@ class Supervisor:
         """Start `children` and return once each is SERVING; LaunchError names one that exits
         or is late. `probe=False` trusts READY=1 alone: a gateway started beside the one it
         replaces shares its port, where a health check could be answered by the old one."""
-        self._notify = _notify_socket()
+        self._notify = notify_socket()
         try:
             for child in children:
                 child.ready = False
                 self._spawn(child)
             self._wait_ready(children, timeout, probe)
-        finally:  # later READY=1 (a restarted process) goes nowhere; the process does not mind
+            now = time.monotonic()
+            for child in children:
+                child.serving_since = now
+        finally:  # a process restarted after a crash tells watch()'s own socket
             if self._notify is not None:
                 self._notify.close()
                 self._notify = None
 
-    def _spawn(self, child: Child) -> None:
+    def _spawn(self, child: Child, notify: socket.socket | None = None) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.pop("NOTIFY_SOCKET", None)  # READY=1 is ours to hear, not the launcher's systemd's
-        if self._notify is not None:
-            env["NOTIFY_SOCKET"] = "@" + self._notify.getsockname()[1:].decode()
-        child.popen = subprocess.Popen(
+        env.pop(RAFT_PASSWORD_ENV, None)
+        if "--raft-peers" in child.argv:
+            env[RAFT_PASSWORD_ENV] = self._raft_password
+        notify = notify or self._notify
+        if notify is not None:
+            env["NOTIFY_SOCKET"] = "@" + notify.getsockname()[1:].decode()
+        child.ready, child.serving_since = False, None
+        child.spawned_at = time.monotonic()
+        child.popen = subprocess.Popen(  # a session of its own: see the module's docstring
             _runtime_argv(child.argv), cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+            start_new_session=True)  # (process_group=0 needs Python 3.11)
         pump = threading.Thread(target=self._pump, args=(child, child.popen), daemon=True)
         pump.start()
         child.pumps.append(pump)
@@ -270,13 +253,13 @@ class Supervisor:
             self.out.flush()
 
     def _wait_ready(self, children: list[Child], timeout: float, probe: bool) -> None:
-        prober = _LazyProbe()
+        prober = LazyProbe()
         try:
             self._poll_until_ready(prober, children, timeout, probe)
         finally:
             prober.close()
 
-    def _poll_until_ready(self, prober: "HealthProbe | _LazyProbe", children: list[Child],
+    def _poll_until_ready(self, prober: "HealthProbe | LazyProbe", children: list[Child],
                           timeout: float, probe: bool = True) -> None:
         """Every runtime server sends READY=1 to its notification socket once SERVING: that is
         heard at once, without importing grpc here (which would take CPU from the children on a
@@ -304,22 +287,24 @@ class Supervisor:
                 raise LaunchError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
             self._hear_ready(children, 0.05)
 
-    def _hear_ready(self, children: list[Child], timeout: float) -> None:
+    def _hear_ready(self, children: list[Child], timeout: float,
+                    sock: socket.socket | None = None) -> None:
         """Wait at most `timeout` s for READY=1 datagrams; mark their senders ready."""
-        if self._notify is None:
+        sock = sock or self._notify
+        if sock is None:
             time.sleep(timeout)
             return
-        select.select([self._notify], [], [], timeout)
+        select.select([sock], [], [], timeout)
         by_pid = {c.popen.pid: c for c in children if c.popen is not None}
         while True:
             try:
-                message, ancillary, _, _ = self._notify.recvmsg(
+                message, ancillary, _, _ = sock.recvmsg(
                     4096, socket.CMSG_SPACE(12))  # struct ucred: pid, uid, gid
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 return
-            child = by_pid.get(_sender_pid(ancillary))
+            child = by_pid.get(sender_pid(ancillary))
             if child is not None and b"READY=1" in message.split(b"\n"):
                 child.ready = True
 
@@ -335,20 +320,50 @@ class Supervisor:
 
     # -- supervision ------------------------------------------------------------------------
     def watch(self) -> None:
-        """Until stop(): restart a process that exits, after a growing pause."""
-        while not self.stopping.wait(0.2):
-            if self.on_tick is not None:
-                self.on_tick()
-            for child in list(self.children):
-                code = child.popen.poll() if child.popen else None
-                if code is None or child.retired or self.stopping.is_set():
-                    continue
-                pause = RESTART_BACKOFF[min(child.restarts, len(RESTART_BACKOFF) - 1)]
-                self._say(f"flowc: {child.name} exited with code {code}; restarting in {pause:g} s")
-                child.restarts += 1
-                if self.stopping.wait(pause):
-                    return
-                self._spawn(child)
+        """Until stop(): restart a process that exits, after a pause (`Backoff`), and note when
+        a restarted one serves again (the backoff resets once it has served long enough)."""
+        self._supervising = notify_socket()
+        try:
+            while not self.stopping.wait(0.2):
+                if self.on_tick is not None:
+                    self.on_tick()
+                self._note_serving()
+                for child in list(self.children):
+                    code = child.popen.poll() if child.popen else None
+                    if code is None or child.retired or self.stopping.is_set():
+                        continue
+                    self._restart(child, code)
+        finally:
+            if self._supervising is not None:
+                self._supervising.close()
+                self._supervising = None
+            self._prober.close()
+
+    def _restart(self, child: Child, code: int) -> None:
+        child.exited_at = now = time.monotonic()
+        pause = self.backoff.pause(child, now)
+        self._say(f"flowc: {child.name} exited with code {code}; restarting in {pause:g} s")
+        if not self.stopping.wait(pause):
+            self._spawn(child, self._supervising)
+
+    def _note_serving(self) -> None:
+        """Mark restarted processes SERVING once they say so (READY=1, or a health check when
+        silent for PROBE_AFTER s) and log how long each was down."""
+        waiting = [c for c in self.children if c.serving_since is None and not c.retired
+                   and c.popen is not None and c.popen.poll() is None]
+        if not waiting:
+            return
+        self._hear_ready(waiting, 0.0, self._supervising)
+        now = time.monotonic()
+        for child in waiting:
+            if not child.ready and (self._supervising is None
+                                    or now - child.spawned_at > PROBE_AFTER):
+                child.ready = self._prober.serving(f"{self.gateway['host']}:{child.port}")
+            if child.ready:
+                child.serving_since = time.monotonic()
+                down = (f" ({child.serving_since - child.exited_at:.2f} s after it exited)"
+                        if child.exited_at is not None else "")
+                self._say(f"flowc: {child.name} is serving again{down}")
 
     # -- shutdown ---------------------------------------------------------------------------
     def stop(self, grace: float = 15.0) -> None:

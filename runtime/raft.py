@@ -9,6 +9,9 @@ through the executor host), so a long `@write` never holds up heartbeats.
 ones with a pysyncobj counterpart are mapped by `conf_options` (the table is in
 docs/decisions.md); the others are refused or warned at build time by the schema.
 
+Peer traffic is authenticated and encrypted with a password (`start_node(password=...)`,
+pysyncobj's `password`, which needs the `cryptography` package); a node never runs without one.
+
 Snapshot file (what pysyncobj's custom serializer writes and sends to a lagging replica): a tar
 archive holding `state/`, the directory the executor's `snapshot(dir)` filled, and
 `raft.pickle`, pysyncobj's own data for that log position plus flowc's duplicate-write window.
@@ -134,15 +137,22 @@ def start_node(*, address: str, partners: list[str], bind: str, directory: Path,
                raft_configuration: dict | None, on_commit: Callable[[str, bytes], None],
                serializer: Callable[[str, Any], None] | None,
                deserializer: Callable[[str], Any] | None,
-               on_leadership: Callable[[bool], None] | None = None) -> RaftLog:
+               on_leadership: Callable[[bool], None] | None = None,
+               password: str = "") -> RaftLog:
     """Start the node (its journal and snapshot in `directory`); raise RaftConfigError or
-    OSError with a sentence when it cannot run or bind."""
+    OSError with a sentence when it cannot run or bind.
+
+    `password` is required: pysyncobj then encrypts every frame (Fernet: AES and an HMAC, key
+    derived from the password) and drops a frame it cannot authenticate *before* unpickling
+    it, so a stranger on the Raft port gets no status, no log entries and no code execution."""
+    if not password:
+        raise RaftConfigError("the Raft node needs a password (FLOWC_RAFT_PASSWORD)")
     directory.mkdir(parents=True, exist_ok=True)
     options = conf_options(raft_configuration, compaction=serializer is not None)
     conf = SyncObjConf(
         bindAddress=bind, journalFile=str(directory / "journal"),
         fullDumpFile=str(directory / "snapshot.tar") if serializer is not None else None,
-        serializer=serializer, deserializer=deserializer, useFork=False,
+        serializer=serializer, deserializer=deserializer, useFork=False, password=password,
         # a write hitting a replica while no leader is known fails at once; the replica retries
         commandsWaitLeader=False,
         # one bind attempt: a taken port is an error the supervisor's restart can cure
@@ -158,7 +168,11 @@ def start_node(*, address: str, partners: list[str], bind: str, directory: Path,
     except AssertionError:
         raise RaftConfigError(f"raft_configuration {raft_configuration!r} gives pysyncobj "
                               "inconsistent timeouts") from None
-    node = RaftLog(address, [p for p in partners if p != address], conf, on_commit)
+    try:
+        node = RaftLog(address, [p for p in partners if p != address], conf, on_commit)
+    except ImportError:
+        raise RaftConfigError("the Raft password needs the `cryptography` package "
+                              "(pip install cryptography)") from None
     try:
         node.waitBinded()
     except Exception:

@@ -152,9 +152,9 @@ async def hot_reload(servicer: Any, rebuild: Callable[[], Any], *, name: str,
 
 
 async def _retire(host: Any, grace: float) -> None:
-    """Close a replaced executor once its requests are done (at most `grace` seconds)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + grace
-    while host.inflight and loop.time() < deadline:
-        await asyncio.sleep(0.05)
+    """Close a replaced executor once its requests are done, endpoint threads included (at
+    most `grace` seconds)."""
+    from .host import wait_idle
+
+    await wait_idle(host, grace)
     await asyncio.to_thread(host.close)

@@ -32,7 +32,8 @@ from typing import Any, Callable
 from flowc.compiler.plan import Plan
 
 from .launcher import (Child, LaunchError, Supervisor, free_ports, in_process_plan,
-                       notify_supported)
+                       write_raft_peers)
+from .readiness import notify_supported
 from .watch import FileWatcher, real
 
 
@@ -159,6 +160,8 @@ class Restarter:
         self._events: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
         self._watcher: FileWatcher | None = None
         self.share_port = notify_supported()  # READY=1 tells a new gateway from the old one
+        self._raft_dir: Any = None  # `--plan DIR`: a private folder for new Raft peers files
+        self._raft_files = 0
 
     # -- watching ---------------------------------------------------------------------------
     def start(self) -> "Restarter":
@@ -170,6 +173,8 @@ class Restarter:
         self.supervisor.on_tick = None
         if self._watcher is not None:
             self._watcher.stop()
+        if self._raft_dir is not None:
+            self._raft_dir.cleanup()
 
     def _watch(self) -> None:
         if self._watcher is not None:
@@ -376,8 +381,22 @@ class Restarter:
         new = [n for n in local.port_names(plan, layout.host) if n not in keep]
         ports = dict(keep)
         ports.update(zip(new, free_ports(len(new), layout.host)))
-        return local.processes(plan, port_for=ports.__getitem__, plan_path=plan_path,
-                               base_dir=layout.base_dir, host=layout.host)
+        peers = self._raft_peers_path()
+        procs = local.processes(plan, port_for=ports.__getitem__, plan_path=plan_path,
+                                base_dir=layout.base_dir, host=layout.host, raft_peers=str(peers))
+        write_raft_peers(peers, procs)
+        return procs
+
+    def _raft_peers_path(self) -> Path:
+        """A new Raft peers file for the processes made now (running ones keep reading theirs,
+        also after a crash and restart, so no file is ever rewritten)."""
+        import tempfile
+
+        if self.layout.work_dir is None and self._raft_dir is None:
+            self._raft_dir = tempfile.TemporaryDirectory(prefix="flowc-raft-")
+        folder = self.layout.work_dir or Path(self._raft_dir.name)
+        self._raft_files += 1
+        return folder / f"raft-peers-{self._raft_files}.json"
 
     def _timeout(self, plan: Plan, names: set[str] | None) -> float:
         """Seconds the new processes get: the longest `timeout_ready` among them (−1: the

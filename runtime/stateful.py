@@ -21,6 +21,11 @@ token until it is committed or its deadline passes (the request's timeout, else
 `WRITE_TIMEOUT`); every replica skips an entry whose token it already applied (a window of the
 last `DEDUP_WINDOW` tokens, kept in snapshots), so a write is applied once even when resubmitted.
 The Raft data lives in `<workspace>/<name>/<shard_id>/raft/rep-<i>/`.
+
+Peers authenticate each other with a password (FLOWC_RAFT_PASSWORD, taken out of the
+environment before the executor is built; never on the command line): pysyncobj drops every
+frame it cannot authenticate before unpickling it. The node listens on the replica's own
+address (`--raft-host`, else its own entry in `--raft-peers`), never on every interface.
 """
 
 from __future__ import annotations
@@ -50,13 +55,23 @@ SNAPSHOT_RETRY = 60.0  # seconds before a snapshot that failed is tried again
 
 # -- command line -----------------------------------------------------------------------------
 
+PASSWORD_ENV = "FLOWC_RAFT_PASSWORD"  # the only place a replica takes its Raft password from
+MIN_PASSWORD = 16  # characters: shorter ones are refused (a guessable key encrypts nothing)
+
+
 def add_raft_options(parser: argparse.ArgumentParser) -> None:
     """The worker's stateful options (targets pass them for `stateful: true` entries)."""
     parser.add_argument(
-        "--raft-peers", default=None, metavar="JSON",
+        "--raft-peers", default=None, metavar="JSON|@FILE",
         help='the Raft address of every replica of this shard, in replica order, e.g. '
-             '["10.0.0.1:8081","10.0.0.2:8081","10.0.0.3:8081"]; makes the replica stateful '
-             '(its own Raft node listens on the port of its entry, on --host)')
+             '["10.0.0.1:8081","10.0.0.2:8081","10.0.0.3:8081"], or @FILE: a JSON file '
+             'mapping each stateful entry to its shards\' lists, {"kv": [["h:1","h:2"]]}, written '
+             'once for the whole Flow; makes the replica stateful. The Raft password comes from '
+             f'the environment variable {PASSWORD_ENV} (never from the command line)')
+    parser.add_argument(
+        "--raft-host", default=None, metavar="HOST",
+        help="the address the Raft node listens on (default: the host of this replica's own "
+             "address in --raft-peers, e.g. 127.0.0.1, or a container's name resolving to it)")
     parser.add_argument(
         "--replica-from-hostname", action="store_true",
         help="take the replica id from the number ending the host name (a StatefulSet pod's "
@@ -74,10 +89,7 @@ def finish_raft_args(args: argparse.Namespace, parser: argparse.ArgumentParser
                          "-<number>")
         args.replica = int(match.group(1))
     if args.raft_peers is not None:
-        try:
-            peers = json.loads(args.raft_peers)
-        except ValueError as exc:
-            parser.error(f"--raft-peers is not JSON: {exc}")
+        peers = _peers(args, parser)
         if (not isinstance(peers, list) or not peers
                 or not all(isinstance(p, str) and _ADDRESS.fullmatch(p) for p in peers)):
             parser.error("--raft-peers takes a JSON list of host:port strings")
@@ -89,7 +101,53 @@ def finish_raft_args(args: argparse.Namespace, parser: argparse.ArgumentParser
         if args.role != "executor":
             parser.error(f"--raft-peers is for executor replicas, not {args.role}")
         args.raft_peers = tuple(peers)
+    elif args.raft_host is not None:
+        parser.error("--raft-host needs --raft-peers")
     return args
+
+
+def _peers(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
+    """The shard's address list: given inline, or picked from a Flow's peers file by entry
+    and shard (so a Flow of N replicas writes N addresses once, not N times N)."""
+    text = args.raft_peers
+    if not text.startswith("@"):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            parser.error(f"--raft-peers is not JSON: {exc}")
+    path = text[1:]
+    try:
+        groups = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        parser.error(f"--raft-peers: cannot read {path}: {exc.strerror or exc}")
+    except ValueError as exc:
+        parser.error(f"--raft-peers: {path} is not JSON: {exc}")
+    shards = groups.get(args.deployment) if isinstance(groups, dict) else None
+    if not isinstance(shards, list) or not 0 <= args.shard < len(shards):
+        parser.error(f"--raft-peers: {path} has no addresses for shard {args.shard} of "
+                     f"{args.deployment!r}")
+    return shards[args.shard]
+
+
+class RaftPasswordError(ValueError):
+    """A stateful replica was started without a usable Raft password."""
+
+
+def take_password(environ: Any = None) -> str:
+    """The Raft password from FLOWC_RAFT_PASSWORD, removed from the environment so that the
+    executor's code and the processes it starts never see it; RaftPasswordError when it is
+    missing or too short (the message never holds the value)."""
+    environ = os.environ if environ is None else environ
+    password = environ.pop(PASSWORD_ENV, None)
+    if not password:
+        raise RaftPasswordError(
+            f"a stateful replica needs the Raft password in {PASSWORD_ENV} (every replica of "
+            "the shard the same; the targets wire it: a secret, a credential or flowc run's "
+            "per-run value), so that only its peers can talk to its Raft port")
+    if len(password) < MIN_PASSWORD:
+        raise RaftPasswordError(f"the Raft password in {PASSWORD_ENV} has {len(password)} "
+                                f"characters; at least {MIN_PASSWORD} are needed")
+    return password
 
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9_.-]+:\d{1,5}$")
@@ -104,22 +162,29 @@ class RaftSettings:
     bind: str  # host:port the node listens on
     directory: Path
     configuration: dict = field(default_factory=dict)  # the entry's raft_configuration
+    password: str = field(default="", repr=False)  # authenticates and encrypts peer traffic
 
     @property
     def address(self) -> str:
         return self.peers[self.index]
 
 
-def raft_settings(args: argparse.Namespace, plan: Any, executor: Any) -> RaftSettings | None:
-    """The stateful settings of a worker's arguments, or None when it is not stateful."""
+def raft_settings(args: argparse.Namespace, plan: Any, executor: Any,
+                  password: str = "") -> RaftSettings | None:
+    """The stateful settings of a worker's arguments, or None when it is not stateful. The
+    node listens on `--raft-host`, else on its own peer address's host (127.0.0.1 on one
+    machine; a container's name resolves to the container's own address), never 0.0.0.0."""
     if not getattr(args, "raft_peers", None):
         return None
     peers = tuple(args.raft_peers)
-    port = peers[args.replica].rsplit(":", 1)[1]
+    own_host, port = peers[args.replica].rsplit(":", 1)
     directory = Path(executor.workspace) / "raft" / f"rep-{args.replica}"
     configuration = dict(getattr(plan.deployment(args.deployment), "raft_configuration", None)
                          or {})
-    return RaftSettings(peers, args.replica, f"{args.host}:{port}", directory, configuration)
+    configuration.pop("password_from_secret", None)  # the k8s target's business
+    host = getattr(args, "raft_host", None) or own_host
+    return RaftSettings(peers, args.replica, f"{host}:{port}", directory, configuration,
+                        password)
 
 
 # -- the host ---------------------------------------------------------------------------------
@@ -198,6 +263,7 @@ class StatefulHost:
         self._node = raft.start_node(
             address=settings.address, partners=list(settings.peers), bind=settings.bind,
             directory=settings.directory, raft_configuration=settings.configuration,
+            password=settings.password,
             on_commit=self._on_commit,
             serializer=self._serialize if self.compaction else None,
             deserializer=self._deserialize if self.compaction else None,

@@ -11,7 +11,9 @@ one stream run concurrently exactly as separate `Process` calls would (an execut
 its requests still does). `drain()` (a graceful stop) sends every open stream the drain notice and
 reads on until the client half-closes (at most `DRAIN_READ_SECONDS`), answers everything it read,
 then ends the stream with status OK — so a stop neither waits out its grace period on idle
-streams nor drops a request that was already on its way.
+streams nor drops a request that was already on its way. A message that does not parse (see
+`wire.py`) has no `hop_id` to answer: the server reads nothing more, answers what it read before,
+then ends the stream with INVALID_ARGUMENT and one log line.
 
 Client side, `StreamHop.process` (asyncio; routers and `AsyncClient`) sends one request and
 awaits its answer; `BlockingStream` is the same for the blocking `Client`. On the drain notice a
@@ -36,6 +38,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 import grpc
 
 from .proto import flowc_pb2
+from .wire import Malformed, refuse
 
 log = logging.getLogger("flowc.streams")
 METHOD = "/flowc.v1.Flowc/ProcessStream"
@@ -79,20 +82,24 @@ class StreamServer:
     """The server end of `ProcessStream` for a `process(request) -> answer` coroutine."""
 
     def __init__(self, process: Callable[[flowc_pb2.DataRequest],
-                                         Awaitable[flowc_pb2.DataRequest]]):
+                                         Awaitable[flowc_pb2.DataRequest]],
+                 name: str = "server"):
         self._process = process
         self._draining = asyncio.Event()
+        self.name = name  # who refuses a malformed message, in its log line
 
     def drain(self) -> None:
         """Every open stream stops reading, answers what it read, then ends (status OK)."""
         self._draining.set()
 
     async def serve(self, requests: AsyncIterator[flowc_pb2.DataRequest], context: Any) -> None:
-        """The `ProcessStream` handler: until the client half-closes or `drain()`."""
+        """The `ProcessStream` handler: until the client half-closes, `drain()`, or a malformed
+        message."""
         if self._draining.is_set():
             return
         write_lock = asyncio.Lock()
         inflight: set[asyncio.Task] = set()
+        malformed: list[Malformed] = []
 
         async def answer(request: flowc_pb2.DataRequest) -> None:
             try:
@@ -106,6 +113,9 @@ class StreamServer:
 
         async def read_all() -> None:
             async for request in requests:
+                if type(request) is Malformed:
+                    malformed.append(request)
+                    return
                 task = asyncio.ensure_future(answer(request))
                 inflight.add(task)
                 task.add_done_callback(inflight.discard)
@@ -130,6 +140,8 @@ class StreamServer:
                 await asyncio.gather(*inflight, return_exceptions=True)
         if reading.done() and not reading.cancelled() and reading.exception() is not None:
             raise reading.exception()
+        if malformed:
+            await refuse(context, self.name, METHOD.lstrip("/"), malformed[0].reason)
 
 
 def _internal_error(request: flowc_pb2.DataRequest, exc: Exception) -> flowc_pb2.DataRequest:

@@ -11,7 +11,9 @@ executor's substitution and code without appearing on a command line or in an ar
 Serves the `Flowc` service (Process, Endpoints) and `grpc.health.v1`. The executor is built
 before the port opens; health turns SERVING once the server is up, then `READY=1` goes to
 systemd when `NOTIFY_SOCKET` is set. SIGTERM/SIGINT: NOT_SERVING, stop accepting, finish
-in-flight requests for at most `--grace` seconds, `close()` the executor, exit 0. An exception in
+in-flight requests for at most `--grace` seconds (endpoint threads whose caller has gone too: see
+`drain`), `close()` the executor, exit 0. A request whose deadline (its header's `timeout_ms`, or
+the call's) passed while it queued is not executed (DEADLINE_EXCEEDED). An exception in
 the executor's `__init__` exits 1 with its traceback (flowc's own frames left out) and a one-line
 summary naming the executor. An exception listed in the entry's `exit_on_exceptions` answers its request with the ERROR status,
 then stops the worker gracefully with exit code 1 (so a supervisor restarts it). With
@@ -30,15 +32,8 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-# Unlimited message sizes (100 documents with embeddings easily exceed gRPC's 4 MiB default);
-# no SO_REUSEPORT, so a second server on a taken port fails instead of silently sharing it.
-SERVER_OPTIONS = (
-    ("grpc.max_send_message_length", -1),
-    ("grpc.max_receive_message_length", -1),
-    ("grpc.so_reuseport", 0),
-)
 
 _ABANDON = threading.Event()  # set when requests outlived the grace period
 
@@ -97,6 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EnvFileError as exc:
         log(name, f"cannot start: {exc}")
         return 1
+    from .stateful import RaftPasswordError, raft_settings, take_password
+
+    try:  # taken out of the environment before any executor code runs
+        password = take_password() if args.raft_peers else ""
+    except RaftPasswordError as exc:
+        log(name, f"cannot start: {exc}")
+        return 1
     plan_path = Path(args.plan)
     try:
         plan = Plan.from_json(plan_path.read_text(encoding="utf-8"))
@@ -129,10 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    from .stateful import raft_settings
-
     try:  # a stateful replica: its Raft node's peers and data directory (stateful.py)
-        raft = raft_settings(args, plan, executor)
+        raft = raft_settings(args, plan, executor, password)
     except OSError as exc:
         log(name, f"cannot start: {exc}")
         return 1
@@ -181,17 +181,16 @@ def _class_name(plan: Any, deployment: str, role: str) -> str:
         return deployment
 
 
-def _server_options(plan: Any, deployment: str) -> list[tuple[str, Any]]:
-    options = dict(SERVER_OPTIONS)
+def _server_options(plan: Any, deployment: str) -> dict[str, Any]:
+    """The entry's `grpc_server_options` (the defaults are wire.SERVER_DEFAULTS)."""
     try:
-        options.update(plan.deployment(deployment).grpc_server_options or {})
+        return dict(plan.deployment(deployment).grpc_server_options or {})
     except KeyError:
-        pass
-    return sorted(options.items())
+        return {}
 
 
 async def serve(executor: Any, *, name: str, host: str, port: int, grace: float = 10.0,
-                options: Sequence[tuple[str, Any]] = SERVER_OPTIONS,
+                options: Mapping[str, Any] | None = None,
                 rebuild: Callable[[], Any] | None = None, raft: Any = None) -> int:
     """Serve `executor` until SIGTERM/SIGINT (or an `exit_on_exceptions` error); the exit code.
 
@@ -199,12 +198,11 @@ async def serve(executor: Any, *, name: str, host: str, port: int, grace: float 
     new instance built by `rebuild()` replaces it after every change (see reloader.py). With
     `raft` (stateful.RaftSettings), `@write` requests go through a Raft log and the port opens
     once the replica has joined its cluster (see stateful.py)."""
-    import grpc
-
     from .health import add_health, set_serving
     from .host import ExecutorHost
     from .notify import notify
     from .proto import flowc_pb2_grpc
+    from .wire import GuardedServer, ServerSettings
 
     servicer = _Servicer(ExecutorHost(executor, runtime_name=name))
     if raft is not None:
@@ -214,9 +212,10 @@ async def serve(executor: Any, *, name: str, host: str, port: int, grace: float 
                                              log=functools.partial(log, name))
         if servicer.host is None:
             return 1
-    server = grpc.aio.server(options=list(options))
-    flowc_pb2_grpc.add_FlowcServicer_to_server(servicer, server)
-    health = await add_health(server)
+    server = ServerSettings(options).server()  # message limits: wire.py
+    guarded = GuardedServer(server, name)  # malformed requests: INVALID_ARGUMENT, one line
+    flowc_pb2_grpc.add_FlowcServicer_to_server(servicer, guarded)
+    health = await add_health(guarded)
     try:
         bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
         server.add_insecure_port(bind)
@@ -264,25 +263,52 @@ async def serve(executor: Any, *, name: str, host: str, port: int, grace: float 
     if reloading is not None:
         reloading.cancel()
     started = time.monotonic()
+    host_obj = servicer.host
     log(name, f"stopping (finishing requests in flight, at most {grace:g} s)")
     notify("STOPPING=1")
     await health.enter_graceful_shutdown()
-    servicer.streams.drain()
-    await server.stop(grace)
-    host_obj = servicer.host
-    if host_obj.busy_threads:
-        # A sync endpoint outlived the grace period; it cannot be interrupted, so do not wait
-        # for it at interpreter exit either (see main).
-        log(name, f"{host_obj.busy_threads} request(s) still running after {grace:g} s: "
-                  "abandoning them")
-        _ABANDON.set()
+    await drain(server, servicer, grace, started, name)
     try:
-        host_obj.close()
+        host_obj.close()  # after the requests, or after the grace period (said above)
     except Exception as exc:  # close() failing must still end the process, but say so
         log(name, f"close() raised {type(exc).__name__}: {exc}")
         exit_code = exit_code or 1
     log(name, f"stopped in {time.monotonic() - started:.2f} s")
     return exit_code
+
+
+async def drain(server: Any, servicer: "_Servicer", grace: float, started: float,
+                name: str) -> None:
+    """Stop accepting, let the requests in flight finish (at most `grace` s from `started`),
+    and say how long that really took. gRPC's own stop only waits for RPCs: an endpoint thread
+    whose caller has gone (a router that stopped, a closed stream) still runs, so the host is
+    waited for too, lest `close()` run beside it."""
+    from .host import wait_idle
+
+    host = servicer.host
+    busy = max(host.inflight, host.busy_threads)
+    servicer.streams.drain()
+    await server.stop(grace)
+    idle = await wait_idle(host, max(0.0, grace - (time.monotonic() - started)))
+    waited = time.monotonic() - started
+    if not idle:
+        # A sync endpoint outlived the grace period; it cannot be interrupted, so do not wait
+        # for it at interpreter exit either (see main).
+        log(name, f"{max(host.inflight, host.busy_threads)} request(s) still running after "
+                  f"{waited:.2f} s (grace {grace:g} s): abandoning them; calling close() anyway")
+        _ABANDON.set()
+    elif busy:
+        log(name, f"{busy} request(s) in flight finished after {waited:.2f} s")
+
+
+def request_deadline(request: Any, context: Any = None) -> float | None:
+    """When `request` must have started (`time.monotonic()`): its header's `timeout_ms` from
+    now, or the gRPC call's own deadline if sooner; None without either."""
+    limits = [request.header.timeout_ms / 1000] if request.header.timeout_ms else []
+    remaining = context.time_remaining() if context is not None else None
+    if remaining is not None:
+        limits.append(remaining)
+    return time.monotonic() + min(limits) if limits else None
 
 
 class _Servicer:
@@ -292,13 +318,33 @@ class _Servicer:
         from .streams import StreamServer
 
         self.host = host  # replaced by a hot reload
-        self.streams = StreamServer(self._process)
+        self.streams = StreamServer(self._process, name=host.runtime_name)
 
     async def _process(self, request: Any) -> Any:
-        return await self.host.process(request)
+        from .host import DeadlineExceeded, deadline_scope, expired_answer
+
+        try:
+            with deadline_scope(request_deadline(request)):
+                return await self.host.process(request)
+        except DeadlineExceeded as exc:
+            self._expired(request, exc)
+            return expired_answer(request, exc, self.host.runtime_name)
 
     async def Process(self, request: Any, context: Any) -> Any:
-        return await self.host.process(request)
+        from .host import DeadlineExceeded, deadline_scope
+
+        try:
+            with deadline_scope(request_deadline(request, context)):
+                return await self.host.process(request)
+        except DeadlineExceeded as exc:
+            import grpc
+
+            self._expired(request, exc)
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, str(exc))
+
+    def _expired(self, request: Any, exc: Exception) -> None:
+        log(self.host.runtime_name, f"{request.header.endpoint or '/default'} (request "
+                                    f"{request.header.request_id or '?'}): {exc}")
 
     async def ProcessStream(self, requests: Any, context: Any) -> None:
         await self.streams.serve(requests, context)

@@ -19,6 +19,8 @@ Public API (stable; Brief H's compose/systemd targets use it):
 - `external_addresses(dep) -> list[str]`, `compact_json(value) -> str`.
 - `image_reference_problem(ref) -> str | None`, `is_local_code(ref)`,
   `resolve_images(plan, image) -> (Images, diags)` (FC703/FC704/FC705 located at the entry).
+- `env_secret(who, name, value, secrets, at)` — the secret an env runtime reference reads,
+  or FC709.
 - `RUNTIME`, `PLAN_PATH`, `APP_DIR`; `template(name)` (jinja2, StrictUndefined);
   `flowc_version()`.
 """
@@ -33,7 +35,8 @@ from typing import Any, Iterable
 
 from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.imageref import image_problem, parse_image
-from flowc.compiler.plan import Deployment, ExecutorRef, Plan
+from flowc.compiler.names import MAX_LABEL, derived_name, dns_label, object_name  # noqa: F401
+from flowc.compiler.plan import Deployment, ExecutorRef, Plan, SecretRef, template_secret_var
 from flowc.compiler.syntax import Span
 
 # --------------------------------------------------------------------------------------------
@@ -108,39 +111,8 @@ def gateway_span(plan: Plan, *keys: str | int, exact: bool = False) -> Span | No
 # --------------------------------------------------------------------------------------------
 # Names
 
-_NOT_LABEL = re.compile(r"[^a-z0-9-]+")
-MAX_LABEL = 63
-
-
-def dns_label(name: str) -> str:
-    """A DNS-1035 label for `name` (lowercase, `_` → `-`, starts with a letter, ≤ 63 chars).
-
-    The graph phase already refuses names that collide once turned into labels (`my_enc` and
-    `my-enc`), so this mapping is safe to use for object, service and file names.
-    """
-    label = _NOT_LABEL.sub("-", name.lower().replace("_", "-")).strip("-")
-    if not label or not label[0].isalpha():
-        label = "x-" + label if label else "x"
-    return _fit(label)
-
-
-def object_name(*parts: str) -> str:
-    """Join DNS labels with '-' into one name of at most 63 characters.
-
-    Too-long names keep their start and get a short stable hash of the whole name, so two long
-    entry names never collapse into the same object name and output stays deterministic.
-    """
-    return _fit("-".join(dns_label(p) if i == 0 else _NOT_LABEL.sub("-", p.lower()).strip("-")
-                         for i, p in enumerate(parts) if p))
-
-
-def _fit(label: str) -> str:
-    if len(label) <= MAX_LABEL:
-        return label
-    import hashlib
-
-    digest = hashlib.sha256(label.encode()).hexdigest()[:8]
-    return label[: MAX_LABEL - 9].rstrip("-") + "-" + digest
+# dns_label and object_name live in flowc.compiler.names, beside the table of every name the
+# targets derive from an entry name (FORMS, DERIVED_NAMES), which `validate` checks for clashes.
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,6 +323,33 @@ def gateway_port(plan: Plan) -> int:
     return plan.gateway.ports[0] if plan.gateway.ports else SERVER_PORT
 
 
+LOOPBACK = "127.0.0.1"  # where compose and systemd expose the gateway unless told otherwise
+
+
+def gateway_host(plan: Plan, option: str | None) -> str:
+    """The host address the gateway is reachable at (compose publishes its port there, systemd
+    binds it): `flowc build --gateway-host`, else the Flow's `gateway: host:` when written, else
+    loopback. Loopback by default, so building a Flow never exposes it to the network unasked;
+    `--gateway-host 0.0.0.0` exposes it on every IPv4 interface."""
+    if option:
+        return option
+    written = "/host" in plan.gateway.sources  # the plan records where `host` was written
+    return plan.gateway.host if written else LOOPBACK
+
+
+def check_gateway_host(value: str | None) -> str | None:
+    """`--gateway-host` must be an IP address (compose publishes on an address, not a name)."""
+    if not value:
+        return None
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"`gateway_host` is `{value}`; give an IP address such as 127.0.0.1 "
+                         "(this machine only) or 0.0.0.0 (every interface)") from None
+
+
 def hosted(dep: Deployment) -> bool:
     """Entries that get servers (pods, services, units) of their own.
 
@@ -494,6 +493,30 @@ def _describe(ref: ExecutorRef) -> str:
     if ref.kind == "class":
         return f"class `{ref.jtype}`"
     return "an inline executor"
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets in env (one rule for k8s, compose and systemd)
+
+
+def env_secret(who: str, name: str, value: Any, secrets: dict, at: Any
+               ) -> tuple[SecretRef | None, list[Diagnostic]]:
+    """The secret an env value that is a runtime reference (`{"$template": text}`) reads, or
+    FC709. A target passes a secret only whole (secretKeyRef, compose secret file, systemd
+    credential): the value must be exactly one variable the process declares in
+    `env_from_secret` (the compiler already refuses an undeclared one, FC416; this guards plans
+    built by other means). `at(*keys)` locates the process's keys."""
+    var = template_secret_var(value)
+    if var is not None and var in secrets:
+        return secrets[var], []
+    if var is None:
+        message = (f"env `{name}` of {who} mixes a secret variable with other text; this target "
+                   "can only pass a secret as a whole value")
+    else:
+        message = f"env `{name}` of {who} refers to `{var}`, which is not in its `env_from_secret`"
+    return None, [error("FC709", message, at("env", name),
+                        hint="use the secret variable alone as the value, or read it in the "
+                             "executor (`uses_with`); the local target can pass it as it is")]
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,8 +8,11 @@ Services (names are DNS labels): `<entry>-rep-<r>` per replica, `<entry>-shard-<
 when sharded, `<entry>-head`, `<entry>-uses-before`, `<entry>-uses-after`, and `gateway`.
 Every server listens on 8080 inside its container (the gateway on the Flow's port, published
 as `"<port>:<port>"` on every host interface, as `docker run -p` users expect); the replicas of
-a `stateful: true` entry also run a Raft node on 8081 (`expose`d), and each gets its shard's
-Raft addresses (`<service>:8081`) in `--raft-peers`. The gateway gets
+a `stateful: true` entry also run a Raft node on 8081 (`expose`d, never published), listening on
+the container's own address (its service name, resolved), and each gets its shard's Raft
+addresses (`<service>:8081`) in `--raft-peers`; their Raft password is the compose secret
+`flowc-raft-password` (`secrets/flowc-raft/password`, which the README's command creates with
+a random value before `up`), like any `env_from_secret`. The gateway gets
 every replica's address in `--addresses` and balances itself; heads get their shards in
 `--shards`. `depends_on` with `condition: service_healthy` follows the graph (the gateway on
 everything it routes to, a head on its shards), and every service has a healthcheck running
@@ -28,7 +31,7 @@ from typing import Any, Callable, Mapping
 
 
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
-from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan, SecretRef
+from flowc.compiler.plan import Deployment, Plan, SecretRef, is_template
 from flowc.compiler.syntax import Span
 from flowc.targets.common import (
     APP_DIR,
@@ -40,13 +43,17 @@ from flowc.targets.common import (
     compact_json,
     dns_label,
     entry_span,
+    env_secret,
     env_span,
     external_addresses,
+    LOOPBACK,
+    check_gateway_host,
+    gateway_host,
     gateway_port,
     gateway_span,
     hosted,
     needs_head,
-    object_name,
+    derived_name,
     resolve_images,
     raft_args,
     roles,
@@ -57,10 +64,11 @@ from flowc.targets.common import (
 from flowc.targets.images import USER_ID, image_files
 
 NETWORK = "flowc"
+# the stateful replicas' Raft password, passed like an `env_from_secret` entry
+RAFT_PASSWORD = ("FLOWC_RAFT_PASSWORD", SecretRef("flowc-raft", "password"))
 WORKSPACE_ROOT = "/workspace"
 READY_CAP_S = 86_400  # start_period when timeout_ready is -1 (wait "forever")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_REF = re.compile(r"^\$(?:\{\{\s*(?:ENV|env)\.(\w+)\s*\}\}|\{(\w+)\}|(\w+))$")
 SECRET_SOURCES = ("file", "environment")
 
 
@@ -71,6 +79,7 @@ class Options:
     image: str | None = None
     context: str = ".."  # the Flow's directory relative to the output directory (build context)
     secrets_from: str = "file"  # 'file': secrets/<name>/<key>; 'environment': FLOWC_SECRET_...
+    gateway_host: str | None = None  # where the gateway's port is published (common.gateway_host)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":
@@ -79,7 +88,8 @@ class Options:
         if source not in SECRET_SOURCES:
             raise ValueError(f"`secrets_from` is `{source}`; use `file` or `environment`")
         return cls(image=options.get("image") or None,
-                   context=str(options.get("context") or ".."), secrets_from=source)
+                   context=str(options.get("context") or ".."), secrets_from=source,
+                   gateway_host=check_gateway_host(options.get("gateway_host")))
 
 
 @dataclass
@@ -107,7 +117,8 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
         elif hosted(dep):
             addresses[dep.name], more = _entry(ctx, dep)
             routed += more
-    _gateway(ctx, {k: addresses[k] for k in sorted(addresses)}, routed)
+    host = _published_host(plan, options, diags)
+    _gateway(ctx, {k: addresses[k] for k in sorted(addresses)}, routed, host)
     build_files, problems = image_files(plan, images, options.context)
     diags.extend(problems)
     if has_errors(diags):
@@ -128,9 +139,13 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     files["plan.json"] = plan.to_json()
     files[".gitignore"] = "secrets/\n"
     files["README.md"] = template("compose/README.md.j2").render(
-        flow=plan.flow.name, port=gateway_port(plan), builds=bool(build_files),
+        flow=plan.flow.name, port=gateway_port(plan), builds=bool(build_files), host=host,
+        published=_published(host, gateway_port(plan)),
+        gateway_service=derived_name("entry", plan.gateway.name),
         secrets=[(sid, _secret_source(sid, ref, options))
                  for sid, ref in sorted(ctx.secrets.items())],
+        raft=(_secret_source(_secret_id(RAFT_PASSWORD[1]), RAFT_PASSWORD[1], options)
+              if any(d.stateful and hosted(d) for d in plan.deployments) else None),
         services=sorted(ctx.services), options=options, user=USER_ID)
     return dict(sorted(files.items())), diags
 
@@ -142,9 +157,8 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
 def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
     """Services of one hosted entry; returns the gateway's addresses for it and the services
     the gateway must wait for."""
-    base = dns_label(dep.name)
     span = span_from_source(dep.source)
-    volume = object_name(base, "workspace")
+    volume = derived_name("workspace", dep.name)
     ctx.volumes.add(volume)
 
     def worker(name: str, role: str, extra: list[str]) -> str:
@@ -152,9 +166,11 @@ def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
                 str(SERVER_PORT), "--base-dir", APP_DIR] + extra
         if role != "executor":
             args += ["--role", role]
+        raft = dep.stateful and role == "executor"
         service = _service(
             ctx, ctx.images.workers[(dep.name, role)], args, f"`{dep.name}`", dep.env,
-            dep.env_from_secret, partial(entry_span, dep),
+            {**dep.env_from_secret, **dict([RAFT_PASSWORD])} if raft else dep.env_from_secret,
+            partial(entry_span, dep),
             labels=_labels(ctx, dep.targets, dep.name, role),
             workspace=(volume, _workspace_dir(ctx.plan, dep)), ready=dep.timeout_ready,
             binds=dep.volumes)
@@ -166,7 +182,7 @@ def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
     shards: list[list[str]] = []
     for s in range(dep.shards):
         shards.append([])
-        names = [object_name(base, *(["shard", str(s)] if dep.shards > 1 else []), "rep", str(r))
+        names = [derived_name("shard_replica" if dep.shards > 1 else "replica", dep.name, s, r)
                  for r in range(dep.replicas)]
         # a stateful shard's replicas reach each other's Raft nodes by service name
         raft = raft_args([f"{n}:{RAFT_PORT}" for n in names]) if dep.stateful else []
@@ -177,12 +193,12 @@ def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
         names = [n for group in shards for n in group]
         return [f"{n}:{SERVER_PORT}" for n in names], names
 
-    head = object_name(base, "head")
+    head = derived_name("head", dep.name)
     args = ["head", "--plan", PLAN_PATH, "--deployment", dep.name, "--port", str(SERVER_PORT),
             "--shards", compact_json([[f"{n}:{SERVER_PORT}" for n in g] for g in shards])]
     after = [n for group in shards for n in group]
     for role in roles(dep):
-        name = worker(object_name(base, role.replace("_", "-")), role, [])
+        name = worker(derived_name(role, dep.name), role, [])
         args += [f"--{role.replace('_', '-')}", f"{name}:{SERVER_PORT}"]
         after.append(name)
     service = _service(ctx, ctx.images.gateway or "", args, f"the head of `{dep.name}`", {}, {},
@@ -194,7 +210,25 @@ def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
     return [f"{head}:{SERVER_PORT}"], [head]
 
 
-def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str]) -> None:
+def _published_host(plan: Plan, options: Options, diags: list[Diagnostic]) -> str:
+    """The host address the gateway's port is published on (loopback unless asked)."""
+    host = gateway_host(plan, options.gateway_host)
+    try:
+        return check_gateway_host(host) or LOOPBACK
+    except ValueError:
+        diags.append(error("FC734", f"the gateway's `host` is `{host}`, and compose publishes a "
+                           "port on an IP address of the host", gateway_span(plan, "host"),
+                           hint="write an IP address (127.0.0.1, 0.0.0.0), or leave `host` out "
+                                "and use `flowc build --gateway-host`"))
+        return LOOPBACK
+
+
+def _published(host: str, port: int) -> str:
+    """A `ports:` entry publishing `port` on `host` only (IPv6 addresses in brackets)."""
+    return f"[{host}]:{port}:{port}" if ":" in host else f"{host}:{port}:{port}"
+
+
+def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str], host: str) -> None:
     plan, gw = ctx.plan, ctx.plan.gateway
     port = gateway_port(plan)
     if gw.replicas > 1:
@@ -205,7 +239,7 @@ def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str]) -> N
     ready = [d.timeout_ready for d in plan.deployments if hosted(d)]
     args = ["gateway", "--plan", PLAN_PATH, "--port", str(port), "--base-dir", APP_DIR,
             "--addresses", compact_json(addresses)]
-    volume = object_name("gateway", "workspace")
+    volume = derived_name("workspace", "gateway")
     ctx.volumes.add(volume)
     service = _service(ctx, ctx.images.gateway or "", args, "the gateway", gw.env,
                        gw.env_from_secret, partial(gateway_span, plan),
@@ -213,10 +247,10 @@ def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str]) -> N
                        workspace=(volume, _workspace_dir(plan, None)),
                        ready=-1 if any(t < 0 for t in ready) else max(ready, default=600_000),
                        port=port)
-    service["ports"] = [f"{port}:{port}"]
+    service["ports"] = [_published(host, port)]
     if routed:
         service["depends_on"] = _depends(routed)
-    _add(ctx, dns_label(gw.name), "the gateway", None, service)
+    _add(ctx, derived_name("entry", gw.name), "the gateway", None, service)
 
 
 def _service(ctx: _Ctx, image: str, args: list[str], who: str, env: dict, secrets: dict,
@@ -321,16 +355,11 @@ def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, at: Callable[...
             ctx.diags.append(error("FC732", f"env `{name}` of {who} is not a usable environment "
                                    "variable name", env_span(at, name),
                                    hint="use letters, digits and `_`, not starting with a digit"))
-        elif isinstance(value, dict) and TEMPLATE_KEY in value:
-            var = _secret_var(value)
-            if var is None or var not in secrets:
-                ctx.diags.append(error(
-                    "FC733", f"env `{name}` of {who} mixes a secret variable with other text "
-                    "(or names one not in its `env_from_secret`); compose can only pass a "
-                    "secret as a whole value", at("env", name),
-                    hint="use the secret variable alone as the value, or read it in the executor"))
-            else:
-                aliases[name] = secrets[var]
+        elif is_template(value):
+            ref, problems = env_secret(who, name, value, secrets, at)
+            ctx.diags += problems
+            if ref is not None:
+                aliases[name] = ref
         else:
             plain[name] = _env_text(value)
     for var in secrets:
@@ -339,11 +368,6 @@ def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, at: Callable[...
                                    "a usable environment variable name",
                                    at("env_from_secret", var)))
     return plain, aliases
-
-
-def _secret_var(value: dict) -> str | None:
-    match = _SECRET_REF.match(str(value[TEMPLATE_KEY]).strip())
-    return next((g for g in match.groups() if g), None) if match else None
 
 
 def _env_text(value: Any) -> str:

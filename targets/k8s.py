@@ -26,16 +26,20 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, Severity, error
-from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan, Resources
+from flowc.compiler.plan import Deployment, Plan, Resources, is_template, template_secret_var
 from flowc.targets.common import (
-    APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, Images, compact_json, dns_label,
+    APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, Images, compact_json, derived_name, dns_label,
     external_addresses, flow_span, flowc_version, gateway_port, hosted, needs_head, object_name,
     raft_args, resolve_images, roles, span_from_source, template, to_yaml, to_yaml_documents,
 )
 from flowc.targets.images import USER_ID, image_files
-from flowc.targets.k8s_checks import Settings, check, secret_var, text_value
+from flowc.targets.k8s_checks import Settings, check, text_value
+from flowc.targets.k8s_network import allow_policy, default_deny
+from flowc.targets.k8s_resources import container_resources
 
 DEFAULT_STORAGE = "1Gi"
+RAFT_PASSWORD_ENV = "FLOWC_RAFT_PASSWORD"  # what the runtime reads (runtime/stateful.py)
+RAFT_SECRET_KEY = "password"  # the key of the Raft password in its Secret
 STARTUP_PERIOD = 5  # seconds between startupProbe attempts
 FOREVER_CAP_S = 86_400  # timeout_ready: -1 ("forever") is capped at one day of startup probing
 CONFIGMAP_LIMIT = 1_048_576  # bytes of data a ConfigMap may hold
@@ -125,6 +129,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
                                       "bytes, more than a ConfigMap holds (1 MiB)",
                                       flow_span(plan), hint="split the Flow into several Flows")]
     manifests["plan.yaml"] = to_yaml(_configmap(ctx, data))
+    manifests["network-policy.yaml"] = to_yaml(default_deny(plan.flow.name, ctx.namespace))
     gateway_docs = _gateway(ctx, addresses_arg, settings["gateway"])
     manifests["gateway.yaml"] = to_yaml_documents(gateway_docs)
     clashes = _clashes(plan, entry_docs, gateway_docs)
@@ -139,7 +144,9 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     files["README.md"] = template("k8s/README.md.j2").render(
         flow=plan.flow.name, namespace=ctx.namespace, create_namespace=options.create_namespace,
         builds=sorted(images.builds), port=gateway_port(plan), version=flowc_version(),
-        gateway_image=images.gateway)
+        gateway_image=images.gateway,
+        raft_secrets=sorted({raft_secret_name(plan, d) for d in plan.deployments
+                             if d.stateful and hosted(d)}))
     return dict(sorted(files.items())), diags
 
 
@@ -234,23 +241,11 @@ def _probes(port: int, timeout_ready: int, grpc: bool) -> dict:
     }
 
 
-def _resources(res: Resources, gpus: bool = True) -> dict:
-    out: dict[str, Any] = {}
-    if res.requests:
-        out["requests"] = {k: str(v) for k, v in sorted(res.requests.items())}
-    limits = {k: str(v) for k, v in res.limits.items()}
-    if gpus and res.gpus:
-        limits["nvidia.com/gpu"] = str(res.gpus)
-    if limits:
-        out["limits"] = dict(sorted(limits.items()))
-    return out
-
-
 def _env(env: dict, secrets: dict, extra: dict | None = None) -> list[dict]:
     items: dict[str, dict] = {}
     for name, value in {**env, **(extra or {})}.items():
-        if isinstance(value, dict) and TEMPLATE_KEY in value:
-            ref = secrets[secret_var(value)]
+        if is_template(value):  # k8s_checks refused any other than one declared secret
+            ref = secrets[template_secret_var(value)]
             items[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name,
                                                                         "key": ref.key}}}
         elif isinstance(value, (dict, list)):
@@ -261,6 +256,23 @@ def _env(env: dict, secrets: dict, extra: dict | None = None) -> list[dict]:
         items[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name,
                                                                     "key": ref.key}}}
     return [items[k] for k in sorted(items)]
+
+
+def _with_raft_env(env: list[dict], secret: str) -> list[dict]:
+    """A Raft replica's own variables: its password from the Secret (never a value in the
+    manifest) and its pod IP (downward API), the address its Raft node listens on."""
+    own = [{"name": "FLOWC_POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+           {"name": RAFT_PASSWORD_ENV,
+            "valueFrom": {"secretKeyRef": {"name": secret, "key": RAFT_SECRET_KEY}}}]
+    names = {e["name"] for e in own}
+    return sorted([e for e in env if e["name"] not in names] + own, key=lambda e: e["name"])
+
+
+def raft_secret_name(plan: Plan, dep: Deployment) -> str:
+    """The Secret with a stateful entry's Raft password: `raft_configuration.
+    password_from_secret`, else `<flow>-raft` (documented in the generated README)."""
+    given = (dep.raft_configuration or {}).get("password_from_secret")
+    return str(given) if given else f"{dns_label(plan.flow.name)}-raft"
 
 
 def _workspace_dir(ctx: _Ctx, dep: Deployment | None) -> str | None:
@@ -294,6 +306,8 @@ class _Unit:
     volumes: tuple = ()
     stateful: bool = False
     raft: bool = False  # a `stateful: true` entry's replicas: a Raft port, Service and policy
+    raft_secret: str = ""  # the Secret holding their Raft password (key `password`)
+    callers: tuple[str, ...] | None = ()  # units whose pods may call its port (None: anyone)
     grpc: bool = True
     headless: bool = True
     gpus: bool = True
@@ -329,8 +343,9 @@ def _pod_and_claims(ctx: _Ctx, unit: _Unit, labels: dict) -> tuple[dict, list[di
         "ports": [{"name": "grpc" if unit.grpc else "http", "containerPort": unit.port,
                    "protocol": "TCP"}] + ([{"name": "raft", "containerPort": RAFT_PORT,
                                             "protocol": "TCP"}] if unit.raft else []),
-        "env": _env(unit.env, unit.secrets, extra_env),
-        "resources": _resources(unit.resources, unit.gpus),
+        "env": _env(unit.env, unit.secrets, extra_env) if not unit.raft else
+        _with_raft_env(_env(unit.env, unit.secrets, extra_env), unit.raft_secret),
+        "resources": container_resources(unit.resources, unit.gpus),
         **_probes(unit.port, unit.timeout_ready, unit.grpc),
         "securityContext": {"allowPrivilegeEscalation": False,
                             "capabilities": {"drop": ["ALL"]},
@@ -373,7 +388,7 @@ def _workload_and_service(ctx: _Ctx, unit: _Unit) -> list[dict]:
     spec: dict[str, Any] = {"replicas": unit.replicas, "selector": {"matchLabels": selector}}
     if unit.stateful:
         kind = "StatefulSet"
-        spec["serviceName"] = object_name(unit.name, "raft") if unit.raft else unit.name
+        spec["serviceName"] = derived_name("raft", unit.name) if unit.raft else unit.name
         spec["podManagementPolicy"] = "Parallel"
         spec["template"] = pod
         spec["volumeClaimTemplates"] = claims
@@ -384,25 +399,22 @@ def _workload_and_service(ctx: _Ctx, unit: _Unit) -> list[dict]:
                 "metadata": _meta(ctx, unit.name, labels, annotations), "spec": spec}
     service = _service(ctx, unit.name, selector, labels, unit.port, headless=unit.headless,
                        port_name="grpc" if unit.grpc else "http")
-    return [workload, service] + (_raft_objects(ctx, unit, selector, labels) if unit.raft else [])
+    callers = None if unit.callers is None else [
+        _labels(ctx, name, "", {})[0] for name in unit.callers]
+    policy = allow_policy(_meta(ctx, unit.name, labels), selector, unit.port, callers, unit.raft,
+                          ctx.namespace)
+    return [workload, service, policy] + (_raft_objects(ctx, unit, selector, labels)
+                                          if unit.raft else [])
 
 
 def _raft_objects(ctx: _Ctx, unit: _Unit, selector: dict, labels: dict) -> list[dict]:
     """A stateful entry's Raft plumbing: the StatefulSet's governing Service, which gives each
-    pod a DNS name before it is ready (replicas elect a leader before any is SERVING), and a
-    NetworkPolicy that opens the Raft port to the entry's own pods only (pysyncobj's protocol
-    is not authenticated), leaving the gRPC port as open as before."""
-    name = object_name(unit.name, "raft")
+    pod a DNS name before it is ready (replicas elect a leader before any is SERVING). The
+    unit's NetworkPolicy (k8s_network) opens the Raft port to the entry's own pods only."""
+    name = derived_name("raft", unit.name)
     service = _service(ctx, name, selector, labels, RAFT_PORT, headless=True, port_name="raft")
     service["spec"]["publishNotReadyAddresses"] = True
-    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-              "metadata": _meta(ctx, name, labels),
-              "spec": {"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress"],
-                       "ingress": [
-                           {"ports": [{"port": unit.port, "protocol": "TCP"}]},
-                           {"from": [{"podSelector": {"matchLabels": selector}}],
-                            "ports": [{"port": RAFT_PORT, "protocol": "TCP"}]}]}}
-    return [service, policy]
+    return [service]
 
 
 def _common_args(*args: str) -> list[str]:
@@ -411,14 +423,18 @@ def _common_args(*args: str) -> list[str]:
 
 def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> tuple[list[dict], list[str]]:
     """Every object of one hosted entry, and the address the gateway uses to reach it."""
-    base = dns_label(dep.name)
+    base = derived_name("entry", dep.name)
     env = {**ctx.plan.flow.env, **dep.env}
     persistent = bool(settings.workload == "StatefulSet" or dep.volumes or dep.stateful
                       or settings.storage or settings.storage_class)
 
     def unit(name: str, component: str, role: str, args: list, replicas: int, **kw: Any) -> _Unit:
         image = ctx.images.gateway if role == "head" else ctx.images.workers[(dep.name, role)]
+        # who calls these pods: the entry's head (shards, uses_before/after), else the gateway
+        caller = (derived_name("head", dep.name) if needs_head(dep) and role != "head"
+                  else derived_name("entry", ctx.plan.gateway.name))
         return _Unit(name=name, component=component, image=image or "", args=args,
+                     callers=(caller,),
                      port=SERVER_PORT, replicas=replicas, timeout_ready=dep.timeout_ready,
                      resources=kw.pop("resources", dep.resources), env=env,
                      secrets=dep.env_from_secret, service_account=dep.service_account,
@@ -433,9 +449,10 @@ def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> tuple[list[dict], 
         if shard is not None:
             args += ["--shard", str(shard)]
         if dep.stateful and role == "executor":  # pod <name>-<i> is replica i (its ordinal)
-            raft = object_name(name, "raft")
+            raft = derived_name("raft", name)
             args += raft_args([f"{name}-{i}.{raft}.{ctx.namespace}.svc.cluster.local:{RAFT_PORT}"
-                               for i in range(dep.replicas)]) + ["--replica-from-hostname"]
+                               for i in range(dep.replicas)]) + ["--replica-from-hostname",
+                                                                 "--raft-host", "$(FLOWC_POD_IP)"]
         return args
 
     docs: list[dict] = []
@@ -443,24 +460,26 @@ def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> tuple[list[dict], 
         docs += _workload_and_service(ctx, unit(base, "executor", "executor",
                                                 worker_args("executor", None, base),
                                                 dep.replicas, volumes=dep.volumes,
-                                                stateful=persistent, raft=dep.stateful))
+                                                stateful=persistent, raft=dep.stateful,
+                                                raft_secret=raft_secret_name(ctx.plan, dep)))
         return docs, [ctx.dns(base)]
     shards: list[list[str]] = []
     for shard in range(dep.shards):
-        name = object_name(base, "shard", str(shard)) if dep.shards > 1 else base
+        name = derived_name("shard", dep.name, shard) if dep.shards > 1 else base
         docs += _workload_and_service(ctx, unit(name, "executor", "executor",
                                                 worker_args("executor", shard, name),
                                                 dep.replicas, volumes=dep.volumes,
-                                                stateful=persistent, raft=dep.stateful))
+                                                stateful=persistent, raft=dep.stateful,
+                                                raft_secret=raft_secret_name(ctx.plan, dep)))
         shards.append([ctx.dns(name)])
     head_args = _common_args("head") + ["--deployment", dep.name, "--port", str(SERVER_PORT),
                                         "--shards", compact_json(shards)]
     for role in roles(dep):
-        name = object_name(base, role.replace("_", "-"))
+        name = derived_name(role, dep.name)
         docs += _workload_and_service(ctx, unit(name, role.replace("_", "-"), role,
                                                 worker_args(role, None), 1, gpus=False))
         head_args += [f"--{role.replace('_', '-')}", ctx.dns(name)]
-    head = object_name(base, "head")
+    head = derived_name("head", dep.name)
     docs += _workload_and_service(ctx, unit(head, "head", "head", head_args, 1,
                                             resources=ctx.plan.gateway.resources, gpus=False))
     return docs, [ctx.dns(head)]
@@ -474,10 +493,12 @@ def _gateway(ctx: _Ctx, addresses: str, settings: Settings) -> list[dict]:
     timeout = -1 if any(t < 0 for t in ready) else max(ready, default=600_000)
     args = _common_args("gateway") + ["--port", str(port), "--base-dir", APP_DIR,
                                       "--addresses", addresses]
-    unit = _Unit(name=dns_label(gw.name), component="gateway", image=ctx.images.gateway or "",
+    unit = _Unit(name=derived_name("entry", gw.name), component="gateway",
+                 image=ctx.images.gateway or "",
                  args=args, port=port, replicas=gw.replicas, timeout_ready=timeout,
                  resources=gw.resources, env={**ctx.plan.flow.env, **gw.env},
                  secrets=gw.env_from_secret, service_account=gw.service_account,
                  pull_secrets=(), settings=settings, workspace=_workspace_dir(ctx, None),
-                 grpc="grpc" in [p.lower() for p in gw.protocols], headless=False, gpus=False)
+                 grpc="grpc" in [p.lower() for p in gw.protocols], headless=False, gpus=False,
+                 callers=None)
     return _workload_and_service(ctx, unit)

@@ -10,8 +10,8 @@ from functools import partial
 from typing import Any, Callable
 
 from flowc.compiler.diagnostics import Diagnostic, error, warning
-from flowc.compiler.plan import TEMPLATE_KEY, Plan, Resources
-from flowc.targets.common import entry_span, env_span, gateway_span, hosted
+from flowc.compiler.plan import Plan, Resources, is_template
+from flowc.targets.common import entry_span, env_secret, env_span, gateway_span, hosted
 
 TARGET = "k8s"
 TARGET_PATH = ("targets", TARGET)  # where the block sits in an entry or the gateway section
@@ -30,8 +30,6 @@ _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
 _TOLERATION = {"key": str, "operator": str, "value": str, "effect": str, "tolerationSeconds": int}
 # Where a key of the entry (or gateway) being checked was written: `at("env", name)` → Span.
 Locate = Callable[..., Any]
-# A template that is exactly one variable: `${{ ENV.X }}`, `${X}` or `$X`.
-_SECRET_REF = re.compile(r"\$(?:\{\{\s*(?:ENV|env)\.(\w+)\s*\}\}|\{(\w+)\}|(\w+))")
 
 
 def check(plan: Plan) -> tuple[dict[str, "Settings"], list[Diagnostic]]:
@@ -43,7 +41,7 @@ def check(plan: Plan) -> tuple[dict[str, "Settings"], list[Diagnostic]]:
             at: Locate = partial(entry_span, dep)
             settings[dep.name], more = read_settings(dep.targets.get(TARGET), f"`{dep.name}`", at)
             env = {**plan.flow.env, **dep.env}
-            diags += more + env_problems(dep.name, env, dep.env_from_secret, at)
+            diags += more + env_problems(f"`{dep.name}`", env, dep.env_from_secret, at)
             diags += resource_problems(f"`{dep.name}`", dep.resources,
                                        {**env, **dep.env_from_secret}, at)
             diags += name_problems(f"`{dep.name}`", dep.service_account, dep.image_pull_secrets,
@@ -210,19 +208,6 @@ def env_problems(who: str, env: dict, secrets: dict, at: Locate) -> list[Diagnos
     """Env values built from secrets: Kubernetes can pass a secret only as a whole value."""
     out = []
     for name, value in sorted(env.items()):
-        if not (isinstance(value, dict) and TEMPLATE_KEY in value):
-            continue
-        if secret_var(value) is None:
-            out.append(error("FC709", f"env `{name}` of {who} mixes a secret variable with other "
-                             "text; Kubernetes can only pass a secret as a whole value",
-                             at("env", name)))
-        elif secret_var(value) not in secrets:
-            out.append(error("FC709", f"env `{name}` of {who} refers to `{secret_var(value)}`, "
-                             "which is not in its `env_from_secret`", at("env", name)))
+        if is_template(value):
+            out += env_secret(who, name, value, secrets, at)[1]
     return out
-
-
-def secret_var(value: dict) -> str | None:
-    """The variable a `{"$template": ...}` value consists of, when it is exactly one."""
-    match = _SECRET_REF.fullmatch(str(value[TEMPLATE_KEY]).strip())
-    return next((g for g in match.groups() if g), None) if match else None

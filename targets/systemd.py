@@ -11,7 +11,8 @@ Nodes: `<entry>` (workers; instance `<replica>` or `<shard>-<replica>` when shar
 `<entry>-head`, `<entry>-uses-before`, `<entry>-uses-after` and `gateway` (instance `0`). systemd
 cannot compute a port from `%i`, so every instance reads a per-instance environment file
 (`env/<node>@<instance>.env`: FLOWC_PORT, FLOWC_SHARD, FLOWC_REPLICA, FLOWC_SHARDS, and
-FLOWC_RAFT_PEERS for a `stateful: true` entry) and `ExecStart=` names `${FLOWC_PORT}` and friends. Ports (documented in the README): the gateway on
+a `stateful: true` entry's replicas read their shard's Raft addresses from `raft-peers.json`,
+written once) and `ExecStart=` names `${FLOWC_PORT}` and friends. Ports (documented in the README): the gateway on
 the Flow's port (8080 when unset) on the gateway's host; every other server on 127.0.0.1 from
 `base_port` upward in a fixed order (Flow order; per entry: uses_before, the workers shard by
 shard, uses_after, the head), skipping ports already taken; a stateful replica's Raft node
@@ -19,7 +20,9 @@ takes the number after its replica's port (fixed ports: the next free one).
 
 Secrets: `env_from_secret` → `LoadCredential=<VAR>:<config_root>/<flow>/secrets/<name>/<key>`;
 the runtime reads `%d/<VAR>` (the credentials directory) into `VAR` through
-`--env-from-file VAR=PATH`. A secret's value is never written anywhere.
+`--env-from-file VAR=PATH`. A secret's value is never written anywhere. Stateful replicas load
+their Raft password the same way (`LoadCredential=FLOWC_RAFT_PASSWORD:<config_root>/<flow>/
+raft-password`), from a file install.sh creates with a random value (umask 077) when missing.
 """
 
 from __future__ import annotations
@@ -34,29 +37,33 @@ from functools import partial
 from typing import Any, Callable, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
-from flowc.compiler.plan import TEMPLATE_KEY, Deployment, Plan
+from flowc.compiler.plan import Deployment, Plan, is_template, template_secret_var
 from flowc.compiler.syntax import Span
 from flowc.targets.common import (
     compact_json,
     dns_label,
     entry_span,
+    env_secret,
     env_span,
     external_addresses,
+    check_gateway_host,
+    gateway_host,
     gateway_port,
     gateway_span,
     hosted,
     needs_head,
-    object_name,
-    raft_args,
+    derived_name,
     roles,
     span_from_source,
     template,
 )
 
 DEFAULT_RUNTIME = "/opt/flowc/bin/flowc-runtime"
+RAFT_PEERS_FILE = "raft-peers.json"  # entry → shards → Raft addresses, read by every replica
+RAFT_PASSWORD_VAR = "FLOWC_RAFT_PASSWORD"  # the credential's name and the runtime's variable
+RAFT_PASSWORD_FILE = "raft-password"  # in the config folder; install.sh makes it if missing
 LOCAL_HOST = "127.0.0.1"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_REF = re.compile(r"^\$(?:\{\{\s*(?:ENV|env)\.(\w+)\s*\}\}|\{(\w+)\}|(\w+))$")
 _ABS_PATH = re.compile(r"^/[A-Za-z0-9_./@+-]*$")  # no spaces or specifiers: safe in unit files
 
 
@@ -69,6 +76,7 @@ class Options:
     config_root: str = "/etc/flowc"
     install_root: str = "/opt/flowc/flows"
     context: str = ".."  # the Flow's directory, relative to the output directory
+    gateway_host: str | None = None  # the gateway's bind address (common.gateway_host)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":
@@ -81,6 +89,7 @@ class Options:
             config_root=str(options.get("config_root") or defaults.config_root).rstrip("/"),
             install_root=str(options.get("install_root") or defaults.install_root).rstrip("/"),
             context=str(options.get("context") or defaults.context),
+            gateway_host=check_gateway_host(options.get("gateway_host")),
         )
 
 
@@ -111,6 +120,7 @@ class Unit:
     workspace: str | None = None
     user: str = ""  # User= of the dynamic user
     privileged_port: bool = False  # listens below 1024: keeps CAP_NET_BIND_SERVICE only
+    raft: list[list[str]] | None = None  # a stateful entry's shards' Raft addresses
 
 
 class _Ports:
@@ -141,6 +151,9 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
         "plan.json": plan.to_json(),
         "addresses.json": compact_json(addresses) + "\n",
     }
+    peers = _raft_peers(units)
+    if peers:
+        files[RAFT_PEERS_FILE] = compact_json(peers) + "\n"
     service = template("systemd/service.j2")
     for unit in units:
         files[f"units/{flow}-{unit.node}@.service"] = service.render(
@@ -151,9 +164,12 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
             files[f"env/{unit.node}@{inst.id}.env"] = _env_file(inst.env)
     wanted = [f"{flow}-{u.node}@{i.id}.service" for u in units for i in u.instances]
     files[f"units/{flow}.target"] = template("systemd/target.j2").render(flow=flow, wanted=wanted)
-    secrets = sorted({path for u in units for _, path in u.credentials})
+    secrets = sorted({path for u in units for var, path in u.credentials
+                      if var != RAFT_PASSWORD_VAR})
     context = dict(flow=flow, units=units, conf=conf, base_dir=base_dir, options=options,
+                   gateway_host=gateway_host(plan, options.gateway_host),
                    secrets=secrets, venv=_venv_of(options.runtime_path), plan=plan,
+                   raft_password=f"{conf}/{RAFT_PASSWORD_FILE}" if peers else "",
                    context_q=shlex.quote(options.context))
     files["install.sh"] = template("systemd/install.sh.j2").render(**context)
     files["README.md"] = template("systemd/README.md.j2").render(**context)
@@ -205,8 +221,10 @@ def _units(plan: Plan, options: Options, conf: str, base_dir: str,
                                            plan.gateway.env_from_secret, conf, "gateway",
                                            partial(gateway_span, plan), diags)
     gateway = Unit(
-        node="gateway", description=f"flowc {plan.flow.name}: gateway", command="gateway",
-        args=ctx.common + ["--host", _arg(plan.gateway.host), "--port", "${FLOWC_PORT}",
+        node=derived_name("entry", "gateway"), command="gateway",
+        description=f"flowc {plan.flow.name}: gateway",
+        args=ctx.common + ["--host", _arg(gateway_host(plan, options.gateway_host)),
+                           "--port", "${FLOWC_PORT}",
                            "--addresses", f"@{conf}/addresses.json", "--base-dir", base_dir]
         + secret_args, env=env,
         credentials=creds, after=routed, timeout_start="infinity", user=ctx.user,
@@ -252,29 +270,33 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
                     workspace=_workspace(ctx.plan, dep, ctx.base_dir))
 
     def single(role: str) -> Unit:
-        unit = worker(object_name(dep.name, role.replace("_", "-")),
+        unit = worker(derived_name(role, dep.name),
                       f"{dep.name} {role.replace('_', ' ')}", ["--role", role])
         port = ctx.ports.take()
         unit.instances.append(Instance("0", port, (("FLOWC_PORT", str(port)),)))
         return unit
 
     units = [single("uses_before")] if dep.uses_before is not None else []
-    stateful = ["--raft-peers", "${FLOWC_RAFT_PEERS}"] if dep.stateful else []
-    main = worker(dns_label(dep.name), f"{dep.name} worker %i",
+    stateful = ["--raft-peers", f"@{ctx.conf}/{RAFT_PEERS_FILE}", "--env-from-file",
+                f"{RAFT_PASSWORD_VAR}=%d/{RAFT_PASSWORD_VAR}"] if dep.stateful else []
+    main = worker(derived_name("entry", dep.name), f"{dep.name} worker %i",
                   ["--shard", "${FLOWC_SHARD}", "--replica", "${FLOWC_REPLICA}"] + stateful)
+    if dep.stateful:
+        main.credentials = main.credentials + [(RAFT_PASSWORD_VAR,
+                                                f"{ctx.conf}/{RAFT_PASSWORD_FILE}")]
+        main.raft = []
     shard_addrs: list[list[str]] = []
     for s in range(dep.shards):
         shard_addrs.append([])
         # a stateful replica's Raft node takes the port after its own; its shard's Raft
-        # addresses reach it in FLOWC_RAFT_PEERS
+        # addresses are in the Flow's peers file
         ports = [(ctx.fixed.get((dep.name, s, r)) or ctx.ports.take(),
                   ctx.ports.take() if dep.stateful else 0) for r in range(dep.replicas)]
-        peers = raft_args([f"{LOCAL_HOST}:{raft}" for _, raft in ports])[1:]
+        if main.raft is not None:
+            main.raft.append([f"{LOCAL_HOST}:{raft}" for _, raft in ports])
         for r, (port, _) in enumerate(ports):
             own = (("FLOWC_PORT", str(port)), ("FLOWC_REPLICA", str(r)), ("FLOWC_SHARD", str(s)))
-            main.instances.append(Instance(f"{s}-{r}" if dep.shards > 1 else str(r), port, own
-                                           + ((("FLOWC_RAFT_PEERS", peers[0]),)
-                                              if dep.stateful else ())))
+            main.instances.append(Instance(f"{s}-{r}" if dep.shards > 1 else str(r), port, own))
             shard_addrs[-1].append(f"{LOCAL_HOST}:{port}")
     units.append(main)
     if dep.uses_after is not None:
@@ -283,12 +305,12 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
     if not needs_head(dep):
         return units, [a for group in shard_addrs for a in group], everything
 
-    head = Unit(node=object_name(dep.name, "head"), description=f"flowc {flow}: {dep.name} head",
+    head = Unit(node=derived_name("head", dep.name), description=f"flowc {flow}: {dep.name} head",
                 command="head", args=ctx.common + [
                     "--deployment", _arg(dep.name), "--host", LOCAL_HOST,
                     "--port", "${FLOWC_PORT}", "--shards", "${FLOWC_SHARDS}"],
                 after=everything, timeout_start=timeout, user=ctx.user,
-                state=f"flowc/{flow}/{object_name(dep.name, 'head')}")
+                state=f"flowc/{flow}/{derived_name('head', dep.name)}")
     for unit in units:
         if unit is not main:
             role = unit.args[unit.args.index("--role") + 1]
@@ -298,6 +320,12 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
         ("FLOWC_PORT", str(port)), ("FLOWC_SHARDS", compact_json(shard_addrs)))))
     units.append(head)
     return units, [f"{LOCAL_HOST}:{port}"], [_instance_name(flow, head, head.instances[0])]
+
+
+def _raft_peers(units: list[Unit]) -> dict[str, list[list[str]]]:
+    """The peers file: each stateful entry (by `--deployment`) → its shards' Raft addresses."""
+    return {unit.args[unit.args.index("--deployment") + 1]: unit.raft
+            for unit in units if unit.raft}
 
 
 def _workspace(plan: Plan, dep: Deployment | None, base_dir: str) -> str | None:
@@ -401,17 +429,11 @@ def _environment(flow_env: dict, env: dict, secrets: dict, conf: str, owner: str
             diags.append(error("FC746", f"`{owner}`: `{key}` is not a usable environment "
                                         "variable name", env_span(at, key),
                                hint="use letters, digits and `_`, not starting with a digit"))
-        elif isinstance(value, dict) and TEMPLATE_KEY in value:
-            match = _SECRET_REF.match(str(value[TEMPLATE_KEY]).strip())
-            var = next((g for g in match.groups() if g), None) if match else None
-            if var is None or var not in secrets:
-                diags.append(error(
-                    "FC747", f"env `{key}` of `{owner}` mixes a secret variable with other text "
-                    "(or names one not in its `env_from_secret`); systemd can only pass a "
-                    "secret as a whole value", at("env", key),
-                    hint="use the secret variable alone as the value, or read it in the executor"))
-            else:
-                args += ["--env-from-file", f"{key}=%d/{var}"]
+        elif is_template(value):
+            ref, problems = env_secret(f"`{owner}`", key, value, secrets, at)
+            diags += problems
+            if ref is not None:
+                args += ["--env-from-file", f"{key}=%d/{template_secret_var(value)}"]
         else:
             plain.append((key, _env_text(value)))
     return plain, creds, args

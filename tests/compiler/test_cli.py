@@ -63,8 +63,8 @@ def test_validate_json_and_timings(broken):
 
 def test_validate_env_options(tmp_path):
     path = tmp_path / "f.yml"
-    path.write_text("jtype: Flow\nexecutors:\n  - name: a\n    replicas: ${{ ENV.FLOWC_T_R }}\n"
-                    "    uses_with: {m: '${{ CONTEXT.M }}'}\n")
+    path.write_text("jtype: Flow\nexecutors:\n  - name: a\n"
+                    "    uses_with: {r: '${{ ENV.FLOWC_T_R }}', m: '${{ CONTEXT.M }}'}\n")
     assert flowc("validate", str(path))[0] == 1
     assert flowc("validate", str(path), "--allow-undefined")[0] == 0
     (tmp_path / ".env").write_text("FLOWC_T_R=2\n")

@@ -398,7 +398,8 @@ def test_malformed_image_references_are_fc409(tmp_path):
 
 def test_image_references_only_known_at_run_time_are_not_judged(tmp_path):
     # --allow-undefined leaves `${{ ENV.TAG }}` unknown, and a secret stays a runtime reference:
-    # neither is a malformed image reference; a value that is known is checked
+    # neither is a malformed image reference (no FC409), but flowc needs an image when it builds
+    # (FC415, compiler/runtime_values.py); a value that is known is checked
     files = {"flow.yml": """
         jtype: Flow
         gateway:
@@ -410,6 +411,6 @@ def test_image_references_only_known_at_run_time_are_not_judged(tmp_path):
             env_from_secret: {SECRET_TAG: {name: s, key: k}}
     """}
     r = compiled(tmp_path, files, allow_undefined=True)
-    assert [c for c, _, _ in codes(r)] == ["FC301", "FC301"]
+    assert [c for c, _, _ in codes(r)] == ["FC415", "FC301", "FC415", "FC301", "FC415"]
     r = compiled(tmp_path, files, env={"GW_TAG": "1", "TAG": "a b"})
-    assert codes(r) == [("FC409", 5, 11)]
+    assert codes(r) == [("FC409", 5, 11), ("FC415", 7, 12)]  # a secret is never known

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from flowc.compiler.driver import compile_flow
 from flowc.compiler.plan import Plan
 from flowc.runtime.proto import flowc_pb2, flowc_pb2_grpc
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -31,12 +31,6 @@ def compile_example(name: str) -> Plan:
     result = compile_flow(EXAMPLES / name / "flow.yml")
     assert result.ok and result.plan is not None, [d.message for d in result.diagnostics]
     return result.plan
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def runtime_cmd(*args: Any) -> list[str]:
@@ -80,6 +74,16 @@ class RunningFlow:
         return f"127.0.0.1:{port}"
 
     def start(self, timeout: float = 60.0) -> "RunningFlow":
+        """Start every process and wait until the gateway is SERVING; on any failure, stop what
+        was started before raising (a failed start must leave no process behind)."""
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self, timeout: float) -> None:
         self.plan_path = self.tmp / "plan.json"
         self.plan_path.write_text(self.plan.to_json(), encoding="utf-8")
         for dep in self.plan.deployments:
@@ -107,7 +111,6 @@ class RunningFlow:
             "--base-dir", self.base_dir, "--addresses", json.dumps(self.addresses),
             "--grace", 2, *self.gateway_args))
         self.wait_serving(f"127.0.0.1:{self.port}", timeout)
-        return self
 
     def wait_serving(self, address: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from flowc.compiler.plan import Deployment, ExecutorRef, FlowInfo, Gateway, Plan
 from flowc.runtime import AsyncClient, Client, FlowcRequestError, GenericDoc
 from flowc.runtime.client import post_cli
+from tests.ports import free_port
+
 
 EXECUTORS = '''
 import time
@@ -52,12 +53,6 @@ class Counter(Executor):
         for doc in docs:
             doc.tags["len"] = len(doc.text or "")
 '''
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from flowc.compiler.plan import TEMPLATE_KEY, TEMPLATE_QUOTED_KEY, Plan
 from flowc.runtime.launcher import in_process_plan
 from flowc.runtime.loading import (EnvFileError, apply_env_from_files, load_executor,
                                    render_templates)
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = [sys.executable, "-m", "flowc.runtime"]
@@ -192,7 +193,7 @@ def test_worker_reads_the_secret_from_a_file_and_keeps_quoted_values_strings(sec
     (folder / "plan.json").write_text(plan.to_json())
     secret = folder / "pin"
     secret.write_text("0123\n")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PIN", "PIN_COPY")}
     proc = subprocess.Popen(RUNTIME + ["worker", "--plan", str(folder / "plan.json"),
                                        "--deployment", "show", "--host", "127.0.0.1",
@@ -209,14 +210,6 @@ def test_worker_reads_the_secret_from_a_file_and_keeps_quoted_values_strings(sec
     assert doc.tags == {"quoted": "0123", "plain": 123, "block": "0123",
                         "nested": {"inner": ["0123", 123]}, "env": "0123"}
     assert b"0123" not in err
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- uses_requests drops the decorator's bindings (SPEC §3) ---------------------------------------
@@ -318,7 +311,7 @@ def test_in_process_run_renders_secrets_from_the_environment_with_their_types(se
     folder, plan = secret_flow
     monkeypatch.setenv("PIN", "0123")
     monkeypatch.delenv("PIN_COPY", raising=False)
-    with start(plan, base_dir=folder, in_process=True, port=_free_port()) as flow:
+    with start(plan, base_dir=folder, in_process=True, port=free_port()) as flow:
         names = [c.name for c in flow.supervisor.children]
         assert names == ["gateway"]
         (doc,) = flow.post("/default", inputs=[GenericDoc(text="?")], timeout=30)

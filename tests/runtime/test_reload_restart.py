@@ -21,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from flowc_run_harness import FLOWC, FlowcRun, free_port, plan_path, proc_table  # noqa: E402
+from tests.ports import free_port_block  # noqa: E402
 
 from flowc.runtime import Client, GenericDoc  # noqa: E402
 
@@ -272,7 +273,7 @@ def test_a_built_local_plan_restarts_every_shard_and_the_head(run_flow, tmp_path
     src = _project(tmp_path, _SHARDED_FLOW.format(port=port), **{"executor.yml": BEFORE})
     out = tmp_path / "out"
     built = subprocess.run([FLOWC, "build", str(src / "flow.yml"), "--target", "local", "-o",
-                            str(out), "--base-port", str(free_port())],
+                            str(out), "--base-port", str(free_port_block(20))],
                            capture_output=True, text=True, timeout=60)
     assert built.returncode == 0, built.stderr
     run = run_flow("--plan", str(out), cwd=src)

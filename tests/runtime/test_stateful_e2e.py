@@ -70,15 +70,16 @@ def _get(port: int, keys: list[str]) -> dict[str, str]:
 
 
 def _workers(run: FlowcRun) -> dict[int, tuple[int, int, str]]:
-    """replica → (pid, gRPC port, Raft address) of the run's live `kv` workers."""
+    """replica → (pid, gRPC port, Raft address) of the run's live `kv` workers (the Raft
+    address from the replica's latest start-up line: the peers are in a file, not in argv)."""
+    raft = dict(re.findall(r"kv/rep-(\d): Raft node on \S+ as (\S+)", run.output))
     found = {}
     for pid, cmd in run.children().items():
         parts = cmd.split()
         if "worker" not in parts or "--raft-peers" not in parts:
             continue
         replica = int(parts[parts.index("--replica") + 1])
-        peers = json.loads(parts[parts.index("--raft-peers") + 1])
-        found[replica] = (pid, int(parts[parts.index("--port") + 1]), peers[replica])
+        found[replica] = (pid, int(parts[parts.index("--port") + 1]), raft.get(str(replica)))
     return found
 
 
@@ -181,7 +182,8 @@ def test_no_leader_means_not_serving_then_writes_fail_with_the_reason(tmp_path):
 
     plan = tmp_path / "plan.json"
     plan.write_text(load(EXAMPLE / "flow.yml", env={}).to_json())
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "FLOWC_RAFT_PASSWORD": "a-test-password-of-32-characters"}
     ports = [free_port() for _ in range(3)]
     peers = [f"127.0.0.1:{free_port()}" for _ in range(3)]
     logs = [tmp_path / f"rep-{i}.log" for i in range(3)]

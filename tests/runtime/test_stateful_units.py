@@ -17,8 +17,11 @@ from flowc.runtime import raft
 from flowc.runtime.executor import Executor, inject, requests, write
 from flowc.runtime.host import ExecutorHost
 from flowc.runtime.proto import flowc_pb2
-from flowc.runtime.stateful import RaftSettings, StatefulHost
+from flowc.runtime.stateful import (RaftPasswordError, RaftSettings, StatefulHost,
+                                    raft_settings, take_password)
 from flowc.runtime.worker import parse_args
+
+PASSWORD = "unit-test-raft-password"
 
 
 def test_jina_keys_map_to_pysyncobj_with_jinas_units():
@@ -78,6 +81,59 @@ def test_bad_stateful_options_are_usage_errors(extra, message, capsys):
         parse_args(BASE + extra)
     assert stopped.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_peers_come_once_from_a_flow_file_picked_by_entry_and_shard(tmp_path, capsys):
+    peers = tmp_path / "raft-peers.json"
+    peers.write_text(json.dumps({"kv": [["a:1", "b:1"], ["c:1", "d:1"]], "other": [["x:1"]]}))
+    args = parse_args(BASE + ["--raft-peers", f"@{peers}", "--shard", "1", "--replica", "1"])
+    assert args.raft_peers == ("c:1", "d:1")
+    for extra, message in ((["--shard", "2"], "no addresses for shard 2 of 'kv'"),
+                           (["--raft-host", "h", "--raft-peers", "@/nonexistent/p.json"],
+                            "cannot read /nonexistent/p.json")):
+        with pytest.raises(SystemExit):
+            parse_args(BASE + ["--raft-peers", f"@{peers}"] + extra)
+        assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_args(BASE + ["--raft-host", "10.0.0.5"])
+    assert "--raft-host needs --raft-peers" in capsys.readouterr().err
+
+
+class _Plan:
+    def deployment(self, name):
+        return type("Dep", (), {"raft_configuration": {"snapshot_threshold": 3,
+                                                       "password_from_secret": "s"}})()
+
+
+def test_the_raft_node_binds_its_own_address_never_every_interface(tmp_path):
+    executor = type("E", (), {"workspace": str(tmp_path)})()
+    peers = '["kv-rep-0:8081","kv-rep-1:8081","kv-rep-2:8081"]'
+    on_own_name = raft_settings(parse_args(BASE + ["--raft-peers", peers, "--replica", "1"]),
+                                _Plan(), executor, "p" * 16)
+    assert on_own_name.bind == "kv-rep-1:8081" and on_own_name.address == "kv-rep-1:8081"
+    assert on_own_name.configuration == {"snapshot_threshold": 3}
+    assert "p" * 16 not in repr(on_own_name)
+    pod_ip = raft_settings(parse_args(BASE + ["--raft-peers", peers, "--raft-host", "10.1.2.3"]),
+                           _Plan(), executor, "p" * 16)
+    assert pod_ip.bind == "10.1.2.3:8081" and pod_ip.address == "kv-rep-0:8081"
+    # the worker's --host (0.0.0.0 by default, for gRPC) has no say over the Raft port
+    assert "0.0.0.0" not in raft_settings(parse_args(BASE + ["--raft-peers", peers]),
+                                          _Plan(), executor, "p" * 16).bind
+
+
+def test_the_password_is_taken_out_of_the_environment():
+    environ = {"FLOWC_RAFT_PASSWORD": "x" * 20, "OTHER": "1"}
+    assert take_password(environ) == "x" * 20
+    assert environ == {"OTHER": "1"}  # the executor's code and children never see it
+    with pytest.raises(RaftPasswordError, match="needs the Raft password"):
+        take_password({"FLOWC_RAFT_PASSWORD": ""})
+    with pytest.raises(RaftPasswordError) as short:
+        take_password({"FLOWC_RAFT_PASSWORD": "hunter2"})
+    assert "hunter2" not in str(short.value)
+    with pytest.raises(raft.RaftConfigError, match="needs a password"):
+        raft.start_node(address="127.0.0.1:1", partners=[], bind="127.0.0.1:1",
+                        directory=Path("/nonexistent"), raft_configuration=None,
+                        on_commit=lambda *_: None, serializer=None, deserializer=None)
 
 
 def test_replica_id_from_a_statefulset_pod_name(monkeypatch, capsys):
@@ -142,7 +198,7 @@ def test_a_one_replica_group_applies_writes_once_through_the_host(tmp_path):
         executor = Counter()
     address = f"127.0.0.1:{_free()}"
     settings = RaftSettings((address,), 0, address, tmp_path / "raft",
-                            {"snapshot_threshold": 3})
+                            {"snapshot_threshold": 3}, password=PASSWORD)
     logs: list[str] = []
 
     async def scenario() -> None:
@@ -185,7 +241,7 @@ def test_a_failing_snapshot_keeps_the_log_says_why_once_and_writes_go_on(tmp_pat
         executor = BrokenSnapshots()
     address = f"127.0.0.1:{_free()}"
     settings = RaftSettings((address,), 0, address, tmp_path / "raft",
-                            {"snapshot_threshold": 2})
+                            {"snapshot_threshold": 2}, password=PASSWORD)
     logs: list[str] = []
 
     async def scenario() -> None:

@@ -18,6 +18,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from flowc.compiler.plan import Deployment, ExecutorRef, FlowInfo, Gateway, Plan
 from flowc.runtime.proto import flowc_pb2, flowc_pb2_grpc
+from tests.ports import free_port
+
 
 EXECUTORS = '''
 import os, time
@@ -67,12 +69,6 @@ class FailsAtInit(Executor):
 
 FAST_RECONNECT = [("grpc.initial_reconnect_backoff_ms", 20), ("grpc.min_reconnect_backoff_ms", 20),
                   ("grpc.max_reconnect_backoff_ms", 50)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_plan(folder: Path, jtype: str, **dep_kwargs) -> Path:

@@ -116,7 +116,7 @@ def test_values_reach_the_containers_unchanged_by_interpolation_or_yaml_1_1(tmp_
     as_11 = ours_11.load(files["compose.yaml"])
     as_12 = YAML(typ="safe").load(files["compose.yaml"])
     assert as_11 == as_12
-    assert as_11["services"]["gateway"]["ports"] == ["45:45"]  # 45:45 is 2745 in YAML 1.1
+    assert as_11["services"]["gateway"]["ports"] == ["127.0.0.1:45:45"]  # quoted: 45:45 is 2745 in YAML 1.1
 
 
 def test_gateway_lists_every_replica_and_waits_for_them():
@@ -130,7 +130,7 @@ def test_gateway_lists_every_replica_and_waits_for_them():
         "ranker": ["ranker-rep-0:8080", "ranker-rep-1:8080"]}
     assert sorted(services["gateway"]["depends_on"]) == ["encoder-rep-0", "ranker-rep-0",
                                                          "ranker-rep-1"]
-    assert services["gateway"]["ports"] == ["8080:8080"]
+    assert services["gateway"]["ports"] == ["127.0.0.1:8080:8080"]
     worker = services["ranker-rep-1"]["command"]
     assert worker[worker.index("--replica") + 1] == "1"
     assert worker[worker.index("--deployment") + 1] == "ranker"
@@ -163,7 +163,7 @@ def test_shards_get_a_head_that_waits_for_its_shards_and_hooks():
     # the Flow's relative workspace lives under /app, on the entry's named volume
     assert services["indexer-shard-0-rep-0"]["volumes"] == [
         {"type": "volume", "source": "indexer-workspace", "target": "/app/ws"}]
-    assert services["gateway"]["ports"] == ["51000:51000"]
+    assert services["gateway"]["ports"] == ["127.0.0.1:51000:51000"]
 
 
 def test_secrets_are_compose_secrets_never_values():
@@ -232,8 +232,8 @@ def test_gateway_replicas_warn_and_mixed_secret_env_is_an_error():
         plan, deployments=(fetch,) + plan.deployments[1:],
         gateway=dataclasses.replace(plan.gateway, replicas=2)), compose.Options(image=IMAGE))
     assert files == {}
-    assert sorted(d.code for d in diags) == ["FC731", "FC733"]
-    assert next(d for d in diags if d.code == "FC733").span.line == 5
+    assert sorted(d.code for d in diags) == ["FC709", "FC731"]
+    assert next(d for d in diags if d.code == "FC709").span.line == 5
 
 
 def test_bad_option_is_a_diagnostic_not_a_traceback():

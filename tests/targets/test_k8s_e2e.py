@@ -20,7 +20,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,17 +31,12 @@ from ruamel.yaml import YAML
 from flowc.compiler import load
 from flowc.compiler.plan import Plan
 from flowc.targets import render
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = Path(sys.executable).with_name("flowc-runtime")
 READY_TIMEOUT = 90.0
 ORDER = {"executor": 0, "uses-before": 0, "uses-after": 0, "head": 1, "gateway": 2}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _docs(files: dict[str, str]) -> list[dict]:
@@ -77,7 +71,7 @@ def _pods(docs: list[dict]) -> list[_Pod]:
         env = {e["name"]: e["value"] for e in container.get("env", [])}
         for i in range(doc["spec"]["replicas"]):
             pods.append(_Pod(f"{doc['metadata']['name']}-{i}", container["name"],
-                             list(container["args"]), env, _free_port(),
+                             list(container["args"]), env, free_port(),
                              template["metadata"]["labels"]))
     return pods
 

@@ -44,12 +44,14 @@ def test_local_gives_each_shard_its_own_raft_group_on_distinct_ports():
                             base_dir=".")
     workers = [p for p in procs if p.kind == "worker"]
     assert len(workers) == 6
-    groups: dict[str, list] = {}
+    file = local.raft_peer_groups(procs)
+    assert list(file) == ["kv"] and len(file["kv"]) == 2
+    groups = dict(enumerate(file["kv"]))
     for proc in workers:
         shard, replica = int(_arg(proc.argv, "--shard")), int(_arg(proc.argv, "--replica"))
-        peers = json.loads(_arg(proc.argv, "--raft-peers"))
-        groups.setdefault(shard, peers)
-        assert peers == groups[shard] and len(peers) == 3
+        assert _arg(proc.argv, "--raft-peers") == "@raft-peers.json"  # the list is written once
+        peers = groups[shard]
+        assert len(peers) == 3 and peers[replica] == proc.raft
         assert peers[replica] != f"127.0.0.1:{proc.port}"
     assert not set(groups[0]) & set(groups[1])
     every_port = [p.port for p in procs] + [int(a.rsplit(":", 1)[1])
@@ -84,12 +86,11 @@ def test_systemd_numbers_raft_ports_after_each_replica_and_passes_them_in_env():
     files, diags = render("systemd", _plan(), {})
     assert not [d for d in diags if d.severity >= 2], diags
     unit = files["units/stateful-kv@.service"]
-    assert "--raft-peers ${FLOWC_RAFT_PEERS}" in unit
+    assert "--raft-peers @/etc/flowc/stateful/raft-peers.json" in unit
     envs = [dict(line.split("=", 1) for line in files[f"env/kv@{r}.env"].splitlines())
             for r in range(3)]
-    peers = {e["FLOWC_RAFT_PEERS"] for e in envs}
-    assert len(peers) == 1
-    addresses = json.loads(json.loads(peers.pop()))
+    assert not any("FLOWC_RAFT_PEERS" in e for e in envs)
+    (addresses,) = json.loads(files["raft-peers.json"])["kv"]
     ports = [int(json.loads(e["FLOWC_PORT"])) for e in envs]
     assert [int(a.rsplit(":", 1)[1]) for a in addresses] == [p + 1 for p in ports]
     assert all(a.startswith("127.0.0.1:") for a in addresses)
@@ -117,19 +118,23 @@ def test_k8s_statefulset_governing_service_policy_and_pod_ordinals():
         assert raft["spec"]["publishNotReadyAddresses"] is True
         assert raft["spec"]["clusterIP"] == "None"
         assert [p["port"] for p in raft["spec"]["ports"]] == [8081]
-        policy = by_kind["NetworkPolicy"][f"{name}-raft"]
+        policy = by_kind["NetworkPolicy"][name]  # the workload's own (targets/k8s_network.py)
         selector = sts["spec"]["selector"]["matchLabels"]
         assert policy["spec"]["podSelector"]["matchLabels"] == selector
-        open_rule, raft_rule = policy["spec"]["ingress"]
-        assert "from" not in open_rule and open_rule["ports"][0]["port"] == 8080
-        assert raft_rule["from"] == [{"podSelector": {"matchLabels": selector}}]
+        serving_rule, raft_rule = policy["spec"]["ingress"]
+        assert serving_rule["from"] == [{"podSelector": {"matchLabels": {
+            "app.kubernetes.io/instance": "stateful", "app.kubernetes.io/name": "kv-head"}}}]
+        assert serving_rule["ports"][0]["port"] == 8080
+        assert raft_rule["from"] == [{"podSelector": {"matchLabels": selector},
+                                      "namespaceSelector": {"matchLabels": {
+                                          "kubernetes.io/metadata.name": "stateful"}}}]
         assert raft_rule["ports"] == [{"port": 8081, "protocol": "TCP"}]
 
 
 def test_k8s_ordinary_entries_keep_their_objects():
     files, _ = render("k8s", tools.example_plan("shards"), {"image": "team/x:1.0"})
-    text = "".join(files.values())
-    assert "NetworkPolicy" not in text and "--raft-peers" not in text and "8081" not in text
+    text = "".join(v for k, v in files.items() if k.endswith(".yaml"))
+    assert "--raft-peers" not in text and "8081" not in text
 
 
 def test_options_classes_are_unchanged():  # stateful needs no target option of its own
@@ -137,3 +142,78 @@ def test_options_classes_are_unchanged():  # stateful needs no target option of 
         "image", "namespace", "create_namespace", "context"}
     assert "raft" not in " ".join(f.name for f in dataclasses.fields(compose.Options))
     assert "raft" not in " ".join(f.name for f in dataclasses.fields(systemd.Options))
+
+
+# -- the Raft password (issue 8 §1): wired on every target, written into none ------------------
+
+SENTINEL = "raft-sentinel-password-5f0c2e9a"
+
+
+def test_no_target_writes_a_raft_password(monkeypatch):
+    """Whatever the build environment holds, no generated file contains a password value: the
+    targets only ever reference one (k8s Secret, compose secret, systemd credential)."""
+    monkeypatch.setenv("FLOWC_RAFT_PASSWORD", SENTINEL)
+    for target, options in (("k8s", {"image": "team/kv:1.0"}), ("compose", {"image": "t/kv:1"}),
+                            ("systemd", {}), ("local", {})):
+        files, diags = render(target, _plan(shards=2), options)
+        assert files and not [d for d in diags if d.severity >= 2], (target, diags)
+        leaked = [path for path, text in files.items() if SENTINEL in text]
+        assert leaked == [], (target, leaked)
+        assert "FLOWC_RAFT_PASSWORD=" not in "".join(
+            t for p, t in files.items() if p.startswith("env/")), target
+
+
+def test_k8s_replicas_read_the_password_from_a_secret_and_bind_the_pod_ip():
+    files, _ = render("k8s", _plan(), {"image": "team/kv:1.0"})
+    (sts,) = [d for d in _load_all(files["executors/kv.yaml"]) if d["kind"] == "StatefulSet"]
+    container = sts["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["FLOWC_RAFT_PASSWORD"]["valueFrom"] == {
+        "secretKeyRef": {"name": "stateful-raft", "key": "password"}}
+    assert env["FLOWC_POD_IP"]["valueFrom"] == {"fieldRef": {"fieldPath": "status.podIP"}}
+    assert _arg(container["args"], "--raft-host") == "$(FLOWC_POD_IP)"
+    assert ("kubectl -n stateful create secret generic stateful-raft "
+            '--from-literal=password="$(openssl rand -base64 32)"') in files["README.md"]
+    plan = _plan()
+    kv = dataclasses.replace(plan.deployment("kv"), raft_configuration={
+        "password_from_secret": "kv-raft-pw", "snapshot_threshold": 5})
+    files, _ = render("k8s", dataclasses.replace(plan, deployments=(kv,)), {"image": "t/kv:1"})
+    assert "name: kv-raft-pw" in files["executors/kv.yaml"]
+    assert "create secret generic kv-raft-pw" in files["README.md"]
+
+
+def test_compose_replicas_mount_the_password_secret():
+    files, _ = render("compose", _plan(), {"image": "team/kv:1.0"})
+    document = _load(files["compose.yaml"])
+    assert document["secrets"]["flowc-raft-password"] == {"file": "./secrets/flowc-raft/password"}
+    service = document["services"]["kv-rep-0"]
+    assert {"source": "flowc-raft-password", "target": "flowc-raft-password"} in service["secrets"]
+    assert _arg(service["command"], "--env-from-file") == \
+        "FLOWC_RAFT_PASSWORD=/run/secrets/flowc-raft-password"
+    assert "--raft-host" not in service["command"]  # binds its own service name's address
+    assert "secrets" not in document["services"]["gateway"]
+    assert "umask 077" in files["README.md"] and "openssl rand" in files["README.md"]
+    files, _ = render("compose", _plan(), {"image": "t/kv:1", "secrets_from": "environment"})
+    assert _load(files["compose.yaml"])["secrets"]["flowc-raft-password"] == {
+        "environment": "FLOWC_SECRET_FLOWC_RAFT_PASSWORD"}
+
+
+def test_systemd_loads_the_password_as_a_credential_install_sh_creates():
+    files, _ = render("systemd", _plan(), {})
+    unit = files["units/stateful-kv@.service"]
+    assert "LoadCredential=FLOWC_RAFT_PASSWORD:/etc/flowc/stateful/raft-password" in unit
+    assert "--env-from-file FLOWC_RAFT_PASSWORD=%d/FLOWC_RAFT_PASSWORD" in unit
+    assert "LoadCredential" not in files["units/stateful-gateway@.service"]
+    install = files["install.sh"]
+    assert "umask 077" in install and '[ ! -s "$root/etc/flowc/stateful/raft-password" ]' in install
+    assert "raft-peers.json" in install
+
+
+def test_local_artifact_writes_peers_once_so_large_groups_stay_small():
+    plan = _plan()
+    big = dataclasses.replace(plan.deployment("kv"), replicas=200)
+    files, _ = render("local", dataclasses.replace(plan, deployments=(big,)), {})
+    assert len(json.loads(files["raft-peers.json"])["kv"][0]) == 200
+    # each replica's arguments no longer grow with the group: linear, not quadratic
+    assert len(files["launch.json"]) < 200 * 1000
+    assert "FLOWC_RAFT_PASSWORD" in files["README.md"]

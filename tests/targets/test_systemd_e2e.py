@@ -35,6 +35,7 @@ import pytest
 
 from flowc.compiler.plan import Plan
 from flowc.targets import systemd
+from tests.ports import free_port, free_port_block
 
 _spec = importlib.util.spec_from_file_location("flowc_target_tools",
                                                Path(__file__).with_name("tools.py"))
@@ -44,12 +45,6 @@ _spec.loader.exec_module(tools)
 ROOT = tools.ROOT
 RUNTIME = Path(sys.executable).with_name("flowc-runtime")
 READY_TIMEOUT = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _unit(text: str) -> dict[str, list[str]]:
@@ -111,9 +106,9 @@ def _running_units(folder: Path, source: Path, change, secrets: dict[str, str] |
     flow_dir = folder / "src"
     shutil.copytree(source, flow_dir)
     plan = change(load(str(flow_dir / "flow.yml"), env={}))
-    gw_port = _free_port()
+    gw_port = free_port()
     plan = dataclasses.replace(plan, gateway=dataclasses.replace(plan.gateway, ports=(gw_port,)))
-    options = systemd.Options(runtime_path=str(RUNTIME), base_port=_free_port(),
+    options = systemd.Options(runtime_path=str(RUNTIME), base_port=free_port_block(40),
                               config_root=str(folder / "etc"), install_root=str(folder / "flows"))
     files, diags = systemd.render(plan, options)
     assert [d for d in diags if d.severity >= 2] == [], diags

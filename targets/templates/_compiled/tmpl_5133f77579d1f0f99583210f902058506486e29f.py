@@ -14,7 +14,7 @@ def root(context, missing=missing):
     l_0_base_dir = resolve('base_dir')
     l_0_conf = resolve('conf')
     l_0_units = resolve('units')
-    l_0_plan = resolve('plan')
+    l_0_gateway_host = resolve('gateway_host')
     l_0_secrets = resolve('secrets')
     pass
     yield '# systemd units for the flow `'
@@ -52,14 +52,29 @@ def root(context, missing=missing):
     yield '\nEvery server runs `'
     yield str(environment.getattr((undefined(name='options') if l_0_options is missing else l_0_options), 'runtime_path'))
     yield "` (`flowc-runtime worker|head|gateway`) with\n`Type=notify`: systemd counts it as started once it reports SERVING. Ports are fixed when the\nunits are generated: the gateway listens on the Flow's `port` (8080 when unset) on\n`"
-    yield str(environment.getattr(environment.getattr((undefined(name='plan') if l_0_plan is missing else l_0_plan), 'gateway'), 'host'))
+    yield str((undefined(name='gateway_host') if l_0_gateway_host is missing else l_0_gateway_host))
     yield '`; every other server listens on 127.0.0.1, numbered from '
     yield str(environment.getattr((undefined(name='options') if l_0_options is missing else l_0_options), 'base_port'))
     yield '\n(option `base_port`) in Flow order, skipping ports that are already taken. systemd cannot derive a\nport from an instance name, so each instance reads `'
     yield str((undefined(name='conf') if l_0_conf is missing else l_0_conf))
     yield '/env/<node>@<instance>.env`.\nThe gateway finds the servers through `'
     yield str((undefined(name='conf') if l_0_conf is missing else l_0_conf))
-    yield "/addresses.json`; it starts after everything it\nroutes to (`Wants=` + `After=`), and each head after its shards. `BindsTo=` is not used on\npurpose: one failed replica must not stop the gateway, which retries the other replicas while\nsystemd restarts the failed one (`Restart=on-failure`).\n\n## Environment and secrets\n\nThe Flow's `env` and each entry's `env` are in `"
+    yield '/addresses.json`; it starts after everything it\nroutes to (`Wants=` + `After=`), and each head after its shards. `BindsTo=` is not used on\npurpose: one failed replica must not stop the gateway, which retries the other replicas while\nsystemd restarts the failed one (`Restart=on-failure`).\n\n## What is exposed\n\nOnly the gateway, on `'
+    yield str((undefined(name='gateway_host') if l_0_gateway_host is missing else l_0_gateway_host))
+    yield '`:\n'
+    if (((undefined(name='gateway_host') if l_0_gateway_host is missing else l_0_gateway_host) == '127.0.0.1') or ((undefined(name='gateway_host') if l_0_gateway_host is missing else l_0_gateway_host) == '::1')):
+        pass
+        yield 'reachable from this machine only (loopback), the default.\n'
+    elif ((undefined(name='gateway_host') if l_0_gateway_host is missing else l_0_gateway_host) == '0.0.0.0'):
+        pass
+        yield 'every IPv4 interface, so anyone who can reach this machine can send it requests.\n'
+    elif ((undefined(name='gateway_host') if l_0_gateway_host is missing else l_0_gateway_host) == '::'):
+        pass
+        yield 'every interface, so anyone who can reach this machine can send it requests.\n'
+    else:
+        pass
+        yield 'that address only.\n'
+    yield "Every other server (executors, heads, Raft ports) listens on 127.0.0.1. To expose the gateway\nelsewhere, rebuild with `flowc build --target systemd --gateway-host IP` (`0.0.0.0`: every\ninterface), or write `gateway: host: IP` in the Flow, and open the port in the firewall.\n\n## Environment and secrets\n\nThe Flow's `env` and each entry's `env` are in `"
     yield str((undefined(name='conf') if l_0_conf is missing else l_0_conf))
     yield "/env/<node>.env`. `env_from_secret`\nbecomes `LoadCredential=`: put each secret's value in the file named below (mode 0600, owned by\nroot); systemd hands it to the service in its credentials directory and the runtime exports it\nas the variable (`--env-from-file VAR=%d/VAR`). No secret value is written by flowc.\n"
     if (undefined(name='secrets') if l_0_secrets is missing else l_0_secrets):
@@ -79,4 +94,4 @@ def root(context, missing=missing):
     yield '/<entry>/workspace` is bound over that path (`BindPaths=`), so the\nexecutors find their files where the Flow says and can write them.\n\n`docker://` executors cannot run under this target (it starts processes, not containers): use\nthe compose or k8s target for them.\n'
 
 blocks = {}
-debug_info = '1=20&11=22&12=24&14=28&16=30&22=34&23=37&24=41&28=52&31=54&33=58&34=60&41=62&45=64&47=67&48=71&58=75&60=77'
+debug_info = '1=20&11=22&12=24&14=28&16=30&22=34&23=37&24=41&28=52&31=54&33=58&34=60&41=62&42=64&44=67&46=70&57=77&61=79&63=82&64=86&74=90&76=92'

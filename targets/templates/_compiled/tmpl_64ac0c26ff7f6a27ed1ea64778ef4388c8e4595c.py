@@ -11,10 +11,23 @@ def root(context, missing=missing):
     l_0_flow = resolve('flow')
     l_0_version = resolve('version')
     l_0_builds = resolve('builds')
-    l_0_create_namespace = resolve('create_namespace')
+    l_0_raft_secrets = resolve('raft_secrets')
     l_0_namespace = resolve('namespace')
+    l_0_create_namespace = resolve('create_namespace')
     l_0_port = resolve('port')
     l_0_gateway_image = resolve('gateway_image')
+    try:
+        t_1 = environment.filters['join']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No filter named 'join' found.")
+    try:
+        t_2 = environment.filters['string']
+    except KeyError:
+        @internalcode
+        def t_2(*unused):
+            raise TemplateRuntimeError("No filter named 'string' found.")
     pass
     yield '# `'
     yield str((undefined(name='flow') if l_0_flow is missing else l_0_flow))
@@ -32,8 +45,27 @@ def root(context, missing=missing):
             yield '`\n'
         l_1_image = missing
         yield '\nBuild them, then push each to a registry your cluster pulls from:\n\n    ./build-images.sh\n\nSet `FLOWC_REQUIREMENT` to install flowc from somewhere else than the package index (a wheel or\nVCS URL); `DOCKER=podman` to use another client.\n\n'
+    if (undefined(name='raft_secrets') if l_0_raft_secrets is missing else l_0_raft_secrets):
+        pass
+        yield '## '
+        yield str(('2' if (undefined(name='builds') if l_0_builds is missing else l_0_builds) else '1'))
+        yield ". Create the Raft password\n\nThe stateful entries' replicas authenticate (and encrypt) their Raft traffic with a password\nthat is never written into these files: create it once, before applying, as the Secret(s)\n`"
+        yield str(t_1(context.eval_ctx, (undefined(name='raft_secrets') if l_0_raft_secrets is missing else l_0_raft_secrets), '`, `'))
+        yield '` (key `password`; the replicas read it through\n`secretKeyRef`, and `raft_configuration.password_from_secret` chooses another Secret):\n\n    kubectl create namespace '
+        yield str((undefined(name='namespace') if l_0_namespace is missing else l_0_namespace))
+        yield '   # once, unless it exists\n'
+        for l_1_secret in (undefined(name='raft_secrets') if l_0_raft_secrets is missing else l_0_raft_secrets):
+            _loop_vars = {}
+            pass
+            yield '    kubectl -n '
+            yield str((undefined(name='namespace') if l_0_namespace is missing else l_0_namespace))
+            yield ' create secret generic '
+            yield str(l_1_secret)
+            yield ' --from-literal=password="$(openssl rand -base64 32)"\n'
+        l_1_secret = missing
+        yield '\n'
     yield '## '
-    yield str(('2' if (undefined(name='builds') if l_0_builds is missing else l_0_builds) else '1'))
+    yield str(t_2(((1 + (1 if (undefined(name='builds') if l_0_builds is missing else l_0_builds) else 0)) + (1 if (undefined(name='raft_secrets') if l_0_raft_secrets is missing else l_0_raft_secrets) else 0))))
     yield '. Apply\n\n'
     if (undefined(name='create_namespace') if l_0_create_namespace is missing else l_0_create_namespace):
         pass
@@ -55,11 +87,15 @@ def root(context, missing=missing):
     yield str((undefined(name='port') if l_0_port is missing else l_0_port))
     yield ':'
     yield str((undefined(name='port') if l_0_port is missing else l_0_port))
-    yield "\n\n## What is here\n\n- `plan.yaml`: the compiled plan (ConfigMap), mounted at `/etc/flowc/plan.json` in every pod\n  (very large Flows also keep the gateway's address list there, as `addresses.json`).\n- `executors/<entry>.yaml`: per entry (per shard when sharded) a Deployment — a StatefulSet with\n  volume claims when `volumes`, `stateful`, `targets.k8s.storage` or `workload: StatefulSet` ask\n  for persistence — and a headless Service; the gateway and heads reach the replicas with\n  `dns:///<service>."
+    yield "\n\n## What is exposed\n\n`network-policy.yaml` denies all ingress to the Flow's pods; each workload's NetworkPolicy\nadmits only the Flow's own traffic: the gateway's port "
+    yield str((undefined(name='port') if l_0_port is missing else l_0_port))
+    yield " from anywhere in the cluster\n(narrow it with an Ingress or a policy of your own), heads and executors from the pods that call\nthem, a stateful entry's Raft port from its own pods in `"
+    yield str((undefined(name='namespace') if l_0_namespace is missing else l_0_namespace))
+    yield "`. Egress is not\nrestricted. The policies take effect with a network plugin that enforces them (Calico, Cilium).\nContainers get default CPU/memory requests and limits (`resources:` overrides them). Images by\ntag are pulled `IfNotPresent`; to pin them, rebuild with `--image NAME@sha256:<digest>` once\nthe image is pushed.\n\n## What is here\n\n- `plan.yaml`: the compiled plan (ConfigMap), mounted at `/etc/flowc/plan.json` in every pod\n  (very large Flows also keep the gateway's address list there, as `addresses.json`).\n- `executors/<entry>.yaml`: per entry (per shard when sharded) a Deployment — a StatefulSet with\n  volume claims when `volumes`, `stateful`, `targets.k8s.storage` or `workload: StatefulSet` ask\n  for persistence — and a headless Service; the gateway and heads reach the replicas with\n  `dns:///<service>."
     yield str((undefined(name='namespace') if l_0_namespace is missing else l_0_namespace))
     yield '.svc.cluster.local:8080` and balance client-side (round robin).\n  Sharded entries (and entries with uses_before/uses_after) also get a head.\n- `gateway.yaml`: the gateway (image `'
     yield str((undefined(name='gateway_image') if l_0_gateway_image is missing else l_0_gateway_image))
     yield '`), which also runs `placement: gateway`\n  entries; external entries are addressed directly.\n- `docker://` executors run their own image: it must have `flowc-runtime` as its entrypoint\n  and name its executor in the `FLOWC_USES` environment variable (an Executor YAML path or\n  `module.py:ClassName`); the manifests pass `worker --plan ... --deployment ...` as arguments.\n- Every pod meets the Pod Security Standards "restricted" profile: non-root user 10001,\n  seccomp RuntimeDefault, no privilege escalation, all capabilities dropped, read-only root\n  filesystem with writable volumes at `/tmp` and the workspace.\n- Probes use the gRPC health service; the startupProbe allows `timeout_ready` (capped at one day\n  when it is -1).\n- Secrets (`env_from_secret`) are `secretKeyRef` references: create those Secrets in the\n  namespace before applying.\n'
 
 blocks = {}
-debug_info = '1=19&3=21&6=23&12=26&13=30&24=35&26=37&27=40&29=45&32=48&37=50&39=52&48=58&50=60'
+debug_info = '1=32&3=34&6=36&12=39&13=43&24=47&25=50&29=52&32=54&33=56&34=60&38=67&40=69&41=72&43=77&46=80&51=82&53=84&58=90&60=92&73=94&75=96'

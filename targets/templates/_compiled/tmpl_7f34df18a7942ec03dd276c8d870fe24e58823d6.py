@@ -10,9 +10,13 @@ def root(context, missing=missing):
     if 0: yield None
     l_0_flow = resolve('flow')
     l_0_builds = resolve('builds')
+    l_0_raft = resolve('raft')
     l_0_secrets = resolve('secrets')
     l_0_options = resolve('options')
     l_0_port = resolve('port')
+    l_0_published = resolve('published')
+    l_0_host = resolve('host')
+    l_0_gateway_service = resolve('gateway_service')
     l_0_services = resolve('services')
     l_0_user = resolve('user')
     try:
@@ -28,6 +32,23 @@ def root(context, missing=missing):
     if (undefined(name='builds') if l_0_builds is missing else l_0_builds):
         pass
         yield 'sh build-images.sh           # builds the images of executors written as local code\n'
+    if (undefined(name='raft') if l_0_raft is missing else l_0_raft):
+        pass
+        yield '# once: the password the stateful replicas authenticate their Raft traffic with (random)\n'
+        if t_1(environment.getattr((undefined(name='raft') if l_0_raft is missing else l_0_raft), 'file')):
+            pass
+            yield '(umask 077; mkdir -p '
+            yield str(environment.getitem(context.call(environment.getattr(environment.getattr((undefined(name='raft') if l_0_raft is missing else l_0_raft), 'file'), 'rsplit'), '/', 1), 0))
+            yield '; [ -s '
+            yield str(environment.getattr((undefined(name='raft') if l_0_raft is missing else l_0_raft), 'file'))
+            yield " ] || openssl rand -base64 32 | tr -d '\\n' > "
+            yield str(environment.getattr((undefined(name='raft') if l_0_raft is missing else l_0_raft), 'file'))
+            yield ')\n'
+        else:
+            pass
+            yield 'export '
+            yield str(environment.getattr((undefined(name='raft') if l_0_raft is missing else l_0_raft), 'environment'))
+            yield '="$(openssl rand -base64 32)"\n'
     if (undefined(name='secrets') if l_0_secrets is missing else l_0_secrets):
         pass
         if (environment.getattr((undefined(name='options') if l_0_options is missing else l_0_options), 'secrets_from') == 'file'):
@@ -36,21 +57,32 @@ def root(context, missing=missing):
         else:
             pass
             yield "# export each secret's variable first (see Secrets below)\n"
-    yield 'docker compose up -d --wait  # starts every service and waits until all are healthy\ndocker compose down          # stops them (add -v to delete the workspace volumes)\n```\n\nThe gateway listens on port '
+    yield "docker compose up -d --wait  # starts every service and waits until all are healthy\ndocker compose down          # stops them (add -v to delete the workspace volumes)\n```\n\n## What is exposed\n\nOnly the gateway's port "
     yield str((undefined(name='port') if l_0_port is missing else l_0_port))
     yield ', published as `"'
+    yield str((undefined(name='published') if l_0_published is missing else l_0_published))
+    yield '"`:\n'
+    if (((undefined(name='host') if l_0_host is missing else l_0_host) == '127.0.0.1') or ((undefined(name='host') if l_0_host is missing else l_0_host) == '::1')):
+        pass
+        yield 'reachable from this machine only (loopback), the default.\n'
+    elif ((undefined(name='host') if l_0_host is missing else l_0_host) == '0.0.0.0'):
+        pass
+        yield 'on every IPv4 interface of the host, so anyone who can reach this machine can send it requests.\n'
+    elif ((undefined(name='host') if l_0_host is missing else l_0_host) == '::'):
+        pass
+        yield 'on every interface of the host, so anyone who can reach this machine can send it requests.\n'
+    else:
+        pass
+        yield 'on the host address '
+        yield str((undefined(name='host') if l_0_host is missing else l_0_host))
+        yield ' only.\n'
+    yield "Every other service (executors, heads, Raft ports) is reachable only on the Flow's own network.\nTo publish the gateway elsewhere, rebuild with `flowc build --target compose --gateway-host IP`\n(`0.0.0.0`: every interface), or write `gateway: host: IP` in the Flow. An override file has to\nreplace the list, since compose merges `ports:` lists and would keep this binding beside yours;\n`!override` needs Docker Compose v2.24.4 or later:\n\n```yaml\n# compose.override.yaml\nservices:\n  "
+    yield str((undefined(name='gateway_service') if l_0_gateway_service is missing else l_0_gateway_service))
+    yield ':\n    ports: !override\n      - "0.0.0.0:'
     yield str((undefined(name='port') if l_0_port is missing else l_0_port))
     yield ':'
     yield str((undefined(name='port') if l_0_port is missing else l_0_port))
-    yield '"` on every\ninterface of the host, the way `docker run -p '
-    yield str((undefined(name='port') if l_0_port is missing else l_0_port))
-    yield ':'
-    yield str((undefined(name='port') if l_0_port is missing else l_0_port))
-    yield '` does; write\n`127.0.0.1:'
-    yield str((undefined(name='port') if l_0_port is missing else l_0_port))
-    yield ':'
-    yield str((undefined(name='port') if l_0_port is missing else l_0_port))
-    yield '` in an override file to keep it local.\n\n## What runs\n\nOne service per server, every one running `flowc-runtime` from its image:\n\n'
+    yield '"\n```\n\n## What runs\n\nOne service per server, every one running `flowc-runtime` from its image:\n\n'
     for l_1_name in (undefined(name='services') if l_0_services is missing else l_0_services):
         _loop_vars = {}
         pass
@@ -92,4 +124,4 @@ def root(context, missing=missing):
     yield '.\n'
 
 blocks = {}
-debug_info = '1=25&8=27&11=30&12=32&22=39&23=45&24=49&30=53&31=57&47=61&51=64&52=68&54=82&63=86&66=90'
+debug_info = '1=29&8=31&11=34&13=37&14=40&16=49&19=51&20=53&32=60&33=64&35=67&37=70&40=76&51=79&53=81&60=85&61=89&77=93&81=96&82=100&84=114&93=118&96=122'

@@ -40,6 +40,11 @@ fi
 install -d -m 0755 "$conf" "$conf/env"
 install -m 0644 "$here/plan.json" "$here/addresses.json" "$here/README.md" "$conf/"
 install -m 0600 "$here"/env/*.env "$conf/env/"
+install -m 0644 "$here/raft-peers.json" "$conf/"
+# The stateful replicas' Raft password (LoadCredential=): random, made once, never in these files.
+if [ ! -s "$root/etc/flowc/stateful/raft-password" ]; then
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$root/etc/flowc/stateful/raft-password")
+fi
 
 # 3. The Flow directory (executor code and YAML), read-only for the services.
 rm -rf "$app"
