@@ -1,4 +1,4 @@
-"""Phase 2 — check: the syntax tree against flowc's JSON Schemas, reported in the user's words.
+"""Phase 4 — check: the syntax tree against flowc's JSON Schemas, reported in the user's words.
 
 jsonschema finds the errors; this module decides which to show and how:
 
@@ -8,8 +8,10 @@ jsonschema finds the errors; this module decides which to show and how:
   most specific error is shown ("is not valid under any of the given schemas" never is);
 - messages use YAML words (`a mapping`, `a list`, `an integer ≥ 1`), unknown keys get a
   did-you-mean;
-- a scalar that still holds a substitution (`$`) is not type-checked here: `recheck` validates
-  exactly those values again once they are substituted;
+- the driver checks each document once, after substitution (`substituted=True`): a value
+  substitution could not make known (a secret, `--allow-undefined`, a failed form) is not
+  type-checked, and an error at a substituted value names where it came from. An Executor file,
+  which the worker substitutes, is checked as written: a scalar holding a form (`$`) is skipped;
 - keys that Jina accepts but flowc does not implement are annotated in the schemas
   (`x-flowc-support`) and turn into warnings here (data, not code; see check_support.py).
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Iterable
+from typing import Any
 
 from . import fastcheck
 from .check_messages import describe, got, where
@@ -38,7 +40,7 @@ from .diagnostics import Diagnostic, Related, error, normalise
 from .suggest import did_you_mean, listing
 from .syntax import Mapping, Node, Scalar, Sequence, Span, child, locate
 
-__all__ = ["KINDS", "detect_kind", "check", "recheck", "plain"]
+__all__ = ["KINDS", "detect_kind", "check", "plain"]
 
 KINDS: tuple[str, ...] = ("flow", "deployment", "executor")
 _FLOW_KEYS = ("executors", "deployments", "gateway")
@@ -162,21 +164,23 @@ def _exact(root: Node, path: tuple) -> Node | None:
     return node
 
 
-def _pending(node: Node | None) -> bool:
-    """A scalar that still holds a substitution: its type is only known after phase 3."""
-    return isinstance(node, Scalar) and isinstance(node.value, str) and "$" in node.value
+def _pending(node: Node | None, substituted: bool) -> bool:
+    """A scalar whose value is not known now: one substitution left unknown, or (in a document
+    not substituted) one that still holds a form, which the worker fills in."""
+    if not isinstance(node, Scalar):
+        return False
+    if substituted:
+        return not node.known
+    return isinstance(node.value, str) and "$" in node.value
 
 
 _PRIORITY = {"type": 0, "anyOf": 0, "oneOf": 0, "required": 1, "const": 2, "enum": 2}
 
 
-def _schema_diagnostics(root: Node, kind: str, *, only: set[tuple] | None) -> tuple[
+def _schema_diagnostics(root: Node, kind: str, *, substituted: bool) -> tuple[
         list[Diagnostic], set[tuple]]:
-    """Diagnostics for schema errors, and the set of paths that have one.
-
-    `only` None: the check phase (pending scalars skipped). Otherwise: recheck, keep errors at
-    those paths only.
-    """
+    """Diagnostics for schema errors (pending scalars skipped), and the set of paths that have
+    one."""
     instance = plain(root)
     if fastcheck.is_valid(kind, instance):  # valid: jsonschema is never imported
         return [], set()
@@ -190,13 +194,10 @@ def _schema_diagnostics(root: Node, kind: str, *, only: set[tuple] | None) -> tu
             path = tuple(leaf.absolute_path)
             if leaf.validator == "additionalProperties" and leaf.validator_value is False:
                 allowed = leaf.schema.get("properties", {})
-                if only is None:  # keys are never substituted: recheck has nothing to add
-                    unknown.extend((path, key, sorted(allowed))
-                                   for key in leaf.instance if key not in allowed)
+                unknown.extend((path, key, sorted(allowed))
+                               for key in leaf.instance if key not in allowed)
                 continue
-            if only is None and _pending(_exact(root, path)):
-                continue
-            if only is not None and not any(path[:len(p)] == p for p in only):
+            if _pending(_exact(root, path), substituted):
                 continue
             chosen.setdefault(path, []).append(leaf)
     diags: list[Diagnostic] = []
@@ -208,7 +209,7 @@ def _schema_diagnostics(root: Node, kind: str, *, only: set[tuple] | None) -> tu
         paths.add(path)
         rank = min(_PRIORITY.get(e.validator, 3) for e in errs)
         best = [e for e in errs if _PRIORITY.get(e.validator, 3) == rank]
-        diags.append(_describe_error(root, path, best, kind))
+        diags.append(_with_origin(_exact(root, path), _describe_error(root, path, best, kind)))
     return diags, paths
 
 
@@ -302,9 +303,10 @@ def _missing(err: Any) -> list[str]:
 _VERSION = re.compile(r"\s*(\d+)(?:\.\d+)*\s*")  # Jina: MAJOR[.MINOR], compared by major
 
 
-def _version(node: Node | None, what: str) -> list[Diagnostic]:
+def _version(node: Node | None, what: str, substituted: bool) -> list[Diagnostic]:
     """`version`: '1', 1, 1.0 (and 1.x) are version 1; any other major is an error."""
-    if not isinstance(node, Scalar) or _pending(node) or isinstance(node.value, bool):
+    if not isinstance(node, Scalar) or _pending(node, substituted) \
+            or isinstance(node.value, bool):
         return []
     value = node.value
     if isinstance(value, (int, float)):
@@ -325,12 +327,12 @@ def _version(node: Node | None, what: str) -> list[Diagnostic]:
                            f"version 1{origin}", node.span)]
 
 
-def _semantic(root: Node, kind: str) -> list[Diagnostic]:
+def _semantic(root: Node, kind: str, substituted: bool) -> list[Diagnostic]:
     if not isinstance(root, Mapping):
         return []
     diags: list[Diagnostic] = []
     if kind in ("flow", "deployment"):
-        diags += _version(root.get("version"), _KIND_WORD[kind])
+        diags += _version(root.get("version"), _KIND_WORD[kind], substituted)
     if kind == "flow":
         if "executors" in root and "deployments" in root:
             second = root.key_node("deployments")
@@ -344,13 +346,13 @@ def _semantic(root: Node, kind: str) -> list[Diagnostic]:
                 for item in items.items:
                     if isinstance(item, Mapping) and (
                             _jtype(item) or _tag_name(item)) == "Deployment":
-                        diags += _version(item.get("version"), "Deployment")
-    diags += _tags(root, kind)
+                        diags += _version(item.get("version"), "Deployment", substituted)
+    diags += _tags(root, kind, substituted)
     diags += when_diagnostics(root, kind)
     return diags
 
 
-def _tags(root: Node, kind: str) -> list[Diagnostic]:
+def _tags(root: Node, kind: str, substituted: bool) -> list[Diagnostic]:
     """Tag and `jtype` must agree; a tag anywhere else names nothing."""
     diags: list[Diagnostic] = []
     stack: list[tuple[Node, bool]] = [(root, True)]
@@ -360,7 +362,7 @@ def _tags(root: Node, kind: str) -> list[Diagnostic]:
         if name is not None and isinstance(node, Mapping) and may_tag:
             jtype = node.get("jtype")
             if isinstance(jtype, Scalar) and isinstance(jtype.value, str) \
-                    and jtype.value != name and not _pending(jtype):
+                    and jtype.value != name and not _pending(jtype, substituted):
                 diags.append(error(
                     "FC208", f"the tag `!{name}` says `{name}` but `jtype` is `{jtype.value}`",
                     jtype.span, related=[Related(node.span, f"tagged `!{name}` here")]))
@@ -383,10 +385,11 @@ def _tags(root: Node, kind: str) -> list[Diagnostic]:
 
 # --- public API ---------------------------------------------------------------------------------
 
-def check(root: Node, kind: str) -> list[Diagnostic]:
-    """Every schema error and warning of a document as written (phase 2)."""
-    diags, error_paths = _schema_diagnostics(root, kind, only=None)
-    semantic = _semantic(root, kind)
+def check(root: Node, kind: str, *, substituted: bool = False) -> list[Diagnostic]:
+    """Every schema error and warning of a document (phase 4): `substituted` says that substitution
+    ran on it (the Flow and Deployment files), else it is checked as written (Executor files)."""
+    diags, error_paths = _schema_diagnostics(root, kind, substituted=substituted)
+    semantic = _semantic(root, kind, substituted)
     conflicts = [d.span for d in semantic if d.code == "FC208" and d.span is not None]
     if conflicts:  # FC208 says what is wrong with that `jtype`; the schema would say it again
         diags = [d for d in diags if d.span is None
@@ -396,33 +399,12 @@ def check(root: Node, kind: str) -> list[Diagnostic]:
     return normalise(diags)
 
 
-def recheck(root: Node, kind: str, paths: Iterable[tuple]) -> list[Diagnostic]:
-    """After substitution: schema errors at exactly the substituted scalars at `paths`.
-
-    Each message names where the value came from (the scalar's `origin`).
-    """
-    wanted = {tuple(p) for p in paths}
-    if not wanted:
-        return []
-    diags, _ = _schema_diagnostics(root, kind, only=wanted)
-    out: list[Diagnostic] = []
-    for diag in diags:
-        out.append(_with_origin(root, diag, wanted))
-    if isinstance(root, Mapping) and ("version",) in wanted and kind in ("flow", "deployment"):
-        out += _version(root.get("version"), _KIND_WORD[kind])
-    return normalise(out)
-
-
-def _with_origin(root: Node, diag: Diagnostic, wanted: set[tuple]) -> Diagnostic:
-    """Name where the substituted value came from (its node, or the node it was put at)."""
-    for path in sorted(wanted, key=len, reverse=True):
-        node = _exact(root, path)
-        if node is None or diag.span is None or not _inside(diag.span, node.span):
-            continue
-        origin = getattr(node, "origin", None)
-        if origin:
-            return Diagnostic(diag.code, diag.severity, f"{diag.message} (from {origin})",
-                              diag.span, diag.related, diag.hint)
+def _with_origin(node: Node | None, diag: Diagnostic) -> Diagnostic:
+    """An error at a substituted value names where the value came from."""
+    if isinstance(node, Scalar) and node.origin is not None and diag.span is not None \
+            and _inside(diag.span, node.span):
+        return Diagnostic(diag.code, diag.severity, f"{diag.message} (from {node.origin})",
+                          diag.span, diag.related, diag.hint)
     return diag
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
@@ -83,14 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--target", required=True, metavar="T", help="k8s, compose, systemd or local")
     p.add_argument("-o", "--output", required=True, metavar="DIR")
-    p.add_argument("--image", metavar="NAME:TAG", help="image for executors built from local code")
-    p.add_argument("--namespace", metavar="NS")
-    p.add_argument("--create-namespace", action="store_true")
-    p.add_argument("--base-port", type=int, metavar="N",
-                   help="systemd and local: first port of the servers besides the gateway")
-    p.add_argument("--gateway-host", metavar="IP",
-                   help="compose and systemd: the address the gateway is reachable at "
-                        "(default 127.0.0.1: this machine only; 0.0.0.0: every interface)")
+    _target_options(p)
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 with a diff when DIR differs")
     _input_options(p)
@@ -110,6 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parameters", metavar="JSON")
     p.add_argument("--request-size", type=int, default=100, metavar="N")
     return parser
+
+
+def _target_options(p: argparse.ArgumentParser) -> None:
+    """Every target's options (`flowc.targets.OPTIONS`), each help naming the targets that take
+    it; `cmd_build` refuses one the chosen target does not take."""
+    from flowc.targets import OPTIONS, TARGETS
+
+    for key, option in OPTIONS.items():
+        users = ", ".join(t for t, target in sorted(TARGETS.items()) if key in target.options)
+        help_text = f"{users}: {option.help}"
+        if option.kind is bool:
+            p.add_argument(option.flag, dest=key, action="store_true", help=help_text)
+        else:
+            p.add_argument(option.flag, dest=key, type=option.kind, metavar=option.metavar,
+                           choices=option.choices, help=help_text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -250,17 +259,24 @@ def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .output import apply_files, diff_files
 
+    import flowc.targets as targets
+
+    given = {key: getattr(args, key) for key in targets.OPTIONS}
+    refused = targets.unsupported(args.target, given)
+    if refused:  # a usage error, before compiling anything
+        takes = [targets.OPTIONS[k].flag for k in targets.TARGETS[args.target].options]
+        err.write(_render([error("FC905", f"the `{args.target}` target does not take "
+                                 + ", ".join(f"`{flag}`" for flag in refused), None,
+                                 hint="its options are " + ", ".join(f"`{f}`" for f in takes))],
+                          "human", err))
+        return 2
     result = _compile(args, args.file, err)
     if result is None:
         return 1
-    import flowc.targets as targets
 
     outdir = Path(args.output)
     flow_dir = Path(args.file).resolve().parent
-    options = {"image": args.image, "namespace": args.namespace,
-               "create_namespace": args.create_namespace, "base_port": args.base_port,
-               "gateway_host": args.gateway_host,
-               "context": os.path.relpath(flow_dir, outdir.resolve())}
+    options = {**given, "context": os.path.relpath(flow_dir, outdir.resolve())}
     files, diags = targets.render(args.target, result.plan, options)
     diags = _in_flow_dir(diags, args.file)
     if diags:
@@ -311,25 +327,114 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if bool(args.file) == bool(args.plan):
         err.write("flowc run: give a Flow FILE or --plan DIR (one of the two)\n")
         return 2
-    from flowc.runtime.launcher import run_cli
+    # imported here: 75 ms (-X importtime) that every other command would pay
+    from flowc.runtime.launcher import LaunchPlanError, prepare_run
 
     if args.plan:
+        if args.in_process:
+            err.write("flowc run: --in-process has no effect with --plan (the launch plan written "
+                      "by `flowc build --target local` fixes the processes)\n")
         plan_dir = Path(args.plan)
-        return run_cli(None, base_dir=plan_dir, plan_dir=plan_dir, in_process=args.in_process,
-                       port=args.port)
-    result = _compile(args, args.file, err)
-    if result is None:
-        return 1
-    return run_cli(result.plan, base_dir=Path(args.file).resolve().parent, plan_dir=None,
-                   in_process=args.in_process, port=args.port, compiled=result,
-                   recompile=lambda: _compile(args, args.file, err))  # Flow `reload`
+        try:
+            run = prepare_run(None, base_dir=plan_dir, plan_dir=plan_dir, out=err)
+        except LaunchPlanError as exc:
+            err.write(f"flowc run: error: {exc}\n")
+            return 1
+    else:
+        result = _compile(args, args.file, err)
+        if result is None:
+            return 1
+        run = prepare_run(result.plan, base_dir=Path(args.file).resolve().parent,
+                          in_process=args.in_process, port=args.port, compiled=result,
+                          recompile=lambda: _compile(args, args.file, err),  # Flow `reload`
+                          out=err)
+    for note in run.notes:
+        err.write(f"flowc run: {note}\n")
+    err.flush()
+    return _run_until_stopped(run, err)
+
+
+def _run_until_stopped(run: Any, err: TextIO) -> int:
+    """Start, say where the Flow serves, supervise until SIGINT/SIGTERM, stop everything."""
+    from flowc.runtime.launcher import LaunchError  # imported by cmd_run already
+
+    def on_signal(signum: int, _frame: object) -> None:
+        run.request_stop()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            seconds = run.start()
+        except LaunchError as exc:
+            err.write(f"flowc run: error: {exc}\n")
+            return 1
+        if run.stop_requested.is_set():
+            run.stop()
+            return 0
+        err.write(f"flowc run: {run.flow} is ready in {seconds:.2f} s at grpc://{run.address} "
+                  "(Ctrl-C stops it)\n")
+        err.flush()
+        run.supervise()
+        err.write("flowc run: stopping\n")
+        err.flush()
+        run.stop()
+        return 0
+    finally:
+        run.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def cmd_post(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from flowc.runtime.client import post_cli
+    address = args.target
+    if args.target.endswith((".yml", ".yaml")) or os.path.isfile(args.target):
+        result = _compile(args, args.target, err)  # a Flow file: its gateway's port
+        if result is None:
+            err.write("flowc post: cannot compile the Flow (above)\n")
+            return 1
+        if not result.plan.gateway.ports:
+            err.write(f"flowc post: {args.target} sets no gateway port (`with: port:`); pass the "
+                      "address `flowc run` printed instead\n")
+            return 1
+        address = f"127.0.0.1:{result.plan.gateway.ports[0]}"
+    # imported here: 140 ms (-X importtime; grpc, protobuf) that every other command would pay
+    from flowc.runtime.client import Client, FlowcRequestError, Response
+    from flowc.runtime.json_docs import doc_json, read_inputs
 
-    return post_cli(args.target, on=args.on, data=args.data, parameters=args.parameters,
-                    request_size=args.request_size)
+    try:
+        inputs = read_inputs(args.data)
+        params = json.loads(args.parameters) if args.parameters else None
+        if params is not None and not isinstance(params, dict):
+            raise ValueError("--parameters must be a JSON object")
+    except (ValueError, OSError) as exc:
+        err.write(f"flowc post: {exc}\n")
+        return 1
+    failed = False
+
+    def on_error(response: Response, error: FlowcRequestError) -> None:
+        nonlocal failed
+        failed = True
+        err.write(f"flowc post: error: {error}\n")
+        if error.stacks:
+            err.write("".join(error.stacks).rstrip() + "\n")
+
+    client = Client(address=address)
+    try:
+        responses = client.post(args.on, inputs, parameters=params,
+                                request_size=args.request_size, return_responses=True,
+                                on_error=on_error)
+    except (ConnectionError, TimeoutError) as exc:
+        err.write(f"flowc post: {exc}\n")
+        return 1
+    finally:
+        client.close()
+    for response in responses:
+        for doc in response.docs:
+            out.write(doc_json(doc) + "\n")
+        results = response.parameters.get("__results__")
+        if results:
+            out.write(json.dumps({"__results__": results}, sort_keys=True) + "\n")
+    return 1 if failed else 0
 
 
 COMMANDS = {"validate": cmd_validate, "explain": cmd_explain, "graph": cmd_graph,

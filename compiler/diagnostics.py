@@ -248,6 +248,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
          "run the same command without --check to update them"),
     Code("FC904", "cli", "the output directory cannot be written",
          "give `-o` a directory you can write to (it is created when missing)"),
+    Code("FC905", "cli", "an option the chosen target does not take",
+         "leave it out: `flowc build --help` lists which targets take each option"),
     Code("FC999", "cli", "internal error",
          "this is a bug in flowc: please report it with the input that caused it"),
 ]}

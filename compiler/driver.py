@@ -1,4 +1,7 @@
-"""The compiler driver: phases 1–6 in order, one screen (docs/ARCHITECTURE.md).
+"""The compiler driver: the phases in order, each once, one screen (docs/ARCHITECTURE.md).
+
+load → substitute → includes (the files the Flow names, each loaded once; a Deployment file
+substituted once) → check (every document once) → resolve → graph → plan.
 
 Each phase is a pure function returning `(value, diagnostics)`, so one run reports every problem.
 A later phase never repeats what an earlier one reported: its diagnostics located inside the span
@@ -16,15 +19,21 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping as TMapping
+from typing import Any, Callable, Iterator, Mapping as TMapping
 
+from .check import check, detect_kind
 from .diagnostics import Diagnostic, DiagnosticError, Severity, normalise
+from .envfile import parse_env_file
+from .graph import FlowGraph, build_graph
+from .includes import Files, include_files
+from .model import ResolvedFlow
+from .plan import Plan
+from .planner import make_plan
+from .resolve import resolve
+from .resolve_files import FileContext
+from .runtime_values import flow_secret_names
+from .substitute import SubstitutionContext, failed_spans, substitute
 from .syntax import Mapping, Node, Scalar, Sequence, Span
-
-if TYPE_CHECKING:  # imported when the phases run, not when the driver is imported
-    from .graph import FlowGraph
-    from .model import ResolvedFlow
-    from .plan import Plan
 
 
 @dataclass
@@ -50,17 +59,15 @@ def compile_flow(path: str | os.PathLike, *, env: TMapping[str, str] | None = No
     `context_complete=False` says a context source was refused (e.g. a `--context-file` that is
     not a mapping, already reported): a context name it may have defined is then left unknown,
     not reported as undefined (that would repeat the first error once per name)."""
-    from .loader import load_file
-
-    run = _Run()
+    run, files = _Run(), Files()
     display = display_name or str(path)
     with _gc_paused():
-        root = run.phase("load", lambda: load_file(path, display_name=display))
-        if root is None:
+        document = run.phase("load", lambda: _load(files, path, display))
+        if document.root is None:
             return run.result(None, None, None, None)
-        return compile_tree(root, path=path, display=display, env=env, env_file=env_file,
-                            context=context, allow_undefined=allow_undefined, run=run,
-                            context_complete=context_complete)
+        return compile_tree(document.root, path=path, display=display, env=env,
+                            env_file=env_file, context=context, allow_undefined=allow_undefined,
+                            run=run, context_complete=context_complete, files=files)
 
 
 @contextlib.contextmanager
@@ -80,35 +87,38 @@ def _gc_paused() -> Iterator[None]:
 def compile_tree(root: Node, *, path: str | os.PathLike, display: str,
                  env: TMapping[str, str] | None = None, env_file: str | os.PathLike | None = None,
                  context: TMapping[str, Any] | None = None, allow_undefined: bool = False,
-                 run: "_Run | None" = None, context_complete: bool = True) -> CompileResult:
-    """Phases 2–6 on a syntax tree (from the loader, or built by the Python API); `path` is
-    where the Flow file is (or would be): its directory is the base directory."""
-    from .check import check, detect_kind
-
+                 run: "_Run | None" = None, context_complete: bool = True,
+                 files: Files | None = None) -> CompileResult:
+    """The phases after load on a syntax tree (from the loader, or built by the Python API);
+    `path` is where the Flow file is (or would be): its directory is the base directory."""
     if run is None:
         with _gc_paused():
             return compile_tree(root, path=path, display=display, env=env, env_file=env_file,
                                 context=context, allow_undefined=allow_undefined, run=_Run(),
-                                context_complete=context_complete)
+                                context_complete=context_complete, files=files)
+    files = files if files is not None else Files()
     kind = detect_kind(root)
-    run.phase("check", lambda: (None, check(root, kind)))
-    if kind == "executor":
+    if kind == "executor":  # checked as written: the worker substitutes it
+        run.phase("check", lambda: (None, check(root, kind)))
         return run.result(None, None, None, kind)
+    base = Path(path).resolve().parent
+    where = FileContext(display, base, base)
     ctx = run.phase("env", lambda: _context(env, env_file, context, allow_undefined,
-                                            context_complete, _secrets(root, path)))
-    root = run.phase("substitute", lambda: _substitute(root, kind, ctx, run))
-    if root is None:
-        return run.result(None, None, None, kind)
+                                            context_complete, _secrets(root, where, files)))
+    root = run.phase("substitute", lambda: _substitute(root, ctx, run))
     flow_root = root if kind == "flow" else _as_flow(root)
-    resolved = run.phase("resolve", lambda: _resolve(flow_root, path, display, ctx))
+    included = run.phase("includes", lambda: include_files(
+        flow_root, where, files, lambda doc: _substitute_included(doc, ctx)))
+    run.phase("check", lambda: (None, check(root, kind, substituted=True) + included.check()))
+    resolved = run.phase("resolve", lambda: resolve(flow_root, included, path=path,
+                                                    display=display))
     if resolved is None:
         return run.result(None, None, None, kind)
-    graph = run.phase("graph", lambda: _graph(resolved))
+    graph = run.phase("graph", lambda: build_graph(resolved))
     plan = None
     if graph is not None and run.clean():
-        from .planner import make_plan
-
         plan = run.phase("plan", lambda: (make_plan(resolved, graph), []))
+        run.phase("lower", lambda: (plan.servers, []))  # Plan.servers: compiler/lower.py
     return run.result(plan, resolved, graph, kind)
 
 
@@ -123,21 +133,20 @@ def load(path: str | os.PathLike, env: TMapping[str, str] | None = None,
 
 # --- phases that need a little glue -------------------------------------------------------------
 
-def _secrets(root: Node, path: str | os.PathLike) -> frozenset[str]:
-    """Every `env_from_secret` name of the Flow: secret in the whole Flow (SPEC §2)."""
-    from .runtime_values import flow_secret_names
+def _load(files: Files, path: str | os.PathLike, display: str) -> tuple[Any, list[Diagnostic]]:
+    document = files.load(Path(path).resolve(), display)
+    return document, document.load_diags
 
-    return flow_secret_names(root, Path(path).parent)
+
+def _secrets(root: Node, where: FileContext, files: Files) -> frozenset[str]:
+    """Every `env_from_secret` name of the Flow: secret in the whole Flow (SPEC §2)."""
+    return flow_secret_names(root, lambda text: files.deployment_root(text, where))
 
 
 def _context(env: Any, env_file: Any, context: Any, allow_undefined: bool,
              context_complete: bool, secrets: frozenset[str]) -> tuple[Any, list]:
-    from .substitute import SubstitutionContext
-
     values, diags = {}, []
     if env_file is not None:
-        from .envfile import parse_env_file
-
         values, diags = parse_env_file(env_file)
     ctx = SubstitutionContext(env=dict(os.environ if env is None else env), env_file=values,
                               env_file_name=str(env_file) if env_file is not None else None,
@@ -146,36 +155,26 @@ def _context(env: Any, env_file: Any, context: Any, allow_undefined: bool,
     return ctx, diags
 
 
-def _substitute(root: Node, kind: str, ctx: Any, run: "_Run") -> tuple[Node | None,
-                                                                        list[Diagnostic]]:
-    """Phase 3, then the schema again on what it produced. A scalar whose substitution failed
-    is not re-checked, and later phases leave it alone: its error is already reported."""
-    from .check import recheck
-    from .resolve_files import recheck_paths
-    from .substitute import failed_spans, substitute
-
+def _substitute(root: Node, ctx: SubstitutionContext, run: "_Run"
+                ) -> tuple[Node, list[Diagnostic]]:
+    """Substitution. Later phases leave a scalar whose substitution failed alone: its error is
+    already reported."""
     new, diags = substitute(root, ctx)  # `ctx.secrets` stay runtime references
     if any(d.severity is Severity.ERROR for d in diags):
         run.rejected += failed_spans(new)
-    return new, diags + recheck(new, kind, recheck_paths(root, new))
+    return new, diags
+
+
+def _substitute_included(root: Node, ctx: SubstitutionContext) -> tuple[Node, list[Diagnostic]]:
+    """Substitution of a Deployment file: the Flow's context; its own secrets stay references too."""
+    own = flow_secret_names(root, None)
+    return substitute(root, ctx, deferred=lambda _path: own)
 
 
 def _as_flow(root: Node) -> Mapping:
     """A lone Deployment file compiles as a Flow with that one entry."""
     key = Scalar("executors", root.span)
     return Mapping(((key, Sequence((root,), root.span)),), root.span)
-
-
-def _resolve(root: Node, path: Any, display: str, ctx: Any) -> tuple[Any, list[Diagnostic]]:
-    from .resolve import resolve
-
-    return resolve(root, path=path, display=display, substitution=ctx)
-
-
-def _graph(resolved: ResolvedFlow) -> tuple[FlowGraph, list[Diagnostic]]:
-    from .graph import build_graph
-
-    return build_graph(resolved)
 
 
 class _Run:

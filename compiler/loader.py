@@ -41,106 +41,53 @@ from __future__ import annotations
 import os
 import re
 import stat
-import sys
-from dataclasses import dataclass
-from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
+from ruamel.yaml import error as ruamel_error
+from ruamel.yaml import events, parser, reader, scanner
+
 from .diagnostics import Diagnostic, Related, error
+from .sources import text_encoding
 from .syntax import Node, Scalar, Span
-from .yamltree import Builder, Stop, resolve_plain
+from .yamltree import DEFAULT_LIMITS, Builder, Limits, Stop, resolve_plain
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "load_text", "load_file", "resolve_plain"]
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Pre-flight bounds; each one turns a hostile or runaway file into a located error."""
-
-    # 2 MiB: a 10,000-executor Flow is 1.7 MB, and ruamel's pure-Python scanner needs about
-    # 4 µs per byte of small tokens, so refusing the largest hostile file allowed takes ~8 s
-    max_bytes: int = 2 * 1024 * 1024
-    max_depth: int = 64
-    max_aliases: int = 200  # alias events (`*name`) in the document
-    max_nodes: int = 1_000_000  # nodes after alias expansion
-    max_scalar_chars: int = 1024 * 1024
-
-
-DEFAULT_LIMITS = Limits()
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-# --- importing only the ruamel.yaml modules the loader needs --------------------------------
+# --- the parts of ruamel.yaml the loader drives ----------------------------------------------
+# (`import ruamel.yaml` runs the whole library's __init__: ~10 ms of a cold `flowc validate`
+# measured against importing only these modules; paid in full since issue 9 removed the trick
+# that skipped it.)
 
-@lru_cache(maxsize=None)
-def _ruamel() -> SimpleNamespace:
-    """Reader, scanner, parser and events, without `ruamel.yaml.main`.
+class _Scanner(scanner.Scanner):  # type: ignore[misc]
+    reader = None  # a plain attribute instead of ruamel's property lookup on every use
 
-    `ruamel/yaml/__init__.py` imports the whole library (dumper, constructor, representer...),
-    which roughly doubles the import cost that `flowc validate` pays on every cold start. When
-    nobody has imported `ruamel.yaml` yet, the package object is created without running its
-    `__init__`; a module `__getattr__` runs it on the first attribute the rest of the process
-    asks for, so `from ruamel.yaml import YAML` elsewhere keeps working unchanged.
-    """
-    if "ruamel.yaml" not in sys.modules:
-        _install_lazy_package()
-    # import_module, not `from ruamel.yaml import x`: that form asks the package for `x` first,
-    # which would run the package's __init__ through the lazy __getattr__ below.
-    from importlib import import_module
-
-    events, parser, reader, scanner, errors = (import_module(f"ruamel.yaml.{name}") for name in (
-        "events", "parser", "reader", "scanner", "error"))
-    MarkedYAMLError, YAMLError = errors.MarkedYAMLError, errors.YAMLError
-
-    class Scanner(scanner.Scanner):  # type: ignore[misc]
-        reader = None  # a plain attribute instead of ruamel's property lookup on every use
-
-        def __init__(self, host: Any) -> None:
-            self.reader = host._reader
-            super().__init__(host)
-
-    class Parser(parser.Parser):  # type: ignore[misc]
-        scanner = resolver = None  # the same, for the parser's most frequent lookups
-
-        def __init__(self, host: Any) -> None:
-            self.scanner, self.resolver = host._scanner, host
-            super().__init__(host)
-
-    return SimpleNamespace(
-        Reader=reader.Reader, ReaderError=reader.ReaderError, Scanner=Scanner,
-        Parser=Parser, MarkedYAMLError=MarkedYAMLError, YAMLError=YAMLError,
-        ScalarEvent=events.ScalarEvent, AliasEvent=events.AliasEvent,
-        MappingStartEvent=events.MappingStartEvent, MappingEndEvent=events.MappingEndEvent,
-        SequenceStartEvent=events.SequenceStartEvent, SequenceEndEvent=events.SequenceEndEvent,
-        DocumentStartEvent=events.DocumentStartEvent, DocumentEndEvent=events.DocumentEndEvent,
-        StreamEndEvent=events.StreamEndEvent,
-    )
+    def __init__(self, host: Any) -> None:
+        self.reader = host._reader
+        super().__init__(host)
 
 
-def _install_lazy_package() -> None:
-    import importlib.util
+class _Parser(parser.Parser):  # type: ignore[misc]
+    scanner = resolver = None  # the same, for the parser's most frequent lookups
 
-    try:
-        spec = importlib.util.find_spec("ruamel.yaml")
-    except (ImportError, ValueError):
-        return
-    if spec is None or spec.loader is None or not spec.submodule_search_locations:
-        return
-    package = importlib.util.module_from_spec(spec)
+    def __init__(self, host: Any) -> None:
+        self.scanner, self.resolver = host._scanner, host
+        super().__init__(host)
 
-    def complete(name: str) -> Any:
-        del package.__dict__["__getattr__"]
-        spec.loader.exec_module(package)  # type: ignore[union-attr]
-        return getattr(package, name)
 
-    package.__dict__["__getattr__"] = complete
-    sys.modules["ruamel.yaml"] = package
-    parent = sys.modules.get("ruamel")
-    if parent is not None:
-        parent.yaml = package  # type: ignore[attr-defined]
+_RUAMEL = SimpleNamespace(
+    Reader=reader.Reader, ReaderError=reader.ReaderError, Scanner=_Scanner, Parser=_Parser,
+    MarkedYAMLError=ruamel_error.MarkedYAMLError, YAMLError=ruamel_error.YAMLError,
+    ScalarEvent=events.ScalarEvent, AliasEvent=events.AliasEvent,
+    MappingStartEvent=events.MappingStartEvent, MappingEndEvent=events.MappingEndEvent,
+    SequenceStartEvent=events.SequenceStartEvent, SequenceEndEvent=events.SequenceEndEvent,
+    DocumentStartEvent=events.DocumentStartEvent, DocumentEndEvent=events.DocumentEndEvent,
+    StreamEndEvent=events.StreamEndEvent,
+)
 
 
 class _Host:
@@ -150,7 +97,7 @@ class _Host:
     comment_handling = None
 
     def __init__(self, text: str) -> None:
-        r = _ruamel()
+        r = _RUAMEL
         self._reader = self._scanner = self._parser = None
         self._resolver = self
         self.doc_infos = [SimpleNamespace(doc_version=None, tags=[])]  # %YAML directives land here
@@ -281,9 +228,7 @@ def _too_large(size: int, file: str, limits: Limits, unit: str = "bytes") -> Dia
 
 
 def _decode(data: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
-    from .sources import text_encoding  # the renderer decodes such a file with the same rule
-
-    encoding = text_encoding(data)
+    encoding = text_encoding(data)  # the renderer decodes such a file with the same rule
     if encoding is not None:
         marked = data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
         how = "it starts with a byte-order mark" if marked else "it has no byte-order mark"
@@ -422,7 +367,7 @@ def load_file(path: str | os.PathLike[str], *, display_name: str | None = None,
 
 
 def _parse(text: str, file: str, limits: Limits) -> tuple[Node | None, list[Diagnostic]]:
-    r = _ruamel()
+    r = _RUAMEL
     builder = Builder(file, limits)
     try:
         parser = _Host(text)._parser

@@ -34,7 +34,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from typing import Any, Iterator
+
+from .lower import GRPC, RAFT, Server, lower, replica_name  # noqa: F401 (the plan's API)
 
 PLAN_VERSION = 1
 GATEWAY = "gateway"
@@ -69,6 +72,11 @@ class Address:
     host: str
     port: int
     tls: bool = False
+
+    @property
+    def target(self) -> str:
+        """How a router dials it: `host:port`, or `grpcs://host:port` with TLS."""
+        return f"{'grpcs://' if self.tls else ''}{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -135,8 +143,26 @@ class Deployment:
     def is_external(self) -> bool:
         return bool(self.external)
 
+    @property
+    def hosted(self) -> bool:
+        """Whether the entry gets servers of its own: not external (reached where it already
+        runs) and not `placement: gateway` (run inside the gateway process)."""
+        return not self.external and self.placement != "gateway"
+
+    @property
+    def needs_head(self) -> bool:
+        """A head fans out over shards and runs uses_before/uses_after (as in Jina)."""
+        return self.shards > 1 or self.uses_before is not None or self.uses_after is not None
+
+    def roles(self) -> list[tuple[str, ExecutorRef]]:
+        """(worker role, what it runs): the executor, then uses_before / uses_after when set."""
+        return [("executor", self.executor)] + [(role, getattr(self, role)) for role in
+                                                ("uses_before", "uses_after")
+                                                if getattr(self, role) is not None]
+
     def polling_for(self, endpoint: str) -> str:
-        return self.polling.get(endpoint, self.polling.get("*", "ANY"))
+        """'ANY' or 'ALL' for `endpoint` on a sharded entry: its own row, else '*', else ANY."""
+        return str(self.polling.get(endpoint) or self.polling.get("*") or "ANY").upper()
 
 
 @dataclass(frozen=True)
@@ -177,6 +203,14 @@ class Plan:
     responders: tuple[str, ...]  # the entries whose output forms the response
     version: int = PLAN_VERSION
 
+    @cached_property
+    def servers(self) -> tuple[Server, ...]:
+        """Every process, callees before callers and the gateway last: the lowering phase
+        (compiler/lower.py). Derived from the fields above, so a plan edited with
+        `dataclasses.replace` never carries stale servers, and not written to plan.json (a
+        800-entry Flow's servers would push the k8s ConfigMap past its 1 MiB)."""
+        return lower(self)
+
     def deployment(self, name: str) -> Deployment:
         for dep in self.deployments:
             if dep.name == name:
@@ -191,6 +225,37 @@ class Plan:
 
     def downstream(self, name: str) -> list[str]:
         return [d for u, d in self.edges() if u == name]
+
+    def order(self) -> list[Deployment]:
+        """The entries in topological order (`needs` before the entry), Flow order among the
+        entries that are ready together: the one order the gateway and the lowering use.
+        Raises ValueError for an unknown need or a cycle (the graph phase refuses both)."""
+        names = {d.name for d in self.deployments}
+        for dep in self.deployments:
+            unknown = [n for n in dep.needs if n != GATEWAY and n not in names]
+            if unknown:
+                raise ValueError(f"entry {dep.name!r} needs {unknown[0]!r}, which is not an entry")
+        done, remaining, order = {GATEWAY}, list(self.deployments), []
+        while remaining:
+            ready = next((d for d in remaining if all(n in done for n in d.needs)), None)
+            if ready is None:
+                raise ValueError("the plan's needs form a cycle among: "
+                                 + ", ".join(d.name for d in remaining))
+            order.append(ready)
+            done.add(ready.name)
+            remaining.remove(ready)
+        return order
+
+    def server(self, name: str) -> Server:
+        for server in self.servers:
+            if server.name == name:
+                return server
+        raise KeyError(name)
+
+    def raft_peers(self, server: Server) -> list[Server]:
+        """A stateful replica's Raft group: every replica of its shard, in replica order."""
+        return [s for s in self.servers if s.deployment == server.deployment
+                and s.shard == server.shard and RAFT in s.ports]
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))

@@ -1,4 +1,4 @@
-"""Phase 6 — plan: `ResolvedFlow` + `FlowGraph` → `Plan` (the target-neutral, versioned IR).
+"""Phase 7 — plan: `ResolvedFlow` + `FlowGraph` → `Plan` (the target-neutral, versioned IR).
 
 Only copies finished values into the plan's dataclasses: every decision (precedence, pass-down,
 defaults, polling, needs) was taken by resolve and graph, so this module has no rules of its own
@@ -13,19 +13,20 @@ directory back in front when it reports a target's diagnostics.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from .graph import FlowGraph
-from .model import ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway, Value
+from .model import (GatewayFields, ResolvedEntry, ResolvedExecutor, ResolvedFlow,
+                    ResolvedGateway, Value)
 from .plan import (Address, Deployment, ExecutorRef, FlowInfo, Gateway, Plan, Resources,
                    SecretRef, TEMPLATE_KEY, TEMPLATE_QUOTED_KEY)
+from .positions import position_text
 from .syntax import Mapping, Node, Scalar, Sequence, Span
 
 # Gateway keys the plan has fields for; every other gateway key is passed through in `options`.
-_GATEWAY_FIELDS = frozenset({"name", "protocol", "port", "host", "replicas", "env",
-                             "env_from_secret", "timeout_send", "retries", "image", "resources",
-                             "gpus", "service_account", "targets"})
+_GATEWAY_FIELDS = frozenset(f.name for f in fields(GatewayFields))
 # Gateway keys that only matter to the compiler (never passed through).
 _GATEWAY_DROPPED = frozenset({"timeout_ready", "placement"})
 # Keys whose place (and their nested keys' places) the plan keeps in `sources`: the ones targets
@@ -42,7 +43,7 @@ def make_plan(flow: ResolvedFlow, graph: FlowGraph) -> Plan:
     return Plan(
         flow=FlowInfo(name=flow.name.value, source=Path(flow.source).name,
                       workspace=flow.get("workspace"), env=_env(flow.get("env")),
-                      location=_where(flow.span, base)),
+                      location=position_text(flow.span, base)),
         gateway=_gateway(flow.gateway, flow.source, base),
         deployments=tuple(_deployment(e, graph, base) for e in flow.entries),
         responders=graph.responders,
@@ -52,63 +53,64 @@ def make_plan(flow: ResolvedFlow, graph: FlowGraph) -> Plan:
 def _gateway(gw: ResolvedGateway, flow_file: str | None, base: str) -> Gateway:
     options = {k: v.value for k, v in sorted(gw.values.items())
                if k not in _GATEWAY_FIELDS and k not in _GATEWAY_DROPPED}
+    f = gw.fields
     return Gateway(
-        name=str(gw.get("name") or "gateway"),
-        protocols=tuple(gw.get("protocol")),
-        ports=_ints(gw.get("port")),
-        host=str(gw.get("host")),
-        replicas=gw.get("replicas"),
-        env=_env(gw.get("env")),
-        env_from_secret=_secrets(gw.get("env_from_secret")),
-        timeout_send=gw.get("timeout_send"),
-        retries=gw.get("retries"),
-        image=gw.get("image"),
-        resources=_resources(gw.get("resources"), gw.get("gpus")),
-        service_account=gw.get("service_account"),
+        name=str(f.name or "gateway"),
+        protocols=f.protocol,
+        ports=f.port,
+        host=str(f.host),
+        replicas=f.replicas,
+        env=_env(f.env),
+        env_from_secret=_secrets(f.env_from_secret),
+        timeout_send=f.timeout_send,
+        retries=f.retries,
+        image=f.image,
+        resources=_resources(f.resources, f.gpus),
+        service_account=f.service_account,
         options=options,
-        targets=dict(gw.get("targets") or {}),
+        targets=dict(f.targets or {}),
         sources=_sources(gw.values, flow_file, base),
     )
 
 
 def _deployment(entry: ResolvedEntry, graph: FlowGraph, base: str) -> Deployment:
-    g = entry.get
-    external = tuple(Address(**a) for a in g("external_addresses") or ())
+    f = entry.fields
+    external = tuple(Address(**a) for a in f.external_addresses)
     return Deployment(
         name=entry.name,
         executor=_executor(entry.executor),
         needs=graph.needs.get(entry.name, ()),
-        shards=g("shards"),
-        replicas=g("replicas"),
-        polling=dict(g("polling")),
+        shards=f.shards,
+        replicas=f.replicas,
+        polling=dict(f.polling),
         uses_before=_executor(entry.uses_before) if entry.uses_before else None,
         uses_after=_executor(entry.uses_after) if entry.uses_after else None,
-        when=g("when"),
-        floating=g("floating"),
-        disable_reduce=g("disable_reduce"),
+        when=f.when,
+        floating=f.floating,
+        disable_reduce=f.disable_reduce,
         external=external,
-        workspace=g("workspace"),
-        env=_env(g("env")),
-        env_from_secret=_secrets(g("env_from_secret")),
-        timeout_ready=g("timeout_ready"),
-        timeout_send=g("timeout_send"),
-        retries=g("retries"),
-        allow_concurrent=g("allow_concurrent"),
-        exit_on_exceptions=tuple(_list(g("exit_on_exceptions"))),
-        image=g("image"),
-        resources=_resources(g("resources"), g("gpus")),
-        service_account=g("service_account"),
-        image_pull_secrets=tuple(_list(g("image_pull_secrets"))),
-        volumes=tuple(str(v) for v in _list(g("volumes"))),
-        placement=g("placement"),
-        stateful=g("stateful"),
-        raft_configuration=dict(g("raft_configuration") or {}) if g("stateful") else {},
-        reload=g("reload"),
-        restart=g("restart"),
-        ports=() if external else _ints(g("port")),
-        grpc_server_options=dict(g("grpc_server_options") or {}),
-        targets=dict(g("targets") or {}),
-        source=_where(entry.span, base),
+        workspace=f.workspace,
+        env=_env(f.env),
+        env_from_secret=_secrets(f.env_from_secret),
+        timeout_ready=f.timeout_ready,
+        timeout_send=f.timeout_send,
+        retries=f.retries,
+        allow_concurrent=f.allow_concurrent,
+        exit_on_exceptions=f.exit_on_exceptions,
+        image=f.image,
+        resources=_resources(f.resources, f.gpus),
+        service_account=f.service_account,
+        image_pull_secrets=f.image_pull_secrets,
+        volumes=f.volumes,
+        placement=f.placement,
+        stateful=f.stateful,
+        raft_configuration=dict(f.raft_configuration or {}) if f.stateful else {},
+        reload=f.reload,
+        restart=f.restart,
+        ports=() if external else f.port,
+        grpc_server_options=dict(f.grpc_server_options or {}),
+        targets=dict(f.targets or {}),
+        source=position_text(entry.span, base),
         sources=_sources(entry.values, entry.span.file if entry.span else None, base),
     )
 
@@ -149,16 +151,6 @@ def _mark_quoted(value: Any, node: Node | None) -> Any:
     return value
 
 
-def _where(span: Span | None, base: str) -> str | None:
-    """`file:line:col` with the file relative to `base` (the Flow file's directory)."""
-    if span is None or span.line <= 0:
-        return None
-    file = posixpath.normpath(Path(span.file).as_posix())
-    if base and file.startswith(base.rstrip("/") + "/"):
-        file = file[len(base.rstrip("/")) + 1:]
-    return f"{file}:{span.line}:{span.col}"
-
-
 def _sources(values: dict[str, Value], base_file: str | None, base: str) -> dict[str, str]:
     """{JSON pointer: place} for the `_LOCATED` keys that were written (a value's own place for
     a top-level key, the key's place for a nested one). Kept small, since the plan is shipped
@@ -173,8 +165,7 @@ def _sources(values: dict[str, Value], base_file: str | None, base: str) -> dict
         if parent is not None and (span.file, span.line, span.col) == (
                 parent.file, parent.line, parent.col):
             return parent
-        out[pointer] = f"{span.line}:{span.col}" if span.file == base_file \
-            else _where(span, base)
+        out[pointer] = position_text(span, base, local_file=base_file)
         return span
 
     for key in _LOCATED:
@@ -206,16 +197,6 @@ def _sources(values: dict[str, Value], base_file: str | None, base: str) -> dict
 def _pointer_part(text: str) -> str:
     """One JSON pointer (RFC 6901) step: `~` and `/` escaped (label keys hold `/`)."""
     return text.replace("~", "~0").replace("/", "~1")
-
-
-def _list(value: Any) -> list:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _ints(value: Any) -> tuple[int, ...]:
-    return tuple(int(v) for v in _list(value))
 
 
 def _env(value: Any) -> dict:

@@ -1,14 +1,15 @@
-"""Phase 4 — resolve: the substituted Flow tree → `ResolvedFlow` (SPEC §1, §3).
+"""Phase 5 — resolve: the substituted Flow tree → `ResolvedFlow` (SPEC §1, §3).
 
-Included files (Deployment YAML, Executor YAML), `uses` forms, aliases, the Flow `with:`
-pass-down, the `gateway:` section, defaults and the polling table; every value keeps where it came
-from. Deployment files are loaded, checked and substituted here (build time); Executor files are
-loaded and checked only (the worker substitutes them). Compilation never imports user code.
+Included files (Deployment YAML, Executor YAML, as the includes phase loaded them), `uses`
+forms, aliases, the Flow `with:` pass-down, the `gateway:` section, defaults and the polling
+table; every value keeps where it came from. Nothing here reads a file (py_modules are only
+located). Compilation never imports user code.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,9 @@ from .diagnostics import Diagnostic, Related
 from .imageref import IMAGE_HINT, image_problem
 from .model import (Provenance, ResolvedEntry, ResolvedExecutor, ResolvedFlow, ResolvedGateway,
                     Value)
-from .resolve_files import (YAML_SUFFIXES, FileContext, err, executor_from_file,
-                            executor_inline, join_display, load_document, locate_file,
-                            py_module_list, resolve_py_modules, value_of)
+from .includes import Included
+from .resolve_files import (USES_SCHEME, FileContext, err, executor_from_file, executor_inline,
+                            py_module_list, resolve_py_modules, uses_file_text, value_of)
 from .syntax import Mapping, Node, Scalar, Sequence, Span
 
 # Alias → canonical key, for executor entries and the gateway section (SPEC appendix).
@@ -54,15 +55,13 @@ GATEWAY_DEFAULTS: dict[str, tuple[Any, str]] = {
 DEFAULT_POLLING: dict[str, str] = {"*": "ANY", "/search": "ALL"}
 # The class a worker runs when `uses` is left out: Jina's pass-through base executor.
 DEFAULT_JTYPE = "Executor"
-# `uses` schemes: only docker:// is supported; these name the Jina Hub forms for a clear error.
-_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://(.*)$", re.IGNORECASE)
 _OVERRIDE_KEYS = tuple(precedence.OVERRIDES)
 
 
-def resolve(root: Node, *, path: str | Path, display: str | None = None,
-            substitution: Any = None) -> tuple[ResolvedFlow | None, list[Diagnostic]]:
-    """Resolve a checked, substituted Flow tree. `path` is the Flow file (its directory is the base
-    directory); `substitution` is the `SubstitutionContext` used for included Deployment files."""
+def resolve(root: Node, included: Included, *, path: str | Path, display: str | None = None
+            ) -> tuple[ResolvedFlow | None, list[Diagnostic]]:
+    """Resolve a checked, substituted Flow tree and the files it includes. `path` is the Flow
+    file (its directory is the base directory)."""
     flow_path = Path(path).resolve()
     ctx = FileContext(display or str(path), flow_path.parent, flow_path.parent)
     diags: list[Diagnostic] = []
@@ -84,7 +83,7 @@ def resolve(root: Node, *, path: str | Path, display: str | None = None,
     complete = True
     if isinstance(items_node, Sequence):
         for index, item in enumerate(items_node.items):
-            entry = _entry_item(item, index, common, flow_values, ctx, substitution, diags)
+            entry = _entry_item(item, index, common, flow_values, ctx, included, diags)
             if entry is not None:
                 entries.append(entry)
             else:
@@ -142,55 +141,32 @@ def _passed(value: Value) -> Value:
 # --- Entries ----------------------------------------------------------------------------------
 
 def _entry_item(item: Node, index: int, common: dict[str, Value], flow_values: dict[str, Value],
-                ctx: FileContext, substitution: Any, diags: list[Diagnostic]
+                ctx: FileContext, included: Included, diags: list[Diagnostic]
                 ) -> ResolvedEntry | None:
     """One item of `executors:`: an entry mapping, a Deployment file path, or an inline
     `jtype: Deployment` mapping."""
+    args = (index, common, flow_values)
     if isinstance(item, Scalar) and isinstance(item.value, str):
-        node, child = _deployment_file(item, ctx, substitution, diags)
-        if node is None:
+        site = included.at(ctx, item)  # None: not included, and already reported why
+        root = site.document.root if site is not None else None
+        if not isinstance(root, Mapping):
             return None
-        return _entry(node, index, common, flow_values, child, item.span, diags)
+        body = root.get("with")
+        node = body if isinstance(body, Mapping) else Mapping((), root.span)
+        return _entry(node, *args, site.ctx, included, item.span, diags)
     if isinstance(item, Mapping):
         jtype = item.get("jtype")
         if (isinstance(jtype, Scalar) and jtype.value == "Deployment") or item.tag == "!Deployment":
             body = item.get("with")
             node = body if isinstance(body, Mapping) else Mapping((), item.span)
-            return _entry(node, index, common, flow_values, ctx, item.span, diags)
-        return _entry(item, index, common, flow_values, ctx, item.span, diags)
+            return _entry(node, *args, ctx, included, item.span, diags)
+        return _entry(item, *args, ctx, included, item.span, diags)
     return None  # the check phase reported the wrong type
 
 
-def _deployment_file(item: Scalar, ctx: FileContext, substitution: Any,
-                     diags: list[Diagnostic]) -> tuple[Mapping | None, FileContext]:
-    path, _, problems = locate_file(str(item.value), item.span, ctx, "Deployment file")
-    diags += problems
-    if path is None:
-        return None, ctx
-    display = join_display(ctx, str(item.value))
-    child = FileContext(display, path.parent, ctx.base_dir, ctx.chain + (item.span,))
-    root, more = load_document(path, display, item.span, ctx, "deployment")
-    diags += more
-    if not isinstance(root, Mapping):
-        return None, child
-    if substitution is not None:
-        from .check import recheck
-        from .resolve_files import _with_chain, recheck_paths
-        from .substitute import substitute
-
-        from .runtime_values import flow_secret_names
-
-        written = root  # the Flow's secrets are in `substitution.secrets`; add the file's own
-        own = flow_secret_names(root, None)
-        root, more = substitute(root, substitution, deferred=lambda _path: own)
-        more += recheck(root, "deployment", recheck_paths(written, root))
-        diags += [_with_chain(d, child) for d in more]
-    body = root.get("with") if isinstance(root, Mapping) else None
-    return (body if isinstance(body, Mapping) else Mapping((), root.span)), child
-
-
 def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dict[str, Value],
-           ctx: FileContext, span: Span, diags: list[Diagnostic]) -> ResolvedEntry:
+           ctx: FileContext, included: Included, span: Span, diags: list[Diagnostic]
+           ) -> ResolvedEntry:
     values = _canonical(node, ALIASES, ctx, diags)
     for key, value in common.items():
         if key not in precedence.NOT_PASSED_TO_EXECUTORS and key not in values:
@@ -204,7 +180,7 @@ def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dic
         values["workspace"] = _passed(flow_values["workspace"])
     values["polling"] = _polling(values.get("polling"))
     gpus = values.get("gpus")
-    if gpus is not None and not _is_count(gpus.value) and not _unknown(gpus.node):
+    if gpus is not None and not _is_count(gpus.value) and _known(gpus.node):
         diags.append(err("FC408", f"`gpus: {gpus.value}`: flowc needs a number of GPUs",
                          gpus.provenance.span or span, ctx,
                          hint="write a whole number such as `gpus: 1`"))
@@ -218,9 +194,10 @@ def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dic
         values["py_modules"] = Value(modules, values["py_modules"].provenance,
                                      values["py_modules"].node)
     overrides = {k: values[k] for k in _OVERRIDE_KEYS if k in values}
-    executor = _uses(node.get("uses"), ctx, overrides, modules, diags, span)
-    before = _uses(node.get("uses_before"), ctx, {}, modules, diags, span, optional=True)
-    after = _uses(node.get("uses_after"), ctx, {}, modules, diags, span, optional=True)
+    uses = _Uses(ctx, included, modules, diags, span)
+    executor = uses.resolve(node.get("uses"), overrides)
+    before = uses.resolve(node.get("uses_before"), {}, optional=True)
+    after = uses.resolve(node.get("uses_after"), {}, optional=True)
     _external(values, ctx, span, diags)
 
     needs_node = node.get("needs")
@@ -261,56 +238,66 @@ def _polling(given: Value | None) -> Value:
     return given
 
 
-def _uses(node: Node | None, ctx: FileContext, overrides: dict[str, Value], modules: list[str],
-          diags: list[Diagnostic], entry_span: Span, optional: bool = False
-          ) -> ResolvedExecutor | None:
-    """The four `uses` forms: class name, Executor file, inline mapping, `docker://image`."""
-    if node is None or (isinstance(node, Scalar) and node.value is None):
-        if optional:
-            return None
-        return ResolvedExecutor(kind="class", jtype=DEFAULT_JTYPE, span=entry_span,
-                                py_modules=tuple(modules), overrides=overrides)
-    if isinstance(node, Mapping):
-        executor, more = executor_inline(node, ctx, overrides, modules)
-        diags += more
-        return executor
-    if not isinstance(node, Scalar) or not isinstance(node.value, str):
-        return None
-    from .substitute import is_failed
+@dataclass(frozen=True)
+class _Uses:
+    """What an entry's `uses` (`uses_before`, `uses_after`) names."""
 
-    if is_failed(node) or _unknown(node):
-        return None  # reported: its substitution error, or FC415 (runtime_values.py)
-    text = node.value.strip()
-    scheme = _SCHEME.match(text)
-    if scheme:
-        if scheme.group(1).lower() == "docker":
-            problem = None if _unknown(node) else image_problem(scheme.group(2))
-            if problem:
-                diags.append(err("FC409", f"`uses: {text}` is not a valid image reference: "
-                                          f"{problem}", node.span, ctx, hint=IMAGE_HINT))
+    ctx: FileContext
+    included: Included
+    modules: list[str]
+    diags: list[Diagnostic]
+    entry_span: Span
+
+    def resolve(self, node: Node | None, overrides: dict[str, Value], optional: bool = False
+                ) -> ResolvedExecutor | None:
+        """The four `uses` forms: class name, Executor file, inline mapping, `docker://image`."""
+        ctx, modules, diags = self.ctx, self.modules, self.diags
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            if optional:
                 return None
-            return ResolvedExecutor(kind="docker", jtype=None, span=node.span,
-                                    image=scheme.group(2), overrides=overrides)
-        diags.append(err("FC405", f"`uses: {text}` is not supported by flowc", node.span, ctx))
-        return None
-    if text.isidentifier():
-        return ResolvedExecutor(kind="class", jtype=text, span=node.span,
-                                py_modules=tuple(modules), overrides=overrides)
-    if not text.lower().endswith(YAML_SUFFIXES) and not _is_file(ctx.directory / text):
+            return ResolvedExecutor(kind="class", jtype=DEFAULT_JTYPE, span=self.entry_span,
+                                    py_modules=tuple(modules), overrides=overrides)
+        if isinstance(node, Mapping):
+            executor, more = executor_inline(node, ctx, overrides, modules)
+            diags += more
+            return executor
+        if not isinstance(node, Scalar) or not isinstance(node.value, str) or not node.known:
+            return None  # reported: its substitution error, or FC415 (runtime_values.py)
+        if uses_file_text(node, ctx) is not None:
+            site = self.included.at(ctx, node)
+            if site is None:
+                return None  # not included: the includes phase said why
+            executor, more = executor_from_file(site, node.span, overrides, modules)
+            diags += more
+            return executor
+        text = node.value.strip()
+        scheme = USES_SCHEME.match(text)
+        if scheme:
+            if scheme.group(1).lower() == "docker":
+                problem = image_problem(scheme.group(2))
+                if problem:
+                    diags.append(err("FC409", f"`uses: {text}` is not a valid image reference: "
+                                              f"{problem}", node.span, ctx, hint=IMAGE_HINT))
+                    return None
+                return ResolvedExecutor(kind="docker", jtype=None, span=node.span,
+                                        image=scheme.group(2), overrides=overrides)
+            diags.append(err("FC405", f"`uses: {text}` is not supported by flowc", node.span,
+                             ctx))
+            return None
+        if text.isidentifier():
+            return ResolvedExecutor(kind="class", jtype=text, span=node.span,
+                                    py_modules=tuple(modules), overrides=overrides)
         diags.append(err("FC405", f"`uses: {text}` is neither a class name nor the path of an "
                                   f"Executor YAML file", node.span, ctx,
                          hint="a class name is an identifier (`MyExecutor`, found through "
                               "`py_modules`); an Executor file path ends in .yml or .yaml"))
         return None
-    executor, more = executor_from_file(text, node.span, ctx, overrides, modules)
-    diags += more
-    return executor
 
 
 def _check_image(value: Value | None, span: Span | None, ctx: FileContext,
                  diags: list[Diagnostic]) -> None:
     """`image:` must be a reference Docker accepts (a target also wants it pinned: FC704)."""
-    if value is None or not isinstance(value.value, str) or _unknown(value.node):
+    if value is None or not isinstance(value.value, str) or not _known(value.node):
         return  # not set, a runtime reference, or unknown (--allow-undefined)
     problem = image_problem(value.value)
     if problem:
@@ -319,25 +306,17 @@ def _check_image(value: Value | None, span: Span | None, ctx: FileContext,
                          value.provenance.span or span, ctx, hint=IMAGE_HINT))
 
 
-def _unknown(node: Node | None) -> bool:
-    """A value only the worker knows (a secret) or `--allow-undefined` left unresolved."""
-    from .substitute import is_deferred, is_undefined
-
-    return node is not None and (is_undefined(node) or is_deferred(node))
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:  # e.g. a name too long: not a file flowc can use
-        return False
+def _known(node: Node | None) -> bool:
+    """False for a value only the worker knows (a secret), one `--allow-undefined` left
+    unresolved, or one whose substitution failed (already reported)."""
+    return not isinstance(node, Scalar) or node.known
 
 
 def _external(values: dict[str, Value], ctx: FileContext, span: Span,
               diags: list[Diagnostic]) -> None:
     """`external: true` entries must say where they are (host and port, or grpc://host:port)."""
     if values["external"].value is not True or any(
-            _unknown(values[k].node) for k in ("host", "port", "tls") if k in values):
+            not _known(values[k].node) for k in ("host", "port", "tls") if k in values):
         return  # an unknown address is FC415 (runtime_values.py)
     from .addresses import parse_addresses
 

@@ -1,8 +1,9 @@
-"""Phase 4 helpers: the files a Flow names (Executor YAML, Deployment YAML, py_modules).
+"""Resolve helpers: the files a Flow names (Executor YAML, Deployment YAML, py_modules).
 
 Split from `resolve.py` so each stays one screen of logic. Files are located relative to the file
 that names them and must stay under the base directory (the Flow file's directory, which is the
-build context for images). Executor files are loaded and checked here but never substituted: the
+build context for images). The includes phase (`includes.py`) loads them, once each; this module
+turns what it loaded into resolved values. Executor files are never substituted here: the
 worker substitutes them at start-up with its own environment (SPEC §2). Nothing here imports or
 runs user code.
 """
@@ -11,17 +12,20 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .diagnostics import CATALOGUE, Diagnostic, Related, error
 from .model import Provenance, ResolvedExecutor, Value
 from .plan import TEMPLATE_KEY
-from .syntax import Mapping, Node, Scalar, Sequence, Span
+from .syntax import Mapping, Node, Scalar, Sequence, Span, State
 
 # `uses` values naming an Executor file end with one of these.
 YAML_SUFFIXES = (".yml", ".yaml")
+# `uses` schemes: only docker:// is supported; the others name the Jina Hub forms for an error.
+USES_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://(.*)$", re.IGNORECASE)
 # Executor document keys the Flow entry can override (SPEC §3), shown by `explain`.
 EXECUTOR_FILE_KEYS = ("with", "metas", "requests", "dynamic_batching")
 
@@ -47,18 +51,12 @@ def err(code: str, message: str, span: Span | None, ctx: FileContext | None = No
                  related=related + chain)
 
 
-def is_deferred(node: Node) -> bool:
-    from .substitute import is_deferred as _is_deferred  # phase 3 owns the marker
-
-    return _is_deferred(node)
-
-
 def plain(node: Node | None) -> Any:
     """Plain Python value of a substituted node; a secret-dependent scalar becomes a template."""
     if node is None:
         return None
     if isinstance(node, Scalar):
-        if node.origin is not None and is_deferred(node):
+        if node.state is State.DEFERRED:
             return {TEMPLATE_KEY: node.value}
         return node.value
     if isinstance(node, Sequence):
@@ -71,14 +69,7 @@ def provenance(node: Node, display: str) -> Provenance:
     origin = node.origin if isinstance(node, Scalar) else None
     if origin is None:
         return Provenance("file", display, node.span)
-    for prefix, kind in (("environment", "env"), ("--env-file", "env-file"),
-                         ("--context", "context"), ("context", "context"),
-                         ("reference", "reference")):
-        if origin.startswith(prefix):
-            return Provenance(kind, origin, node.span)
-    if is_deferred(node):
-        return Provenance("env", origin, node.span)
-    return Provenance("file", origin, node.span)
+    return Provenance(origin.kind, origin.detail, node.span)
 
 
 def value_of(node: Node, ctx: FileContext) -> Value:
@@ -123,34 +114,24 @@ def locate_file(text: str, span: Span, ctx: FileContext, what: str
     return path, rel.as_posix(), []
 
 
-def load_document(path: Path, display: str, span: Span, ctx: FileContext, want: str
-                  ) -> tuple[Node | None, list[Diagnostic]]:
-    """Load and schema-check an included file of kind `want` ('executor' | 'deployment')."""
-    from .check import check, detect_kind
-    from .loader import load_file
-
-    root, diags = load_file(path, display_name=display)
-    child = FileContext(display, path.parent, ctx.base_dir, ctx.chain + (span,))
-    diags = [_with_chain(d, child) for d in diags]
-    if root is None:
-        return None, diags
-    kind = detect_kind(root)
-    if kind != want:
-        diags.append(err("FC402", f"`{display}` is {_article(kind)} {kind} file, "
-                                  f"but {_article(want)} {want} file is expected here",
-                         span, ctx))
-        return None, diags
-    diags += [_with_chain(d, child) for d in check(root, want)]
-    return root, diags
+def is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a name too long: not a file flowc can use
+        return False
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
-
-
-def _with_chain(diag: Diagnostic, ctx: FileContext) -> Diagnostic:
-    """A diagnostic inside an included file, with "included from here" notes added."""
-    return replace(diag, related=diag.related + ctx.related()) if ctx.chain else diag
+def uses_file_text(node: Scalar, ctx: FileContext) -> str | None:
+    """The path a `uses:` scalar names when it names an Executor file, else None (a class, an
+    image, a value not known now, or a form resolve reports as FC405)."""
+    if not isinstance(node.value, str) or not node.known:
+        return None
+    text = node.value.strip()
+    if USES_SCHEME.match(text) or text.isidentifier():
+        return None
+    if not text.lower().endswith(YAML_SUFFIXES) and not is_file(ctx.directory / text):
+        return None
+    return text
 
 
 def py_module_list(node: Node | None) -> list[Scalar]:
@@ -197,27 +178,21 @@ def document_jtype(root: Mapping) -> str | None:
     return None
 
 
-def executor_from_file(text: str, span: Span, ctx: FileContext,
-                       overrides: dict[str, Value], extra_modules: list[str]
-                       ) -> tuple[ResolvedExecutor | None, list[Diagnostic]]:
-    """`uses: path/to/executor.yml`: load and check it; keep its values as written."""
-    path, rel, diags = locate_file(text, span, ctx, "Executor file")
-    if path is None:
-        return None, diags
-    display = join_display(ctx, text)
-    root, more = load_document(path, display, span, ctx, "executor")
-    diags += more
+def executor_from_file(site: Any, span: Span, overrides: dict[str, Value],
+                       extra_modules: list[str]) -> tuple[ResolvedExecutor | None,
+                                                          list[Diagnostic]]:
+    """`uses: path/to/executor.yml`, as the includes phase loaded it (`includes.Site`); its
+    values are kept as written."""
+    root, child = site.document.root, site.ctx
     if not isinstance(root, Mapping):
-        return None, diags
-    child = FileContext(display, path.parent, ctx.base_dir, ctx.chain + (span,))
-    modules, more = executor_modules(root, child)
-    diags += more
-    file_values = {key: Value(plain(node), Provenance("file", display, node.span), node)
+        return None, []
+    modules, diags = executor_modules(root, child)
+    file_values = {key: Value(plain(node), Provenance("file", child.display, node.span), node)
                    for key in EXECUTOR_FILE_KEYS if (node := root.get(key)) is not None}
     return ResolvedExecutor(
-        kind="file", jtype=document_jtype(root), span=span, path=rel,
+        kind="file", jtype=document_jtype(root), span=span, path=site.rel,
         py_modules=_unique(extra_modules + modules), file_values=file_values,
-        overrides=overrides, source=display), diags
+        overrides=overrides, source=child.display), diags
 
 
 def executor_inline(node: Mapping, ctx: FileContext, overrides: dict[str, Value],
@@ -235,24 +210,3 @@ def executor_inline(node: Mapping, ctx: FileContext, overrides: dict[str, Value]
 
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
-
-
-def recheck_paths(before: Node, after: Node) -> list[tuple]:
-    """Paths the check phase left for after substitution, for the schema `recheck`: what
-    substitution produced (phase 3's `recheck_paths`), plus scalars still holding a literal `$`
-    (a lone `$`, or `$$` written for one), which check skipped as pending and no one has
-    type-checked since."""
-    from .substitute import recheck_paths as produced
-
-    paths = list(produced(before, after))
-    stack: list[tuple[tuple, Node]] = [((), after)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, Scalar):
-            if node.origin is None and isinstance(node.value, str) and "$" in node.value:
-                paths.append(path)
-        elif isinstance(node, Sequence):
-            stack.extend((path + (i,), n) for i, n in enumerate(node.items))
-        else:
-            stack.extend((path + (str(k.value),), n) for k, n in node.items)
-    return list(dict.fromkeys(paths))

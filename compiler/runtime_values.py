@@ -7,21 +7,18 @@ every scalar using it as a runtime reference (`{"$template": text}` in the plan)
 process substitutes at start-up from its own environment. Only some keys reach a process that
 way (`RUNTIME_KEYS`), and only a process that declares the variable in its own `env_from_secret`
 receives it. Everything else flowc must know itself to write the artifacts (`BUILD_TIME_KEYS`).
-Phase 4 calls `check_runtime_values` on the resolved Flow; `flow_secret_names` feeds phase 3.
+Resolve calls `check_runtime_values` on the resolved Flow; `flow_secret_names` feeds substitution.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .diagnostics import Diagnostic, error
 from .model import ResolvedEntry, ResolvedFlow, Value
-from .substitute import DEFERRED, UNDEFINED, is_deferred
-from .syntax import Mapping, Node, Scalar, Sequence
+from .syntax import Mapping, Node, Scalar, Sequence, State
 
-_NOT_KNOWN = (DEFERRED, UNDEFINED)  # origin prefixes of the scalars this module judges
+_NOT_KNOWN = (State.DEFERRED, State.UNDEFINED)  # the scalars this module judges
 
 # Keys a process substitutes at start-up from its own environment (`runtime/loading.py`), so a
 # secret in them stays a runtime reference. `env` becomes the process's environment: targets pass
@@ -81,12 +78,12 @@ _DECLARE_HINT = ("add `{var}: {{name: <secret>, key: <key>}}` to {where}; a proc
                  "the secrets it declares")
 
 
-def flow_secret_names(root: Node, directory: str | os.PathLike | None) -> frozenset[str]:
+def flow_secret_names(root: Node, read: Callable[[str], Node | None] | None) -> frozenset[str]:
     """Every variable named in an `env_from_secret` of the Flow (or lone Deployment) `root`:
-    the Flow's `with:`, its `gateway:`, its entries, and the Deployment files they name (relative
-    to `directory`; a file that cannot be read is left to resolve to report). Keys of
-    `env_from_secret` are mapping keys, which are never substituted, so the written tree is
-    enough."""
+    the Flow's `with:`, its `gateway:`, its entries, and the Deployment files they name (`read`
+    gives the written tree of one, or None: a file that cannot be read is reported when it is
+    included). Keys of `env_from_secret` are mapping keys, which are never substituted, so the
+    written tree is enough."""
     if not isinstance(root, Mapping):
         return frozenset()
     names: set[str] = set()
@@ -97,8 +94,8 @@ def flow_secret_names(root: Node, directory: str | os.PathLike | None) -> frozen
         for item in items.items if isinstance(items, Sequence) else ():
             if isinstance(item, Mapping):
                 names |= _declared(item) | _declared(item.get("with"))
-            elif isinstance(item, Scalar) and directory is not None:
-                names |= _deployment_file_names(item, Path(directory))
+            elif isinstance(item, Scalar) and read is not None:
+                names |= _deployment_file_names(item, read)
     return frozenset(names)
 
 
@@ -107,27 +104,15 @@ def _declared(node: Node | None) -> set[str]:
     return set(secrets.keys()) if isinstance(secrets, Mapping) else set()
 
 
-def _deployment_file_names(item: Scalar, directory: Path) -> set[str]:
+def _deployment_file_names(item: Scalar, read: Callable[[str], Node | None]) -> set[str]:
     text = item.value
     if not isinstance(text, str) or "$" in text or not text.lower().endswith((".yml", ".yaml")):
         return set()
-    from .loader import DEFAULT_LIMITS, load_text
-
-    path = directory / text
-    try:
-        path.resolve().relative_to(directory.resolve())
-        if not path.is_file() or path.stat().st_size > DEFAULT_LIMITS.max_bytes:
-            return set()
-        data = path.read_bytes()
-    except (OSError, ValueError, RuntimeError):
-        return set()
-    if b"env_from_secret" not in data:
-        return set()  # most files: no second parse
-    root, _ = load_text(data, str(path))  # its problems are reported when resolve loads it
+    root = read(text)
     return _declared(root.get("with")) if isinstance(root, Mapping) else set()
 
 
-# --- the check (phase 4) ----------------------------------------------------------------------
+# --- the check (resolve) -----------------------------------------------------------------------
 
 def check_runtime_values(flow: ResolvedFlow) -> list[Diagnostic]:
     """FC415 for a secret or unknown value in a key flowc needs when building (BUILD_TIME_KEYS);
@@ -206,8 +191,7 @@ def _unknowns(node: Node | None, key: str) -> Iterator[tuple[tuple, Scalar]]:
     while stack:
         path, current = stack.pop()
         if isinstance(current, Scalar):
-            origin = current.origin
-            if origin is not None and origin.startswith(_NOT_KNOWN):
+            if current.state in _NOT_KNOWN:
                 yield path, current
         elif isinstance(current, Mapping):
             stack.extend((path + (str(k.value),), v) for k, v in reversed(current.items))
@@ -217,7 +201,7 @@ def _unknowns(node: Node | None, key: str) -> Iterator[tuple[tuple, Scalar]]:
 
 def _build_time(key: str, path: tuple, scalar: Scalar, who: str) -> list[Diagnostic]:
     shown = _dotted(path)
-    if is_deferred(scalar):
+    if scalar.state is State.DEFERRED:
         names = ", ".join(f"`{v}`" for v in template_variables(scalar.value))
         hint = ("write the value itself or use a variable that is not in an `env_from_secret`; "
                 "a secret can only be read in `env` and "
@@ -239,7 +223,7 @@ def _build_time(key: str, path: tuple, scalar: Scalar, who: str) -> list[Diagnos
 
 def _undeclared(path: tuple, scalar: Scalar, who: str, declared: frozenset[str],
                 where: str) -> list[Diagnostic]:
-    if not is_deferred(scalar):
+    if scalar.state is not State.DEFERRED:
         return []  # unknown in a runtime key: the FC301 warning says enough
     missing = [v for v in template_variables(scalar.value) if v not in declared]
     return [error("FC416", f"`{_dotted(path)}` uses the secret `{var}`, which {who} does not "

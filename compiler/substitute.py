@@ -1,8 +1,9 @@
-"""Phase 3 — substitution (SPEC §2): `${...}` forms in values → typed values with provenance.
+"""Phase 2 — substitution (SPEC §2): `${...}` forms in values → typed values with provenance.
 
 The grammar is `substitution.lark` (one scalar's text → literal text and forms). This module turns
-a syntax tree into a tree whose substituted scalars carry their new value and an `origin`
-(`environment variable R`, `--env-file .env: R`, `--context X`, `reference root.with.port`,
+a syntax tree into a tree whose substituted scalars carry their new value and a typed `Origin`
+(`syntax.State`: substituted, deferred, undefined or failed; the provenance kind; the words:
+`environment variable R`, `--env-file .env: R`, `--context X`, `reference root.with.port`,
 `default of ${R:-3}`); literal scalars keep `origin=None` and are returned as the same objects.
 
 Decisions (where SPEC is silent; `docs/` cite these):
@@ -26,11 +27,11 @@ Decisions (where SPEC is silent; `docs/` cite these):
   fast instead of hanging.
 - Mapping keys are never substituted (Jina neither).
 - `--allow-undefined` turns undefined/required errors into warnings; the scalar keeps its text and
-  an origin starting with `UNDEFINED` (see `is_undefined`): its type is unknown.
+  the state `UNDEFINED`: its type is unknown.
 - Deferred (secret) variables: an environment form naming a variable in `ctx.secrets` (every
   `env_from_secret` name of the Flow) or in `deferred(path)` is kept as text, never read; the
   scalar becomes a template whose other forms are substituted now (their `$` escaped as `$$`)
-  and whose origin starts with `DEFERRED`. The worker renders it with `render_template`.
+  and whose state is `DEFERRED`. The worker renders it with `render_template`.
 """
 
 from __future__ import annotations
@@ -40,19 +41,22 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping as MappingT
 
 from .diagnostics import Diagnostic, Related, Severity, error, warning
-from .substitution_parse import (CONTEXT, ENV, REF, TEXT, Fault, Part, format_path,
-                                 parse_parts, part_span)
-from .syntax import Mapping, Node, Scalar, ScalarValue, Sequence, Span
+from .substitution_parse import (CONTEXT, ENV, REF, TEXT, Fault, Part, children_hint,
+                                 format_path, no_child, parse_parts, part_span)
+from .syntax import Mapping, Node, Origin, Scalar, ScalarValue, Sequence, Span, State
+from .yamltree import DEFAULT_LIMITS, resolve_plain  # the loader's nesting limit and typing
 
 __all__ = [
-    "DEFERRED", "UNDEFINED", "FAILED", "SubstitutionContext", "SubstitutionError", "Part",
-    "parse_parts", "substitute", "is_deferred", "is_undefined", "is_failed", "failed_spans",
-    "render_template", "substitute_executor_config", "format_path", "recheck_paths",
+    "SubstitutionContext", "SubstitutionError", "Part", "parse_parts", "substitute",
+    "failed_spans", "render_template", "substitute_executor_config", "format_path",
 ]
 
-DEFERRED = "runtime reference"  # origin prefix of a scalar kept as a template for the worker
-UNDEFINED = "undefined"  # origin prefix of a scalar left unknown by --allow-undefined
-FAILED = "substitution failed"  # origin of a scalar whose substitution was reported as an error
+# The words that start the `Origin.detail` of each unknown state (shown by `flowc explain`).
+_WORDS = {State.DEFERRED: "runtime reference", State.UNDEFINED: "undefined",
+          State.FAILED: "substitution failed"}
+# The provenance kind an unknown value shows: a secret comes from the environment at run time.
+_KIND = {State.DEFERRED: "env", State.UNDEFINED: "file", State.FAILED: "file"}
+_FAILED = Origin(State.FAILED, "file", _WORDS[State.FAILED])
 
 MAX_REFERENCE_DEPTH = 64  # references being resolved inside one another
 MAX_TEXT_CHARS = 1024 * 1024  # one substituted scalar
@@ -108,29 +112,11 @@ def _as_text(value: Any) -> str:
 
 
 def _typed(text: str) -> ScalarValue:
-    from .loader import resolve_plain  # the loader's YAML 1.2 core rules, shared on purpose
-
-    return resolve_plain(text)
+    return resolve_plain(text)  # the loader's YAML 1.2 core rules, shared on purpose
 
 
 def _needs_work(node: Node) -> bool:
     return isinstance(node, Scalar) and isinstance(node.value, str) and "$" in node.value
-
-
-def is_deferred(node: Node) -> bool:
-    """True for a scalar kept as a runtime reference (it depends on an `env_from_secret` name)."""
-    return isinstance(node, Scalar) and (node.origin or "").startswith(DEFERRED)
-
-
-def is_undefined(node: Node) -> bool:
-    """True for a scalar `--allow-undefined` left unknown: skip type checks on it."""
-    return isinstance(node, Scalar) and (node.origin or "").startswith(UNDEFINED)
-
-
-def is_failed(node: Node) -> bool:
-    """True for a scalar whose substitution failed (an FC3xx error already says why): it keeps
-    its original text, and no later check may judge that text (it would repeat the error)."""
-    return isinstance(node, Scalar) and node.origin == FAILED
 
 
 def failed_spans(root: Node) -> list[Span]:
@@ -140,36 +126,10 @@ def failed_spans(root: Node) -> list[Span]:
     while stack:
         node = stack.pop()
         if isinstance(node, Scalar):
-            if node.origin == FAILED:
+            if node.state is State.FAILED:
                 out.append(node.span)
-        elif isinstance(node, Sequence):
-            stack.extend(node.items)
         else:
-            stack.extend(v for _, v in node.items)
-    return out
-
-
-def recheck_paths(before: Node, after: Node) -> list[tuple[str | int, ...]]:
-    """Paths whose value substitution produced, for the schema's `recheck`: every scalar written
-    with a `$` form that now holds a known value, whatever it became (a scalar, or a mapping or
-    list a reference returned); runtime references, unknown values and failed substitutions
-    (already reported) are left out."""
-    out: list[tuple[str | int, ...]] = []
-    stack: list[tuple[tuple, Node, Node]] = [((), before, after)]
-    while stack:
-        path, old, new = stack.pop()
-        if old is new:
-            continue
-        if isinstance(old, Scalar):
-            if _needs_work(old) and not (is_deferred(new) or is_undefined(new)
-                                         or is_failed(new)):
-                out.append(path)
-        elif isinstance(old, Mapping) and isinstance(new, Mapping):
-            stack.extend((path + (str(k.value),), v, new.get(str(k.value)))
-                         for k, v in reversed(old.items) if new.get(str(k.value)) is not None)
-        elif isinstance(old, Sequence) and isinstance(new, Sequence):
-            stack.extend((path + (i,), v, new.items[i]) for i, v in reversed(
-                list(enumerate(old.items))) if i < len(new.items))
+            stack.extend(node.items if isinstance(node, Sequence) else (v for _, v in node.items))
     return out
 
 
@@ -191,7 +151,8 @@ class _Frame:
 class _Piece:
     kind: str  # 'lit', 'val', 'node', 'deferred', 'undefined', 'failed'
     value: Any = None
-    origin: str | None = None
+    origin: str | None = None  # the words for this piece
+    via: str = "file"  # the provenance kind of this piece
 
 
 class _Substituter:
@@ -283,9 +244,9 @@ class _Substituter:
         return result_or_none
 
     def _fail(self, path: tuple, scalar: Scalar) -> Scalar:
-        """The scalar keeps its text, marked as failed (see `is_failed`)."""
+        """The scalar keeps its text, in the state FAILED."""
         self.failed.add(path)
-        marked = Scalar(scalar.value, scalar.span, scalar.style, scalar.tag, FAILED)
+        marked = Scalar(scalar.value, scalar.span, scalar.style, scalar.tag, _FAILED)
         self.done[path] = marked
         return marked
 
@@ -296,32 +257,33 @@ class _Substituter:
             return self.reference(part, frame, this)
         if part.value in names and (part.kind == ENV or part.value not in self.ctx.context):
             # a secret: never read now (a context name falls back to the environment at run time)
-            return _Piece("deferred", part.source, f"environment variable {part.value}")
-        value, origin, looked = self.lookup(part)
+            return _Piece("deferred", part.source, f"environment variable {part.value}", "env")
+        value, origin, via, looked = self.lookup(part)
         op = part.op
         empty = value is _MISSING or (op.startswith(":") and value in ("", None))
         if op in (":-", "-") and empty:
             return _Piece("val", part.arg or "", f"default of {part.source}")
         if value is _MISSING or (op == ":?" and empty):
             return self.missing(part, frame, looked, value)
-        return _Piece("val", value, origin)
+        return _Piece("val", value, origin, via)
 
-    def lookup(self, part: Part) -> tuple[Any, str | None, list[str]]:
-        """(value or _MISSING, origin, the places looked in, for the error message)."""
+    def lookup(self, part: Part) -> tuple[Any, str | None, str, list[str]]:
+        """(value or _MISSING, origin, its provenance kind, the places looked in, for the error
+        message)."""
         ctx, name, looked = self.ctx, part.value, []
         if part.kind == CONTEXT:
             looked.append("--context values")
             if name in ctx.context:
-                return ctx.context[name], f"--context {name}", looked
+                return ctx.context[name], f"--context {name}", "context", looked
         looked.append("the environment")
         if name in ctx.env:
-            return ctx.env[name], f"environment variable {name}", looked
+            return ctx.env[name], f"environment variable {name}", "env", looked
         if ctx.env_file or ctx.env_file_name:
             looked.append(f"--env-file {ctx.env_file_name}" if ctx.env_file_name else "--env-file")
             if name in ctx.env_file:
                 where = f"--env-file {ctx.env_file_name}" if ctx.env_file_name else "--env-file"
-                return ctx.env_file[name], f"{where}: {name}", looked
-        return _MISSING, None, looked
+                return ctx.env_file[name], f"{where}: {name}", "env-file", looked
+        return _MISSING, None, "file", looked
 
     def missing(self, part: Part, frame: _Frame, looked: list[str], value: Any) -> _Piece:
         what = "context variable" if part.kind == CONTEXT else "environment variable"
@@ -367,15 +329,15 @@ class _Substituter:
                 if got is None:
                     return _Piece("failed")
                 node, final = got, True
-                if is_undefined(node):  # unknown: whatever lies below it is unknown too
+                if _state(node) is State.UNDEFINED:  # unknown: whatever lies below it is too
                     break
             if isinstance(node, Mapping) and isinstance(step, str) and step in node:
                 nxt, nxt_this = node.get(step), (path, node)
             elif isinstance(node, Sequence) and isinstance(step, int) and step < len(node.items):
                 nxt, nxt_this = node.items[step], node_this
             else:
-                self.diags.append(error("FC304", f"reference {shown}: {_no_child(node, step)}",
-                                        span, hint=_children_hint(node)))
+                self.diags.append(error("FC304", f"reference {shown}: {no_child(node, step)}",
+                                        span, hint=children_hint(node)))
                 return _Piece("failed")
             node, node_this, path = nxt, nxt_this, path + (step,)
         if not final:
@@ -384,18 +346,19 @@ class _Substituter:
                 return _Piece("failed")
             node = got
         origin = f"reference {shown}"
-        if is_undefined(node):
+        state = _state(node)
+        if state is State.UNDEFINED:
             return _Piece("undefined", None, origin)
-        if is_deferred(node):
-            return _Piece("deferred", node.value, origin)
+        if state is State.DEFERRED:
+            return _Piece("deferred", node.value, origin, "env")
         if isinstance(node, Scalar) and node.origin:  # one flat chain: reference a → b (source)
             inner = node.origin
-            origin += f" → {inner[len('reference '):]}" if inner.startswith("reference ") \
-                else f" ({inner})"
+            origin += f" → {inner.detail[len('reference '):]}" if inner.kind == "reference" \
+                else f" ({inner.detail})"
         if not isinstance(node, Scalar):
             if not self.count_expansion(node, part, frame):
                 return _Piece("failed")
-        return _Piece("node", node, origin)
+        return _Piece("node", node, origin, "reference")
 
     def target(self, path: tuple, node: Node, this: _This | None, part: Part,
                frame: _Frame) -> Node | None:
@@ -436,8 +399,6 @@ class _Substituter:
         nodes, chars, height = self.size(node)
         self.expanded += nodes
         self.total_chars += chars
-        from .loader import DEFAULT_LIMITS  # the loader's nesting limit holds after substitution
-
         if len(frame.path) + height > DEFAULT_LIMITS.max_depth:
             self.diags.append(error(
                 "FC306", f"the reference makes this value nest deeper than "
@@ -490,8 +451,7 @@ class _Substituter:
         origins = list(dict.fromkeys(p.origin for p in pieces if p.origin))
         if "undefined" in kinds:
             return Scalar(scalar.value, scalar.span, scalar.style, scalar.tag,
-                          f"{UNDEFINED}: " + ", ".join(
-                              p.origin for p in pieces if p.kind == "undefined" and p.origin))
+                          _unknown_origin(State.UNDEFINED, pieces, "undefined"))
         typed = scalar.style == "" and scalar.tag != "!!str" and len(pieces) == 1
         if "deferred" in kinds:
             texts = []
@@ -500,25 +460,27 @@ class _Substituter:
                     texts.append(p.value)
                 elif not self.text_of(p, part, frame, texts, escape=True):
                     return None
-            return self.text_result(scalar, "".join(texts), f"{DEFERRED}: " + ", ".join(
-                p.origin for p in pieces if p.kind == "deferred" and p.origin))
+            return self.text_result(scalar, "".join(texts),
+                                    _unknown_origin(State.DEFERRED, pieces, "deferred"))
+        first = next((p for p in pieces if p.origin), None)
+        origin = Origin(State.SUBSTITUTED, first.via, ", ".join(origins)) if first else None
         if typed and pieces[0].kind == "val":
             value = pieces[0].value
             if isinstance(value, str):
-                return self.text_result(scalar, value, pieces[0].origin, typed=True)
-            return _from_python(value, scalar, pieces[0].origin)
+                return self.text_result(scalar, value, origin, typed=True)
+            return _from_python(value, scalar, origin)
         if typed and pieces[0].kind == "node":
             node = pieces[0].value
             if isinstance(node, Scalar):
                 if isinstance(node.value, str):
                     self.total_chars += len(node.value)
-                return Scalar(node.value, scalar.span, "", scalar.tag, pieces[0].origin)
+                return Scalar(node.value, scalar.span, "", scalar.tag, origin)
             return node
         texts = []
         for part, p in zip(parts, pieces):
             if not self.text_of(p, part, frame, texts, escape=False):
                 return None
-        return self.text_result(scalar, "".join(texts), ", ".join(origins) or None)
+        return self.text_result(scalar, "".join(texts), origin)
 
     def text_of(self, piece: _Piece, part: Part, frame: _Frame, out: list[str],
                 escape: bool) -> bool:
@@ -536,7 +498,7 @@ class _Substituter:
         out.append(text.replace("$", "$$") if escape else text)
         return True
 
-    def text_result(self, scalar: Scalar, text: str, origin: str | None,
+    def text_result(self, scalar: Scalar, text: str, origin: Origin | None,
                     typed: bool = False) -> Scalar | None:
         self.total_chars += len(text)
         if len(text) > MAX_TEXT_CHARS or self.total_chars > MAX_TOTAL_CHARS:
@@ -550,6 +512,16 @@ class _Substituter:
         return Scalar(value, scalar.span, scalar.style, scalar.tag, origin)
 
 
+def _state(node: Node) -> State:
+    return node.state if isinstance(node, Scalar) else State.LITERAL
+
+
+def _unknown_origin(state: State, pieces: list[_Piece], kind: str) -> Origin:
+    """The origin of a scalar left unknown (`state`), naming every piece that made it so."""
+    names = ", ".join(p.origin for p in pieces if p.kind == kind and p.origin)
+    return Origin(state, _KIND[state], f"{_WORDS[state]}: {names}")
+
+
 def _rebuild(node: Node, results: list[Node]) -> Node:
     if isinstance(node, Mapping):
         if all(r is v for r, (_, v) in zip(results, node.items)):
@@ -561,7 +533,7 @@ def _rebuild(node: Node, results: list[Node]) -> Node:
     return Sequence(tuple(results), node.span, node.tag)
 
 
-def _from_python(value: Any, scalar: Scalar, origin: str | None, depth: int = 0) -> Node:
+def _from_python(value: Any, scalar: Scalar, origin: Origin | None, depth: int = 0) -> Node:
     """A context value (any JSON-like Python value) as nodes placed at the referencing scalar."""
     span = scalar.span
     if isinstance(value, dict) and depth < 64:
@@ -574,31 +546,6 @@ def _from_python(value: Any, scalar: Scalar, origin: str | None, depth: int = 0)
     return Scalar(value, span, "", scalar.tag if depth == 0 else None, origin)
 
 
-def _no_child(node: Node, step: str | int) -> str:
-    if isinstance(node, Scalar):
-        return f"cannot look up {_step(step)} in a single value"
-    if isinstance(node, Sequence):
-        if isinstance(step, int):
-            count = len(node.items)
-            return (f"index [{step}] is out of range (the list has {count} "
-                    f"item{'' if count == 1 else 's'})")
-        return f"cannot look up `{step}` in a list (use an index like [0])"
-    if isinstance(step, int):
-        return f"cannot use an index [{step}] on a mapping (use .key)"
-    return f"no key `{step}` here"
-
-
-def _step(step: str | int) -> str:
-    return f"[{step}]" if isinstance(step, int) else f"`{step}`"
-
-
-def _children_hint(node: Node) -> str | None:
-    if isinstance(node, Mapping) and node.items:
-        keys = node.keys()
-        return "existing keys are: " + ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "")
-    return None
-
-
 # --- public entry points -------------------------------------------------------------------------
 
 def substitute(root: Node, ctx: SubstitutionContext, *,
@@ -608,7 +555,7 @@ def substitute(root: Node, ctx: SubstitutionContext, *,
 
     `ctx.secrets`, and `deferred(path)` at `path`, name the variables that must stay runtime
     references (`env_from_secret` names). Returns the new tree (unchanged subtrees are the same
-    objects) and the diagnostics; a scalar that failed keeps its original text, with the origin
+    objects) and the diagnostics; a scalar that failed keeps its original text, in the state
     `FAILED`.
     """
     worker = _Substituter(root, ctx, deferred)

@@ -9,7 +9,6 @@ only when a scalar contains `$`, once per process; the parse tables are cached p
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -17,10 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .syntax import Scalar, Span
+from .cache import cache_dir
+from .syntax import Mapping, Node, Scalar, Sequence, Span
 
 __all__ = ["TEXT", "ENV", "CONTEXT", "REF", "Part", "Fault", "parse_parts", "part_span",
-           "format_path"]
+           "format_path", "no_child", "children_hint"]
 
 TEXT, ENV, CONTEXT, REF = "text", "env", "context", "ref"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -70,23 +70,16 @@ def _parser() -> Any:
 
 
 def _cache_file() -> str | None:
-    """A per-user cache of the parse tables (saves ~25 ms per process); FLOWC_NO_CACHE=1 skips it.
+    """Where lark keeps the parse tables (saves ~25 ms per process): the per-user cache folder
+    (`flowc.compiler.cache`), which lark's pickle is read from only when nobody else can write it.
 
-    Lark rebuilds a stale file (it compares the grammar's hash), but it unpickles the file to do
-    so: the cache is used only in a folder the current user owns and nobody else can write.
+    Lark checks the grammar's hash in the file and rebuilds (and rewrites) a stale or unreadable
+    one, so a missing or read-only folder only costs the 25 ms.
     """
-    if os.environ.get("FLOWC_NO_CACHE"):
+    folder = cache_dir()
+    if folder is None:
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "flowc")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.stat(folder)
-    except OSError:
-        return None
-    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
-        return None
-    return os.path.join(folder, f"substitution-py{sys.version_info[0]}{sys.version_info[1]}.lark")
+    return str(folder / f"substitution-py{sys.version_info[0]}{sys.version_info[1]}.lark")
 
 
 def parse_parts(text: str) -> tuple[Part, ...] | Fault:
@@ -177,3 +170,32 @@ def format_path(path: tuple[str | int, ...], head: str = "root") -> str:
     for step in path:
         out.append(f"[{step}]" if isinstance(step, int) else f".{step}")
     return "".join(out)
+
+
+# --- words about references that miss ------------------------------------------------------
+
+def no_child(node: Node, step: str | int) -> str:
+    """Why a reference cannot take `step` from `node`, in the user's words."""
+    if isinstance(node, Scalar):
+        return f"cannot look up {_step(step)} in a single value"
+    if isinstance(node, Sequence):
+        if isinstance(step, int):
+            count = len(node.items)
+            return (f"index [{step}] is out of range (the list has {count} "
+                    f"item{'' if count == 1 else 's'})")
+        return f"cannot look up `{step}` in a list (use an index like [0])"
+    if isinstance(step, int):
+        return f"cannot use an index [{step}] on a mapping (use .key)"
+    return f"no key `{step}` here"
+
+
+def _step(step: str | int) -> str:
+    return f"[{step}]" if isinstance(step, int) else f"`{step}`"
+
+
+def children_hint(node: Node) -> str | None:
+    """The keys a reference could have named instead."""
+    if isinstance(node, Mapping) and node.items:
+        keys = node.keys()
+        return "existing keys are: " + ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "")
+    return None

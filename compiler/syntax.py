@@ -6,6 +6,7 @@ at the exact line and column the user wrote (scalars included). Plain dicts neve
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
@@ -26,25 +27,61 @@ class Span:
         return f"{self.file}:{self.line}:{self.col}"
 
 
+class State(enum.Enum):
+    """What substitution (phase 2) made of a scalar; later phases ask this, not the text."""
+
+    LITERAL = "literal"  # written as it is (no form, or only `$$` escapes)
+    SUBSTITUTED = "substituted"  # a known value substitution produced
+    DEFERRED = "deferred"  # kept as a template for the process: it depends on a secret
+    UNDEFINED = "undefined"  # left unknown by --allow-undefined: its type is unknown
+    FAILED = "failed"  # substitution failed (an FC3xx error says why): keeps its written text
+
+
+# States whose value is not known when building: no check may judge their text.
+UNKNOWN_STATES = frozenset({State.DEFERRED, State.UNDEFINED, State.FAILED})
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a substituted scalar's value came from: its state, the provenance kind `explain`
+    shows ('env', 'env-file', 'context', 'reference', 'file') and the words for messages
+    (e.g. "environment variable R", "--context X", "reference root.with.port")."""
+
+    state: State
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
 @dataclass(frozen=True, slots=True)
 class Scalar:
     """A scalar as typed by YAML 1.2 core rules, with how it was written.
 
     `style` is '' for plain scalars and one of `'"|>` otherwise: substitution needs it, since a
     quoted scalar stays a string. `tag` is the explicit tag, if any (e.g. '!!str'). `origin` is
-    None for a value written literally, else a short description of where a substituted value
-    came from (e.g. "environment variable R", "--context X", "reference root.with.port").
+    None for a value written literally, else what substitution made of it (`Origin`).
     """
 
     value: ScalarValue
     span: Span
     style: str = ""
     tag: str | None = None
-    origin: str | None = None  # set by substitution: where the value came from, for `explain`
+    origin: Origin | None = None  # set by substitution (phase 2)
 
     @property
     def quoted(self) -> bool:
         return self.style != ""
+
+    @property
+    def state(self) -> State:
+        return State.LITERAL if self.origin is None else self.origin.state
+
+    @property
+    def known(self) -> bool:
+        """False for a value only a running process knows, or one substitution could not make."""
+        return self.origin is None or self.origin.state not in UNKNOWN_STATES
 
 
 @dataclass(frozen=True, slots=True)

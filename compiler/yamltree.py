@@ -9,16 +9,30 @@ duplicate keys and `<<` merges, and types plain scalars with the YAML 1.2 core s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .diagnostics import Diagnostic, Related, error
 from .syntax import Mapping, Node, Scalar, ScalarValue, Sequence, Span
 
-if TYPE_CHECKING:
-    from .loader import Limits
+__all__ = ["Limits", "DEFAULT_LIMITS", "Stop", "Builder", "resolve_plain"]
 
-__all__ = ["Stop", "Builder", "resolve_plain"]
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Pre-flight bounds; each one turns a hostile or runaway file into a located error."""
+
+    # 2 MiB: a 10,000-executor Flow is 1.7 MB, and ruamel's pure-Python scanner needs about
+    # 4 µs per byte of small tokens, so refusing the largest hostile file allowed takes ~8 s
+    max_bytes: int = 2 * 1024 * 1024
+    max_depth: int = 64
+    max_aliases: int = 200  # alias events (`*name`) in the document
+    max_nodes: int = 1_000_000  # nodes after alias expansion
+    max_scalar_chars: int = 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
 
 _STANDARD_TAGS = {"str", "int", "float", "bool", "null", "map", "seq"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

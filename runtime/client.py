@@ -5,13 +5,11 @@ document, a generator, or None) are sent in batches of `request_size`; the answe
 concatenated into one DocList (or returned as `Response` objects with `return_responses=True`).
 An ERROR status raises `FlowcRequestError` naming the executor and its exception, or goes to
 `on_error(response, error)` when given. `AsyncClient` is the same over grpc.aio.
-`post_cli` is `flowc post`.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 import uuid
 from typing import Any, Callable, Iterator
@@ -402,127 +400,3 @@ class AsyncClient(_Common):
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.close()
-
-
-# --- `flowc post` ---------------------------------------------------------------------------
-
-def post_cli(target: str, *, on: str, data: str | None, parameters: str | None,
-             request_size: int) -> int:
-    """`flowc post TARGET --on /x [--data JSON] [--parameters JSON]`: print answers as JSON lines.
-
-    TARGET is an address (`host:port`, `grpc://...`) or a Flow file, whose gateway port is read
-    from its plan. `--data` is a JSON document or list of documents, `@FILE` (JSON or JSON
-    lines) or `-` (standard input). Exit 0 on success, 1 on any error (printed to stderr).
-    """
-    try:
-        address = _target_address(target)
-        inputs = _read_inputs(data)
-        params = json.loads(parameters) if parameters else None
-        if params is not None and not isinstance(params, dict):
-            raise ValueError("--parameters must be a JSON object")
-    except (ValueError, OSError) as exc:
-        print(f"flowc post: {exc}", file=sys.stderr)
-        return 1
-    client = Client(address=address)
-    failed = False
-
-    def on_error(response: Response, error: FlowcRequestError) -> None:
-        nonlocal failed
-        failed = True
-        print(f"flowc post: error: {error}", file=sys.stderr)
-        if error.stacks:
-            print("".join(error.stacks).rstrip(), file=sys.stderr)
-
-    try:
-        responses = client.post(on, inputs, parameters=params, request_size=request_size,
-                                return_responses=True, on_error=on_error)
-    except (ConnectionError, TimeoutError) as exc:
-        print(f"flowc post: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        client.close()
-    for response in responses:
-        for doc in response.docs:
-            print(_doc_json(doc))
-        results = response.parameters.get("__results__")
-        if results:
-            print(json.dumps({"__results__": results}, sort_keys=True))
-    return 1 if failed else 0
-
-
-def _target_address(target: str) -> str:
-    import os
-
-    if target.endswith((".yml", ".yaml")) or os.path.isfile(target):
-        from flowc.compiler.diagnostics import DiagnosticError
-        from flowc.compiler.driver import load
-
-        try:
-            plan = load(target)
-        except DiagnosticError as exc:
-            lines = [f"{d.span or target}: {d.severity}[{d.code}]: {d.message}"
-                     for d in exc.diagnostics]
-            raise ValueError("cannot compile the Flow:\n" + "\n".join(lines)) from None
-        if not plan.gateway.ports:
-            raise ValueError(f"{target} sets no gateway port (`with: port:`); pass the address "
-                             "`flowc run` printed instead")
-        return f"127.0.0.1:{plan.gateway.ports[0]}"
-    return target
-
-
-def _read_inputs(data: str | None) -> Any:
-    if data is None:
-        return None
-    if data == "-":
-        text = sys.stdin.read()
-    elif data.startswith("@"):
-        with open(data[1:], encoding="utf-8") as handle:
-            text = handle.read()
-    else:
-        text = data
-    items = _parse_json_docs(text)
-    from .docs import generic_doc_type
-
-    doc_cls = generic_doc_type()
-    docs = []
-    for index, item in enumerate(items):
-        if isinstance(item, str):
-            item = {"text": item}
-        if not isinstance(item, dict):
-            raise ValueError(f"--data item {index}: a document is a JSON object or a string")
-        try:
-            docs.append(doc_cls(**item))
-        except Exception as exc:
-            raise ValueError(f"--data item {index}: {exc}") from None
-    return docs
-
-
-def _parse_json_docs(text: str) -> list[Any]:
-    text = text.strip()
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-        return value if isinstance(value, list) else [value]
-    except json.JSONDecodeError as first:
-        items = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise ValueError(f"--data is not JSON (line {first.lineno}, column "
-                                 f"{first.colno}: {first.msg}) nor JSON lines (line {number})") \
-                    from None
-        return items
-
-
-def _doc_json(doc: Any) -> str:
-    data = json.loads(doc.json()) if hasattr(doc, "json") else dict(doc)
-    data = {k: v for k, v in data.items() if v not in (None, {}, [])}
-    unknown = getattr(doc, "unknown_fields", None)
-    if callable(unknown):
-        for key, value in unknown().items():
-            data.setdefault(key, value)
-    return json.dumps(data, sort_keys=True, default=str)

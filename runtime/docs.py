@@ -18,16 +18,10 @@ from __future__ import annotations
 import inspect
 from typing import Any, Iterator
 
+from .doc_errors import DocumentsMismatch
+
 __all__ = ["LazyDocList", "DocumentsMismatch", "decode_docs", "encode_docs", "as_doclist",
            "generic_doc_type"]
-
-
-class DocumentsMismatch(ValueError):
-    """A request's documents are not documents, or do not fit the endpoint's declared type.
-
-    Fields are matched by name, as docarray does (fields the type lacks are dropped), but a
-    document that shares no field with the type, lacks a required field, or holds a value its
-    field's type refuses is refused: never a silent success with the wrong data."""
 
 
 def generic_doc_type() -> type:

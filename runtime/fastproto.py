@@ -22,7 +22,7 @@ from docarray.proto import DocListProto, DocProto
 from docarray.typing import ID
 from google.protobuf.message import DecodeError
 
-from .docs import DocumentsMismatch
+from .doc_errors import DocumentsMismatch
 
 _SCALAR_CONTENT = frozenset({"text", "integer", "float", "boolean", "blob"})
 _BASE_FROM = BaseDoc.from_protobuf.__func__  # type: ignore[attr-defined]

@@ -1,403 +1,131 @@
-"""`flowc run`: start a Flow's processes on this machine, supervise them, stop them all.
-
-The launcher executes a launch plan (see `flowc.targets.local`): `flowc run flow.yml` renders one
-in memory with free loopback ports, `flowc run --plan DIR` reads the one `flowc build --target
-local` wrote. Every process is started at once, its output prefixed with its name; the launcher
-waits until each server is SERVING (its `READY=1` on the launcher's notification socket, as
-systemd's `Type=notify` hears it; `grpc.health.v1` for one silent after a second), prints the
-gateway address, restarts a process that crashes after start-up (with backoff: `Backoff`), and on
-SIGINT/SIGTERM stops the gateway first, then heads, then workers — and kills nothing it did not
-start, and leaves nothing behind: children also get SIGTERM from the kernel if the launcher itself
-dies (PR_SET_PDEATHSIG). Children run in a session of their own, so a Ctrl-C in the terminal
-reaches the launcher alone, which stops them in that order (a worker stopping beside its gateway
-would refuse the hops the gateway still has to send). With `restart: true` entries or a Flow
-with `reload: true`, restarter.py watches their files and swaps processes on the supervisor's
-thread (`Supervisor.on_tick`).
+"""Running a Flow on this machine: `flowc run` (`prepare_run` → `FlowRun`) and the Python `Flow`
+(`start` → `FlowHandle`). Both build a launch plan (`launch_plan.py`) and hand it to the
+`Supervisor` (`supervisor.py`); `flowc run` also watches files for `restart: true` entries and a
+Flow with `reload: true` (`restarter.py`). Nothing here prints what the user reads about the run
+itself or decides an exit code: that is `flowc.compiler.cli`'s; errors are `LaunchPlanError`
+and `supervisor.LaunchError`. The processes' own lines go to the stream the caller gives.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
-import os
-import select
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from flowc.compiler.plan import Plan
 
-from .readiness import HealthProbe, LazyProbe, notify_socket, sender_pid
+from .launch_plan import PLAN_FILE, in_process_plan, launch_from_plan, port_taken
+from .restarter import Layout, Restarter, share_gateway_port, wanted
+from .supervisor import LaunchError, Supervisor
 
-STOP_ORDER = ("gateway", "head", "worker")
-RESTART_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds before the 1st, 2nd, ... quick restart
-BACKOFF_RESET = 3.0  # a process SERVING this long before it exits restarts after the 1st delay
-DEFAULT_READY_TIMEOUT = 600.0
-PLAN_FILE = "plan.json"  # = flowc.targets.local.PLAN_FILE (not imported: targets load lazily)
-PROBE_AFTER = 1.0  # seconds without READY=1 before health checks are used as well
-RAFT_PASSWORD_ENV = "FLOWC_RAFT_PASSWORD"  # = flowc.runtime.stateful.PASSWORD_ENV (not imported)
+__all__ = ["FlowHandle", "FlowRun", "LaunchError", "LaunchPlanError", "prepare_run", "start"]
 
 
-class LaunchError(Exception):
-    """Start-up failed: a process exited or did not become healthy in time."""
+class LaunchPlanError(Exception):
+    """`flowc run --plan DIR`: DIR holds no readable launch plan."""
 
 
-@dataclass
-class Child:
-    name: str
-    kind: str
-    port: int
-    argv: list[str]
-    popen: subprocess.Popen | None = None
-    restarts: int = 0
-    ready: bool = False
-    pumps: list[threading.Thread] = field(default_factory=list)
-    last_line: str = ""  # its latest log line: why it exited, for the start-up error
-    retired: bool = False  # being stopped on purpose (replaced by a restart): not restarted
-    spawned_at: float = 0.0  # time.monotonic() of the latest start
-    serving_since: float | None = None  # when it was last seen SERVING (None: not since start)
-    exited_at: float | None = None  # when its latest exit was noticed (a restart's downtime)
+class FlowRun:
+    """One `flowc run`: `start()` (seconds until every process serves), `supervise()` (until
+    `request_stop()`, e.g. from a signal handler), `stop()`, and `close()` last of all."""
 
+    def __init__(self, plan: Plan, launch: dict[str, Any], *, cwd: Path, layout_args: dict,
+                 out: TextIO, notes: list[str], work: tempfile.TemporaryDirectory | None,
+                 compiled: Any, recompile: Callable[[], Any] | None, in_process: bool):
+        self.launch = launch
+        self.notes = notes  # what differs from the Flow as written (`--in-process`)
+        self._work = work
+        watching = wanted(plan, compiled)
+        if watching:  # a restart starts a new gateway beside the old one, on its port
+            share_gateway_port(launch["processes"])
+        self.supervisor = Supervisor(launch, cwd=cwd, out=out)
+        self.restarter: Restarter | None = None
+        if watching:  # made now: it notes what the files hold as the processes start
+            layout = Layout(plan, host=launch["gateway"]["host"], **layout_args)
+            self.restarter = Restarter(self.supervisor, layout, compiled=compiled,
+                                       recompile=recompile, in_process=in_process)
+        self.stop_requested = threading.Event()
 
-@dataclass(frozen=True)
-class Backoff:
-    """How long to wait before restarting a process that exited after start-up.
-
-    Consecutive quick crashes wait `delays[0]`, `delays[1]`, ... (the last one repeats); a
-    process that was SERVING for at least `reset_after` seconds before it exited counts as
-    healthy, so its restart starts again from the first delay: occasional crashes of a process
-    that otherwise serves are never penalised for the crashes of an hour ago."""
-
-    delays: tuple[float, ...] = RESTART_BACKOFF
-    reset_after: float = BACKOFF_RESET
-
-    def pause(self, child: "Child", now: float) -> float:
-        """The delay before `child`'s next restart (it exited at `now`); counts the restart."""
-        if child.serving_since is not None and now - child.serving_since >= self.reset_after:
-            child.restarts = 0
-        pause = self.delays[min(child.restarts, len(self.delays) - 1)]
-        child.restarts += 1
-        return pause
-
-
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """`count` distinct ports the kernel says are free now (sockets held until all are chosen)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((host, 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def launch_from_plan(plan: Plan, *, base_dir: Path, work_dir: Path, host: str = "127.0.0.1",
-                     gateway_port: int | None = None) -> dict[str, Any]:
-    """Write `plan.json` into `work_dir` and return a launch plan on free ports."""
-    from flowc.targets import local
-
-    (work_dir / local.PLAN_FILE).write_text(plan.to_json(), encoding="utf-8")
-    names = local.port_names(plan, host)  # servers' and stateful replicas' Raft nodes'
-    ports = dict(zip(names, free_ports(len(names), host)))
-    fixed = gateway_port or (plan.gateway.ports[0] if plan.gateway.ports else None)
-    if fixed:
-        ports[plan.gateway.name] = fixed
-    procs = local.processes(plan, port_for=ports.__getitem__,
-                            plan_path=str(work_dir / local.PLAN_FILE),
-                            base_dir=str(base_dir), host=host,
-                            raft_peers=str(work_dir / local.RAFT_PEERS_FILE))
-    write_raft_peers(work_dir / local.RAFT_PEERS_FILE, procs)
-    return local.launch_plan(plan, procs, base_dir=str(base_dir), host=host)
-
-
-def write_raft_peers(path: Path, procs: list[Any]) -> None:
-    """The peers file stateful replicas read (`--raft-peers @FILE`), when there are any."""
-    from flowc.targets import local
-
-    groups = local.raft_peer_groups(procs)
-    if groups:
-        path.write_text(json.dumps(groups, sort_keys=True), encoding="utf-8")
-
-
-def raft_password() -> str:
-    """A fresh Raft password for one run: only the run's replicas know it (their environment),
-    so nothing else on the machine can talk to their Raft ports."""
-    import secrets
-
-    return secrets.token_urlsafe(32)
-
-
-def _port_taken(host: str, port: int) -> str:
-    """Why `host:port` cannot be listened on ('' when it can). Checked before start-up, since a
-    gateway's own failure to bind would only show as an exit during start-up."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC: TIME_WAIT is fine
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            return exc.strerror or str(exc)
-    return ""
-
-
-def _runtime_argv(argv: list[str]) -> list[str]:
-    """Run `flowc-runtime` with this interpreter, so the launcher and its children agree."""
-    if argv and argv[0] == "flowc-runtime":
-        return [sys.executable, "-m", "flowc.runtime", *argv[1:]]
-    return argv
-
-
-def _die_with_parent() -> None:
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-class Supervisor:
-    """Starts, watches, restarts and stops the processes of one launch plan."""
-
-    def __init__(self, launch: dict[str, Any], *, cwd: Path, out: TextIO = sys.stderr,
-                 ready_timeout: float = DEFAULT_READY_TIMEOUT, quiet: bool = False,
-                 backoff: Backoff = Backoff()):
-        self.children = [Child(p["name"], p["kind"], p["port"], list(p["argv"]))
-                         for p in launch["processes"]]
-        self.gateway = launch["gateway"]
-        self.cwd = cwd
-        self.out = out
-        self.quiet = quiet
-        self.ready_timeout = ready_timeout
-        self.stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._notify: socket.socket | None = None  # where READY=1 arrives, during start-up
-        self._supervising: socket.socket | None = None  # where restarted processes send it
-        self._prober = LazyProbe()  # for restarted processes silent after PROBE_AFTER s
-        self.backoff = backoff
-        self.on_tick: Callable[[], None] | None = None  # run by watch() (restart, Flow reload)
-        self._raft_password = raft_password()  # for the stateful replicas of this run only
+    @property
+    def flow(self) -> str:
+        return self.launch["flow"]
 
     @property
     def address(self) -> str:
-        return f"{self.gateway['host']}:{self.gateway['port']}"
+        return self.supervisor.address
 
-    # -- start-up ---------------------------------------------------------------------------
-    def start(self) -> None:
-        try:
-            self.spawn_ready(self.children, self.ready_timeout)
-        except BaseException:
-            self.stop()
-            raise
-
-    def spawn_ready(self, children: list[Child], timeout: float, *, probe: bool = True) -> None:
-        """Start `children` and return once each is SERVING; LaunchError names one that exits
-        or is late. `probe=False` trusts READY=1 alone: a gateway started beside the one it
-        replaces shares its port, where a health check could be answered by the old one."""
-        self._notify = notify_socket()
-        try:
-            for child in children:
-                child.ready = False
-                self._spawn(child)
-            self._wait_ready(children, timeout, probe)
-            now = time.monotonic()
-            for child in children:
-                child.serving_since = now
-        finally:  # a process restarted after a crash tells watch()'s own socket
-            if self._notify is not None:
-                self._notify.close()
-                self._notify = None
-
-    def _spawn(self, child: Child, notify: socket.socket | None = None) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        env.pop("NOTIFY_SOCKET", None)  # READY=1 is ours to hear, not the launcher's systemd's
-        env.pop(RAFT_PASSWORD_ENV, None)
-        if "--raft-peers" in child.argv:
-            env[RAFT_PASSWORD_ENV] = self._raft_password
-        notify = notify or self._notify
-        if notify is not None:
-            env["NOTIFY_SOCKET"] = "@" + notify.getsockname()[1:].decode()
-        child.ready, child.serving_since = False, None
-        child.spawned_at = time.monotonic()
-        child.popen = subprocess.Popen(  # a session of its own: see the module's docstring
-            _runtime_argv(child.argv), cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
-            start_new_session=True)  # (process_group=0 needs Python 3.11)
-        pump = threading.Thread(target=self._pump, args=(child, child.popen), daemon=True)
-        pump.start()
-        child.pumps.append(pump)
-
-    def _pump(self, child: Child, popen: subprocess.Popen) -> None:
-        assert popen.stdout is not None
-        for raw in popen.stdout:
-            line = raw.decode("utf-8", "replace").rstrip()
-            if line.strip():
-                child.last_line = line
-            if not self.quiet:
-                self._say(f"{child.name} | {line}")
-
-    def log(self, message: str) -> None:
-        """One line of the launcher's own (`flowc run: ...`), between the processes' lines."""
-        self._say(f"flowc run: {message}")
-
-    def _say(self, line: str) -> None:
-        with self._lock:
-            self.out.write(line + "\n")
-            self.out.flush()
-
-    def _wait_ready(self, children: list[Child], timeout: float, probe: bool) -> None:
-        prober = LazyProbe()
-        try:
-            self._poll_until_ready(prober, children, timeout, probe)
-        finally:
-            prober.close()
-
-    def _poll_until_ready(self, prober: "HealthProbe | LazyProbe", children: list[Child],
-                          timeout: float, probe: bool = True) -> None:
-        """Every runtime server sends READY=1 to its notification socket once SERVING: that is
-        heard at once, without importing grpc here (which would take CPU from the children on a
-        small machine). A process silent for PROBE_AFTER seconds is asked over grpc.health.v1."""
+    def start(self) -> float:
+        """Start every process; the seconds until all serve. LaunchError when the gateway's
+        port is taken, or a process exits or is late during start-up (all are stopped then)."""
+        gateway = self.launch["gateway"]
+        busy = port_taken(gateway["host"], int(gateway["port"]))
+        if busy:
+            raise LaunchError(f"the gateway's port {gateway['port']} is taken ({busy}); stop what "
+                              "uses it or choose another port (--port)")
         started = time.monotonic()
-        deadline = started + timeout
-        last_report = ""
-        while not self.stopping.is_set():
-            probing = probe and (time.monotonic() - started > PROBE_AFTER or self._notify is None)
-            for child in children:
-                code = child.popen.poll() if child.popen else None
-                if code is not None:
-                    raise LaunchError(f"{child.name} exited with code {code} during start-up"
-                                      + self._why(child))
-                if not child.ready and probing:
-                    child.ready = prober.serving(f"{self.gateway['host']}:{child.port}")
-            waiting = [c.name for c in children if not c.ready]
-            if not waiting:
-                return
-            report = f"waiting for {len(waiting)}/{len(children)}: {', '.join(waiting[:4])}"
-            if report != last_report and not self.quiet and self.out.isatty():
-                self._say(report)
-                last_report = report
-            if time.monotonic() > deadline:
-                raise LaunchError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
-            self._hear_ready(children, 0.05)
+        self.supervisor.start()
+        return time.monotonic() - started
 
-    def _hear_ready(self, children: list[Child], timeout: float,
-                    sock: socket.socket | None = None) -> None:
-        """Wait at most `timeout` s for READY=1 datagrams; mark their senders ready."""
-        sock = sock or self._notify
-        if sock is None:
-            time.sleep(timeout)
-            return
-        select.select([sock], [], [], timeout)
-        by_pid = {c.popen.pid: c for c in children if c.popen is not None}
-        while True:
-            try:
-                message, ancillary, _, _ = sock.recvmsg(
-                    4096, socket.CMSG_SPACE(12))  # struct ucred: pid, uid, gid
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                return
-            child = by_pid.get(sender_pid(ancillary))
-            if child is not None and b"READY=1" in message.split(b"\n"):
-                child.ready = True
+    def request_stop(self) -> None:
+        """Safe from a signal handler: `supervise()` returns soon after."""
+        self.stop_requested.set()
+        self.supervisor.stopping.set()
 
-    @staticmethod
-    def _why(child: Child) -> str:
-        """': <its last log line>' once its output is read to the end (the reason it gave)."""
-        for pump in child.pumps:
-            pump.join(timeout=2)
-        line = child.last_line
-        if line.startswith(f"{child.name}: "):
-            line = line[len(child.name) + 2:]
-        return f": {line}" if line else ""
+    def supervise(self) -> None:
+        """Restart what exits, apply watched changes, until `request_stop()`."""
+        if self.restarter is not None:
+            self.restarter.start()
+        self.supervisor.watch()
 
-    # -- supervision ------------------------------------------------------------------------
-    def watch(self) -> None:
-        """Until stop(): restart a process that exits, after a pause (`Backoff`), and note when
-        a restarted one serves again (the backoff resets once it has served long enough)."""
-        self._supervising = notify_socket()
-        try:
-            while not self.stopping.wait(0.2):
-                if self.on_tick is not None:
-                    self.on_tick()
-                self._note_serving()
-                for child in list(self.children):
-                    code = child.popen.poll() if child.popen else None
-                    if code is None or child.retired or self.stopping.is_set():
-                        continue
-                    self._restart(child, code)
-        finally:
-            if self._supervising is not None:
-                self._supervising.close()
-                self._supervising = None
-            self._prober.close()
+    def stop(self) -> None:
+        self.supervisor.stop()
 
-    def _restart(self, child: Child, code: int) -> None:
-        child.exited_at = now = time.monotonic()
-        pause = self.backoff.pause(child, now)
-        self._say(f"flowc: {child.name} exited with code {code}; restarting in {pause:g} s")
-        if not self.stopping.wait(pause):
-            self._spawn(child, self._supervising)
+    def close(self) -> None:
+        if self.restarter is not None:
+            self.restarter.close()
+        if self._work is not None:
+            self._work.cleanup()
 
-    def _note_serving(self) -> None:
-        """Mark restarted processes SERVING once they say so (READY=1, or a health check when
-        silent for PROBE_AFTER s) and log how long each was down."""
-        waiting = [c for c in self.children if c.serving_since is None and not c.retired
-                   and c.popen is not None and c.popen.poll() is None]
-        if not waiting:
-            return
-        self._hear_ready(waiting, 0.0, self._supervising)
-        now = time.monotonic()
-        for child in waiting:
-            if not child.ready and (self._supervising is None
-                                    or now - child.spawned_at > PROBE_AFTER):
-                child.ready = self._prober.serving(f"{self.gateway['host']}:{child.port}")
-            if child.ready:
-                child.serving_since = time.monotonic()
-                down = (f" ({child.serving_since - child.exited_at:.2f} s after it exited)"
-                        if child.exited_at is not None else "")
-                self._say(f"flowc: {child.name} is serving again{down}")
 
-    # -- shutdown ---------------------------------------------------------------------------
-    def stop(self, grace: float = 15.0) -> None:
-        """Gateway first, then heads, then workers; SIGKILL whatever outlives `grace`."""
-        self.stopping.set()
-        self._terminate(self.children, grace)
+def prepare_run(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = None,
+                in_process: bool = False, port: int | None = None, compiled: Any = None,
+                recompile: Callable[[], Any] | None = None, out: TextIO = sys.stderr) -> FlowRun:
+    """`flowc run`: the processes of `plan` on free ports (or of the launch plan in `plan_dir`,
+    which fixes them: `in_process` and `port` do not apply), not started yet.
 
-    def retire(self, children: list[Child], grace: float = 15.0) -> None:
-        """Stop `children` (replaced by a restart) and forget them; the others keep running."""
-        children = list(children)
-        for child in children:
-            child.retired = True
-        self._terminate(children, grace)
-        gone = {id(c) for c in children}
-        with self._lock:
-            self.children = [c for c in self.children if id(c) not in gone]
-
-    def _terminate(self, children: list[Child], grace: float) -> None:
-        for kind in STOP_ORDER:
-            group = [c for c in children if c.kind == kind and c.popen]
-            for child in group:
-                if child.popen.poll() is None:
-                    child.popen.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + grace
-            for child in group:
-                try:
-                    child.popen.wait(max(0.0, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    self._say(f"flowc: {child.name} did not stop in {grace:g} s; killing it")
-                    child.popen.kill()
-                    child.popen.wait()
-        for child in children:
-            for pump in child.pumps:
-                pump.join(timeout=2)
+    `compiled` (the Flow's `CompileResult`) and `recompile` (compile it again, printing its
+    diagnostics; None when it has errors) serve the Flow's `reload`; see restarter.py."""
+    if plan_dir is not None:
+        try:  # the launch plan, and the plan itself: its `restart` entries are watched
+            launch = json.loads((plan_dir / "launch.json").read_text(encoding="utf-8"))
+            plan = Plan.from_json((plan_dir / launch["plan"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise LaunchPlanError(f"cannot read the launch plan in {plan_dir} (written by "
+                                  f"`flowc build --target local`): {exc}") from None
+        layout_args = {"plan_path": launch["plan"], "base_dir": launch["base_dir"],
+                       "files_base": (plan_dir / launch["base_dir"]).resolve()}
+        return FlowRun(plan, launch, cwd=plan_dir, layout_args=layout_args, out=out, notes=[],
+                       work=None, compiled=compiled, recompile=recompile, in_process=False)
+    assert plan is not None
+    notes: list[str] = []
+    if in_process:
+        plan, notes = in_process_plan(plan)
+    work = tempfile.TemporaryDirectory(prefix="flowc-run-")
+    try:
+        cwd = Path(work.name)
+        absolute = Path(base_dir).resolve()
+        launch = launch_from_plan(plan, base_dir=absolute, work_dir=cwd, gateway_port=port)
+        layout_args = {"plan_path": str(cwd / PLAN_FILE), "base_dir": str(absolute),
+                       "files_base": absolute, "work_dir": cwd}
+        return FlowRun(plan, launch, cwd=cwd, layout_args=layout_args, out=out, notes=notes,
+                       work=work, compiled=compiled, recompile=recompile, in_process=in_process)
+    except BaseException:
+        work.cleanup()
+        raise
 
 
 class FlowHandle:
@@ -408,7 +136,7 @@ class FlowHandle:
         self._cleanup = cleanup
         self._watcher = threading.Thread(target=supervisor.watch, daemon=True)
         self._watcher.start()
-        self._client = None
+        self._client: Any = None
 
     @property
     def address(self) -> str:
@@ -419,9 +147,11 @@ class FlowHandle:
         return int(self.supervisor.gateway["port"])
 
     @property
-    def client(self):
+    def client(self) -> Any:
+        """The runtime's `Client` to this Flow's gateway, made on first use."""
         if self._client is None:
-            from flowc.runtime.client import Client
+            # imported here: 90 ms (-X importtime) that `flowc run` never needs
+            from .client import Client
 
             self._client = Client(host=self.supervisor.gateway["host"], port=self.port)
         return self._client
@@ -430,7 +160,7 @@ class FlowHandle:
         return self.client.post(*args, **kwargs)
 
     def stop(self) -> None:
-        if self._client is not None and hasattr(self._client, "close"):
+        if self._client is not None:
             self._client.close()
         self.supervisor.stop()
         self._watcher.join(timeout=2)
@@ -445,133 +175,17 @@ class FlowHandle:
 
 def start(plan: Plan, *, base_dir: Path, in_process: bool = False, port: int | None = None,
           quiet: bool = True, out: TextIO = sys.stderr) -> FlowHandle:
-    """Start a Flow from its plan and return once every process is SERVING."""
+    """Start a Flow from its plan (the Python `Flow`) and return once every process is
+    SERVING; LaunchError names a process that did not start."""
     work = tempfile.TemporaryDirectory(prefix="flowc-run-")
     try:
-        launch = launch_from_plan(_in_process(plan) if in_process else plan,
-                                  base_dir=Path(base_dir).resolve(), work_dir=Path(work.name),
-                                  gateway_port=port)
+        if in_process:
+            plan = in_process_plan(plan)[0]
+        launch = launch_from_plan(plan, base_dir=Path(base_dir).resolve(),
+                                  work_dir=Path(work.name), gateway_port=port)
         supervisor = Supervisor(launch, cwd=Path(work.name), out=out, quiet=quiet)
         supervisor.start()
     except BaseException:
         work.cleanup()
         raise
     return FlowHandle(supervisor, work.cleanup)
-
-
-def _in_process(plan: Plan) -> Plan:
-    return in_process_plan(plan)[0]
-
-
-def in_process_plan(plan: Plan) -> tuple[Plan, list[str]]:
-    """`--in-process`: every executor the gateway can host runs inside it (no network hop), and
-    notes naming what differs. A sharded entry, or one with uses_before/uses_after, needs its head
-    (polling, reduce, the hooks), so it keeps its own processes; replicas become one instance."""
-    from dataclasses import replace
-
-    deployments, notes = [], []
-    for dep in plan.deployments:
-        if dep.is_external:
-            deployments.append(dep)
-        elif (dep.shards > 1 or dep.uses_before is not None or dep.uses_after is not None
-              or dep.stateful):
-            why = (f"has {dep.shards} shards" if dep.shards > 1 else "is stateful (Raft)"
-                   if dep.stateful else "has uses_before/uses_after")
-            notes.append(f"--in-process: entry {dep.name!r} {why}: it keeps its own processes "
-                         f"(a head and its workers)")
-            deployments.append(dep)
-        else:
-            if dep.replicas > 1:
-                notes.append(f"--in-process: entry {dep.name!r} runs as one instance inside the "
-                             f"gateway (replicas: {dep.replicas} ignored)")
-            deployments.append(replace(dep, placement="gateway"))
-    return replace(plan, deployments=tuple(deployments)), notes
-
-
-def run_cli(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = None,
-            in_process: bool = False, port: int | None = None, compiled: Any = None,
-            recompile: Callable[[], Any] | None = None) -> int:
-    """`flowc run`: start, print the address, supervise until SIGINT/SIGTERM, stop everything.
-
-    `compiled` (the Flow's `CompileResult`) and `recompile` (compile it again, printing its
-    diagnostics; None when it has errors) serve the Flow's `reload`; see restarter.py."""
-    work: tempfile.TemporaryDirectory | None = None
-    if plan_dir is not None:
-        if in_process:
-            print("flowc run: --in-process has no effect with --plan (the launch plan written by "
-                  "`flowc build --target local` fixes the processes)", file=sys.stderr)
-        try:  # the launch plan, and the plan itself: its `restart` entries are watched
-            launch = json.loads((plan_dir / "launch.json").read_text(encoding="utf-8"))
-            plan = Plan.from_json((plan_dir / launch["plan"]).read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"flowc run: error: cannot read the launch plan in {plan_dir} (written by "
-                  f"`flowc build --target local`): {exc}", file=sys.stderr)
-            return 1
-        cwd = plan_dir
-        layout_args = {"plan_path": launch["plan"], "base_dir": launch["base_dir"],
-                       "files_base": (plan_dir / launch["base_dir"]).resolve()}
-    else:
-        assert plan is not None
-        work = tempfile.TemporaryDirectory(prefix="flowc-run-")
-        cwd = Path(work.name)
-        if in_process:
-            plan, notes = in_process_plan(plan)
-            for note in notes:
-                print(f"flowc run: {note}", file=sys.stderr, flush=True)
-        launch = launch_from_plan(plan, base_dir=Path(base_dir).resolve(), work_dir=cwd,
-                                  gateway_port=port)
-        absolute = Path(base_dir).resolve()
-        layout_args = {"plan_path": str(cwd / PLAN_FILE), "base_dir": str(absolute),
-                       "files_base": absolute, "work_dir": cwd}
-    busy = _port_taken(launch["gateway"]["host"], int(launch["gateway"]["port"]))
-    if busy:
-        print(f"flowc run: error: the gateway's port {launch['gateway']['port']} is taken "
-              f"({busy}); stop what uses it or choose another port (--port)", file=sys.stderr)
-        if work is not None:
-            work.cleanup()
-        return 1
-    restarter = None
-    from .restarter import share_gateway_port, wanted
-
-    watching = wanted(plan, compiled)
-    if watching:  # a restart starts a new gateway beside the old one, on its port
-        share_gateway_port(launch["processes"])
-    supervisor = Supervisor(launch, cwd=cwd)
-    if watching:  # made now: it notes what the files hold as the processes start
-        from .restarter import Layout, Restarter
-
-        layout = Layout(plan, host=launch["gateway"]["host"], **layout_args)
-        restarter = Restarter(supervisor, layout, compiled=compiled, recompile=recompile,
-                              in_process=in_process)
-    stop_requested = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        stop_requested.set()
-        supervisor.stopping.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        started = time.monotonic()
-        try:
-            supervisor.start()
-        except LaunchError as exc:
-            print(f"flowc run: error: {exc}", file=sys.stderr)
-            return 1
-        if stop_requested.is_set():
-            supervisor.stop()
-            return 0
-        print(f"flowc run: {launch['flow']} is ready in {time.monotonic() - started:.2f} s "
-              f"at grpc://{supervisor.address} (Ctrl-C stops it)", file=sys.stderr, flush=True)
-        if restarter is not None:
-            restarter.start()
-        supervisor.watch()
-        print("flowc run: stopping", file=sys.stderr, flush=True)
-        supervisor.stop()
-        return 0
-    finally:
-        if restarter is not None:
-            restarter.close()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if work is not None:
-            work.cleanup()

@@ -22,10 +22,13 @@ import importlib.util
 import os
 import re
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, Mapping, MutableMapping, Sequence
 
-from flowc.compiler.plan import TEMPLATE_KEY, TEMPLATE_QUOTED_KEY, Deployment, ExecutorRef, Plan
+import flowc.compiler
+from flowc.compiler.plan import (TEMPLATE_KEY, TEMPLATE_QUOTED_KEY, Deployment, ExecutorRef, Plan,
+                                replica_name)
 
 from .executor import Executor, find_executor_class, inject
 
@@ -83,8 +86,7 @@ def runtime_name(deployment: str, role: str = "executor", replica_id: int = 0,
     that the shards' results and errors do not overwrite each other."""
     if role != "executor":
         return f"{deployment}/{role}/rep-{replica_id}"
-    shard = f"/shard-{shard_id}" if shards > 1 else ""
-    return f"{deployment}{shard}/rep-{replica_id}"
+    return replica_name(deployment, shard_id, replica_id, shards)
 
 
 def _ref_for_role(dep: Deployment, role: str) -> ExecutorRef:
@@ -267,6 +269,18 @@ def _find_class(name: str, modules: list[Any]) -> type[Executor] | None:
         if isinstance(candidate, type) and issubclass(candidate, Executor):
             return candidate
     return find_executor_class(name)
+
+
+def print_user_traceback(exc: BaseException) -> None:
+    """The traceback of an executor that failed to start, without flowc's own frames (the
+    loader's calls above the user's code say nothing to its author); in full if every frame is
+    flowc's, since then the fault is flowc's."""
+    mine = tuple(str(Path(path).resolve().parent) + os.sep
+                 for path in (__file__, flowc.compiler.__file__))
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(mine):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)
 
 
 class EnvFileError(Exception):

@@ -25,15 +25,16 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from flowc.compiler.plan import Plan
 
-from .launcher import (Child, LaunchError, Supervisor, free_ports, in_process_plan,
-                       write_raft_peers)
+from .launch_plan import in_process_plan, processes
 from .readiness import notify_supported
+from .supervisor import Child, LaunchError, Supervisor
 from .watch import FileWatcher, real
 
 
@@ -375,23 +376,13 @@ class Restarter:
 
     def _processes(self, plan: Plan, plan_path: str, keep: dict[str, int]) -> list[Any]:
         """The plan's processes: those in `keep` on their ports, the others on free ones."""
-        from flowc.targets import local
-
         layout = self.layout
-        new = [n for n in local.port_names(plan, layout.host) if n not in keep]
-        ports = dict(keep)
-        ports.update(zip(new, free_ports(len(new), layout.host)))
-        peers = self._raft_peers_path()
-        procs = local.processes(plan, port_for=ports.__getitem__, plan_path=plan_path,
-                                base_dir=layout.base_dir, host=layout.host, raft_peers=str(peers))
-        write_raft_peers(peers, procs)
-        return procs
+        return processes(plan, plan_path=plan_path, base_dir=layout.base_dir, host=layout.host,
+                         raft_peers=self._raft_peers_path(), ports=keep)
 
     def _raft_peers_path(self) -> Path:
         """A new Raft peers file for the processes made now (running ones keep reading theirs,
         also after a crash and restart, so no file is ever rewritten)."""
-        import tempfile
-
         if self.layout.work_dir is None and self._raft_dir is None:
             self._raft_dir = tempfile.TemporaryDirectory(prefix="flowc-raft-")
         folder = self.layout.work_dir or Path(self._raft_dir.name)
@@ -400,7 +391,7 @@ class Restarter:
 
     def _timeout(self, plan: Plan, names: set[str] | None) -> float:
         """Seconds the new processes get: the longest `timeout_ready` among them (−1: the
-        launcher's own limit)."""
+        supervisor's own limit)."""
         limits = [d.timeout_ready for d in plan.deployments if names is None or d.name in names]
         if not limits or any(t is None or t < 0 for t in limits):
             return self.supervisor.ready_timeout

@@ -4,7 +4,8 @@ Each entry becomes a `Node` (its needs, compiled `when` filter, floating or not,
 `docs_matrix`, where it runs, its addresses, timeout and retries), in a topological order that
 follows the Flow's order where it is free. Per request the gateway only walks this table.
 
-Floating entries, and everything that depends on one, are not awaited by the response. The
+Floating entries are not awaited by the response (the compiler refuses a non-floating entry that
+needs a floating one, FC520, so what depends on a floating entry is floating too). The
 response is built from `plan.responders`; other non-floating entries are awaited too, so that their
 errors are reported, but their documents are dropped (the compiler warns about them).
 """
@@ -30,7 +31,7 @@ class Node:
     name: str
     needs: tuple[str, ...]  # may contain GATEWAY
     when: Callable[[Any], bool] | None
-    floating: bool  # floating itself or downstream of a floating entry: nobody waits for it
+    floating: bool  # nobody waits for it (the plan's `floating`)
     disable_reduce: bool
     in_gateway: bool  # placement: gateway → runs inside the gateway process
     addresses: tuple[str, ...]
@@ -78,10 +79,6 @@ def parse_addresses(text: str) -> dict[str, list[str]]:
     return result
 
 
-def external_addresses(dep: Deployment) -> list[str]:
-    return [f"{'grpcs' if a.tls else 'grpc'}://{a.host}:{a.port}" for a in dep.external]
-
-
 def build_topology(plan: Plan, addresses: Mapping[str, Sequence[str]]) -> Topology:
     """The gateway's routing table; raises TopologyError naming what is wrong."""
     names = [d.name for d in plan.deployments]
@@ -89,13 +86,12 @@ def build_topology(plan: Plan, addresses: Mapping[str, Sequence[str]]) -> Topolo
     if unknown:
         raise TopologyError(f"--addresses names entries the plan does not have: "
                             f"{', '.join(unknown)} (entries: {', '.join(names) or 'none'})")
-    order = _topological(plan)
-    floating: set[str] = set()
-    nodes = []
-    for dep in order:
-        nodes.append(_node(plan, dep, addresses, floating))
-        if dep.floating or any(n in floating for n in dep.needs):
-            floating.add(dep.name)
+    try:
+        order = plan.order()
+    except ValueError as exc:
+        raise TopologyError(str(exc)) from None
+    nodes = [_node(plan, dep, addresses) for dep in order]
+    floating = {dep.name for dep in order if dep.floating}
     responders = tuple(plan.responders)
     missing = [r for r in responders if r not in names]
     if missing:
@@ -105,10 +101,9 @@ def build_topology(plan: Plan, addresses: Mapping[str, Sequence[str]]) -> Topolo
     return Topology(tuple(nodes), responders, awaited, chain)
 
 
-def _node(plan: Plan, dep: Deployment, addresses: Mapping[str, Sequence[str]],
-          floating: set[str]) -> Node:
+def _node(plan: Plan, dep: Deployment, addresses: Mapping[str, Sequence[str]]) -> Node:
     in_gateway = dep.placement == "gateway"
-    addrs = tuple(addresses.get(dep.name) or external_addresses(dep))
+    addrs = tuple(addresses.get(dep.name) or (a.target for a in dep.external))
     if in_gateway and dep.shards > 1:
         raise TopologyError(f"entry {dep.name!r}: placement: gateway cannot run {dep.shards} "
                             f"shards (use placement: process)")
@@ -128,34 +123,13 @@ def _node(plan: Plan, dep: Deployment, addresses: Mapping[str, Sequence[str]],
         name=dep.name,
         needs=tuple(dep.needs) or (GATEWAY,),
         when=when,
-        floating=dep.floating or any(n in floating for n in dep.needs),
+        floating=dep.floating,
         disable_reduce=dep.disable_reduce,
         in_gateway=in_gateway,
         addresses=addrs,
         timeout_ms=timeout if timeout and timeout > 0 else None,
         retries=retries,
     )
-
-
-def _topological(plan: Plan) -> list[Deployment]:
-    """Kahn's algorithm, taking ready entries in Flow order (stable and deterministic)."""
-    names = {d.name for d in plan.deployments}
-    for dep in plan.deployments:
-        for need in dep.needs:
-            if need != GATEWAY and need not in names:
-                raise TopologyError(f"entry {dep.name!r} needs {need!r}, which is not an entry")
-    done: set[str] = {GATEWAY}
-    remaining = list(plan.deployments)
-    order: list[Deployment] = []
-    while remaining:
-        ready = next((d for d in remaining if all(n in done for n in d.needs)), None)
-        if ready is None:
-            raise TopologyError("the plan's needs form a cycle among: "
-                                + ", ".join(d.name for d in remaining))
-        order.append(ready)
-        done.add(ready.name)
-        remaining.remove(ready)
-    return order
 
 
 def _is_chain(nodes: Sequence[Node], responders: tuple[str, ...]) -> bool:
@@ -165,9 +139,3 @@ def _is_chain(nodes: Sequence[Node], responders: tuple[str, ...]) -> bool:
             return False
         previous = node.name
     return bool(nodes) and responders == (previous,)
-
-
-def polling_for(dep: Deployment, endpoint: str) -> str:
-    """'ANY' or 'ALL' for `endpoint` on a sharded entry (the plan's table, then '*')."""
-    value = dep.polling.get(endpoint) or dep.polling.get("*") or "ANY"
-    return str(value).upper()

@@ -8,11 +8,11 @@
 read, so secrets mounted as files (compose `/run/secrets`, systemd credentials) reach the
 executor's substitution and code without appearing on a command line or in an artifact.
 
-Serves the `Flowc` service (Process, Endpoints) and `grpc.health.v1`. The executor is built
-before the port opens; health turns SERVING once the server is up, then `READY=1` goes to
-systemd when `NOTIFY_SOCKET` is set. SIGTERM/SIGINT: NOT_SERVING, stop accepting, finish
-in-flight requests for at most `--grace` seconds (endpoint threads whose caller has gone too: see
-`drain`), `close()` the executor, exit 0. A request whose deadline (its header's `timeout_ms`, or
+Serves the `Flowc` service (`WorkerServicer`) through `server.serve`, as heads and the gateway
+do. The executor is built before the port opens; health turns SERVING once the server is up, then
+`READY=1` goes to systemd when `NOTIFY_SOCKET` is set. SIGTERM/SIGINT: NOT_SERVING, stop
+accepting, finish in-flight requests for at most `--grace` seconds (endpoint threads whose caller
+has gone too: see `_WorkerLife.finish`), `close()` the executor, exit 0. A request whose deadline (its header's `timeout_ms`, or
 the call's) passed while it queued is not executed (DEADLINE_EXCEEDED). An exception in
 the executor's `__init__` exits 1 with its traceback (flowc's own frames left out) and a one-line
 summary naming the executor. An exception listed in the entry's `exit_on_exceptions` answers its request with the ERROR status,
@@ -30,15 +30,24 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+import grpc
+
+from flowc.compiler.plan import Plan
+
+from .host import DeadlineExceeded, ExecutorHost, deadline_scope, expired_answer, wait_idle
+from .loading import (EnvFileError, ExecutorLoadError, add_env_from_file_option,
+                      apply_env_from_files, deployment_env, load_executor, print_user_traceback,
+                      runtime_name)
+from .reloader import hot_reload
+from .server import STOP_SIGNALS, Hooks, serve
+from .stateful import (RaftPasswordError, add_raft_options, finish_raft_args, raft_settings,
+                       start_stateful, take_password)
+from .streams import StreamServer
 
 _ABANDON = threading.Event()  # set when requests outlived the grace period
-
-
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class _StoppedWhileLoading(BaseException):
@@ -70,30 +79,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="where executor files and py_modules are (default: the plan's dir)")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds to finish in-flight requests on SIGTERM (default 10)")
-    from .loading import add_env_from_file_option
-
     add_env_from_file_option(parser)
-    from .stateful import add_raft_options, finish_raft_args
-
     add_raft_options(parser)
     return finish_raft_args(parser.parse_args(argv), parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from flowc.compiler.plan import Plan
-
-    from .loading import (EnvFileError, ExecutorLoadError, apply_env_from_files, deployment_env,
-                          load_executor, runtime_name)
-
     name = runtime_name(args.deployment, args.role, args.replica)
     try:  # secrets first: the executor's config is substituted with them (SPEC §2)
         apply_env_from_files(args.env_from_file)
     except EnvFileError as exc:
         log(name, f"cannot start: {exc}")
         return 1
-    from .stateful import RaftPasswordError, raft_settings, take_password
-
     try:  # taken out of the environment before any executor code runs
         password = take_password() if args.raft_peers else ""
     except RaftPasswordError as exc:
@@ -142,9 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             rebuild = functools.partial(load_executor, plan, args.deployment, role=args.role,
                                         shard_id=args.shard, replica_id=args.replica,
                                         base_dir=base_dir)
-        code = asyncio.run(serve(executor, name=name, host=args.host, port=args.port,
-                                 grace=args.grace, options=_server_options(plan, args.deployment),
-                                 rebuild=rebuild, raft=raft))
+        code = asyncio.run(serve_executor(
+            executor, name=name, host=args.host, port=args.port, grace=args.grace,
+            options=_server_options(plan, args.deployment), rebuild=rebuild, raft=raft))
     except KeyboardInterrupt:
         code = 0
     if _ABANDON.is_set():
@@ -152,20 +150,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
-
-
-def print_user_traceback(exc: BaseException) -> None:
-    """The traceback of an executor that failed to start, without flowc's own frames (the
-    loader's calls above the user's code say nothing to its author); in full if every frame is
-    flowc's, since then the fault is flowc's."""
-    import flowc.compiler
-
-    mine = tuple(str(Path(path).resolve().parent) + os.sep
-                 for path in (__file__, flowc.compiler.__file__))
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(mine):
-        tb = tb.tb_next
-    traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)
 
 
 def _class_name(plan: Any, deployment: str, role: str) -> str:
@@ -189,116 +173,106 @@ def _server_options(plan: Any, deployment: str) -> dict[str, Any]:
         return {}
 
 
-async def serve(executor: Any, *, name: str, host: str, port: int, grace: float = 10.0,
-                options: Mapping[str, Any] | None = None,
-                rebuild: Callable[[], Any] | None = None, raft: Any = None) -> int:
+async def serve_executor(executor: Any, *, name: str, host: str, port: int, grace: float = 10.0,
+                         options: Mapping[str, Any] | None = None,
+                         rebuild: Callable[[], Any] | None = None, raft: Any = None) -> int:
     """Serve `executor` until SIGTERM/SIGINT (or an `exit_on_exceptions` error); the exit code.
 
     With `rebuild` (a deployment with `reload: true`), the executor's code is watched and a
     new instance built by `rebuild()` replaces it after every change (see reloader.py). With
     `raft` (stateful.RaftSettings), `@write` requests go through a Raft log and the port opens
     once the replica has joined its cluster (see stateful.py)."""
-    from .health import add_health, set_serving
-    from .host import ExecutorHost
-    from .notify import notify
-    from .proto import flowc_pb2_grpc
-    from .wire import GuardedServer, ServerSettings
-
-    servicer = _Servicer(ExecutorHost(executor, runtime_name=name))
+    servicer = WorkerServicer(ExecutorHost(executor, runtime_name=name))
     if raft is not None:
-        from .stateful import start_stateful
-
         servicer.host = await start_stateful(servicer.host, raft,
                                              log=functools.partial(log, name))
         if servicer.host is None:
             return 1
-    server = ServerSettings(options).server()  # message limits: wire.py
-    guarded = GuardedServer(server, name)  # malformed requests: INVALID_ARGUMENT, one line
-    flowc_pb2_grpc.add_FlowcServicer_to_server(servicer, guarded)
-    health = await add_health(guarded)
-    try:
-        bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
-        server.add_insecure_port(bind)
-    except RuntimeError as exc:
-        log(name, f"cannot listen on {host}:{port}: {exc}")
-        servicer.host.close()
-        return 1
-    stop = asyncio.Event()
-    exit_code = 0
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, stop.set)
-
-    def fatal(exc: BaseException) -> None:
-        nonlocal exit_code
-        exit_code = 1
-        log(name, f"{type(exc).__name__} is listed in exit_on_exceptions: stopping")
-        stop.set()
-
-    def make_host(new_executor: Any) -> Any:
-        made = ExecutorHost(new_executor, runtime_name=name)
-        made.on_fatal = fatal
-        return made
-
-    servicer.host.on_fatal = fatal
     if getattr(executor.runtime_args, "dynamic_batching", None):
         log(name, "dynamic_batching is not supported by flowc yet: requests are processed as "
                   "they arrive")
-    if raft is not None and not await servicer.host.join(stop):
-        servicer.host.close()
-        log(name, "stopped before joining the Raft cluster")
-        return exit_code
-    await server.start()
-    await set_serving(health, True)
-    endpoints = ", ".join(sorted(executor.requests)) or "none (passes every request through)"
-    log(name, f"serving {type(executor).__name__} on {host}:{port}; endpoints: {endpoints}")
-    notify("READY=1")
-    reloading = None
-    if rebuild is not None:
-        from .reloader import hot_reload
-
-        reloading = asyncio.create_task(hot_reload(servicer, rebuild, name=name, stop=stop,
-                                                   make_host=make_host, log=log, grace=grace))
-    await stop.wait()
-    if reloading is not None:
-        reloading.cancel()
-    started = time.monotonic()
-    host_obj = servicer.host
-    log(name, f"stopping (finishing requests in flight, at most {grace:g} s)")
-    notify("STOPPING=1")
-    await health.enter_graceful_shutdown()
-    await drain(server, servicer, grace, started, name)
-    try:
-        host_obj.close()  # after the requests, or after the grace period (said above)
-    except Exception as exc:  # close() failing must still end the process, but say so
-        log(name, f"close() raised {type(exc).__name__}: {exc}")
-        exit_code = exit_code or 1
-    log(name, f"stopped in {time.monotonic() - started:.2f} s")
-    return exit_code
+    life = _WorkerLife(servicer, name=name, host=host, port=port, grace=grace, rebuild=rebuild)
+    code = await serve(servicer, name=name, host=host, port=port, grace=grace,
+                       options=dict(options or {}), hooks=life.hooks(joins_raft=raft is not None))
+    return life.exit_code or code
 
 
-async def drain(server: Any, servicer: "_Servicer", grace: float, started: float,
-                name: str) -> None:
-    """Stop accepting, let the requests in flight finish (at most `grace` s from `started`),
-    and say how long that really took. gRPC's own stop only waits for RPCs: an endpoint thread
-    whose caller has gone (a router that stopped, a closed stream) still runs, so the host is
-    waited for too, lest `close()` run beside it."""
-    from .host import wait_idle
+class _WorkerLife:
+    """What a worker adds to `server.serve`: exit code 1 after an `exit_on_exceptions` error,
+    the Raft join, the hot reload, waiting for endpoint threads, and `Executor.close()`."""
 
-    host = servicer.host
-    busy = max(host.inflight, host.busy_threads)
-    servicer.streams.drain()
-    await server.stop(grace)
-    idle = await wait_idle(host, max(0.0, grace - (time.monotonic() - started)))
-    waited = time.monotonic() - started
-    if not idle:
-        # A sync endpoint outlived the grace period; it cannot be interrupted, so do not wait
-        # for it at interpreter exit either (see main).
-        log(name, f"{max(host.inflight, host.busy_threads)} request(s) still running after "
-                  f"{waited:.2f} s (grace {grace:g} s): abandoning them; calling close() anyway")
-        _ABANDON.set()
-    elif busy:
-        log(name, f"{busy} request(s) in flight finished after {waited:.2f} s")
+    def __init__(self, servicer: "WorkerServicer", *, name: str, host: str, port: int,
+                 grace: float, rebuild: Callable[[], Any] | None) -> None:
+        self.servicer, self.name, self.address = servicer, name, f"{host}:{port}"
+        self.grace, self.rebuild = grace, rebuild
+        self.stop = asyncio.Event()
+        self.exit_code = 0
+        self.busy = 0  # requests in flight as the stop began
+        self.stop_began = 0.0
+        self._reloading: asyncio.Task | None = None
+        servicer.host.on_fatal = self.fatal
+
+    def hooks(self, joins_raft: bool) -> Hooks:
+        return Hooks(prepare=self.join_raft if joins_raft else None, on_serving=self.on_serving,
+                     stopping=self.stopping, finish=self.finish, close=self.close,
+                     stop=self.stop)
+
+    def fatal(self, exc: BaseException) -> None:
+        self.exit_code = 1
+        log(self.name, f"{type(exc).__name__} is listed in exit_on_exceptions: stopping")
+        self.stop.set()
+
+    def make_host(self, new_executor: Any) -> Any:
+        made = ExecutorHost(new_executor, runtime_name=self.name)
+        made.on_fatal = self.fatal
+        return made
+
+    async def join_raft(self, stop: asyncio.Event) -> bool:
+        if await self.servicer.host.join(stop):
+            return True
+        log(self.name, "stopped before joining the Raft cluster")
+        return False
+
+    def on_serving(self, port: int) -> None:
+        executor = self.servicer.host.executor
+        endpoints = ", ".join(sorted(executor.requests)) or "none (passes every request through)"
+        log(self.name, f"serving {type(executor).__name__} on {self.address}; "
+                       f"endpoints: {endpoints}")
+        if self.rebuild is not None:
+            self._reloading = asyncio.create_task(hot_reload(
+                self.servicer, self.rebuild, name=self.name, stop=self.stop,
+                make_host=self.make_host, log=log, grace=self.grace))
+
+    def stopping(self) -> None:
+        if self._reloading is not None:
+            self._reloading.cancel()
+        self.stop_began = time.monotonic()
+        host = self.servicer.host
+        self.busy = max(host.inflight, host.busy_threads)
+
+    async def finish(self, seconds_left: float) -> None:
+        """gRPC's stop only waits for RPCs: an endpoint thread whose caller has gone (a router
+        that stopped, a closed stream) still runs, so the host is waited for too, lest
+        `close()` run beside it; then say how long the requests in flight really took."""
+        host = self.servicer.host
+        idle = await wait_idle(host, seconds_left)
+        waited = time.monotonic() - self.stop_began
+        if not idle:
+            # A sync endpoint outlived the grace period; it cannot be interrupted, so do not
+            # wait for it at interpreter exit either (see main).
+            log(self.name, f"{max(host.inflight, host.busy_threads)} request(s) still running "
+                           f"after {waited:.2f} s (grace {self.grace:g} s): abandoning them; "
+                           "calling close() anyway")
+            _ABANDON.set()
+        elif self.busy:
+            log(self.name, f"{self.busy} request(s) in flight finished after {waited:.2f} s")
+
+    async def close(self) -> None:
+        try:
+            self.servicer.host.close()  # after the requests, or after the grace period
+        except Exception as exc:  # close() failing must still end the process, but say so
+            log(self.name, f"close() raised {type(exc).__name__}: {exc}")
+            self.exit_code = self.exit_code or 1
 
 
 def request_deadline(request: Any, context: Any = None) -> float | None:
@@ -311,18 +285,14 @@ def request_deadline(request: Any, context: Any = None) -> float | None:
     return time.monotonic() + min(limits) if limits else None
 
 
-class _Servicer:
+class WorkerServicer:
     """The Flowc service: only its RPC methods (SPEC §5 behaviour lives in ExecutorHost)."""
 
     def __init__(self, host: Any) -> None:
-        from .streams import StreamServer
-
         self.host = host  # replaced by a hot reload
         self.streams = StreamServer(self._process, name=host.runtime_name)
 
     async def _process(self, request: Any) -> Any:
-        from .host import DeadlineExceeded, deadline_scope, expired_answer
-
         try:
             with deadline_scope(request_deadline(request)):
                 return await self.host.process(request)
@@ -331,14 +301,10 @@ class _Servicer:
             return expired_answer(request, exc, self.host.runtime_name)
 
     async def Process(self, request: Any, context: Any) -> Any:
-        from .host import DeadlineExceeded, deadline_scope
-
         try:
             with deadline_scope(request_deadline(request, context)):
                 return await self.host.process(request)
         except DeadlineExceeded as exc:
-            import grpc
-
             self._expired(request, exc)
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, str(exc))
 

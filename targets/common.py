@@ -1,9 +1,10 @@
-"""Ground shared by every target: names, YAML emission, ports, the runtime command line, images.
+"""Ground shared by every target: names, YAML emission, ports, images.
 
 Targets only format a finished plan, so everything two targets would otherwise decide twice lives
 here: how an entry's name becomes a DNS label, which strings YAML 1.1 readers (kubectl, docker
-compose) would mistake for booleans or numbers, which port each server listens on, which servers
-an entry needs (workers, a head, uses_before/uses_after), and which image each container runs.
+compose) would mistake for booleans or numbers, which port a server listens on inside its
+container, and which image each container runs. Which servers exist, what they call and their
+command lines are the lowering phase's (compiler/lower.py, compiler/argv.py).
 
 Public API (stable; Brief H's compose/systemd targets use it):
 
@@ -14,9 +15,8 @@ Public API (stable; Brief H's compose/systemd targets use it):
   (the Flow file for the gateway); `env_span(at, name)` for an env name.
 - `dns_label(name) -> str`, `object_name(*parts) -> str` — DNS-1123/1035 labels, ≤ 63 characters.
 - `yaml_scalar(value) -> str`, `to_yaml(value) -> str`, `to_yaml_documents(docs) -> str`.
-- `SERVER_PORT`, `RAFT_PORT`, `gateway_port(plan)`, `needs_head(dep)`, `hosted(dep)`,
-  `roles(dep)`, `raft_args(peers)`.
-- `external_addresses(dep) -> list[str]`, `compact_json(value) -> str`.
+- `SERVER_PORT`, `RAFT_PORT`, `gateway_port(plan)`. Which servers an entry needs, what they
+  call and their command lines come from the lowering phase (`flowc.compiler.lower`).
 - `image_reference_problem(ref) -> str | None`, `is_local_code(ref)`,
   `resolve_images(plan, image) -> (Images, diags)` (FC703/FC704/FC705 located at the entry).
 - `env_secret(who, name, value, secrets, at)` — the secret an env runtime reference reads,
@@ -27,7 +27,6 @@ Public API (stable; Brief H's compose/systemd targets use it):
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -37,27 +36,16 @@ from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.imageref import image_problem, parse_image
 from flowc.compiler.names import MAX_LABEL, derived_name, dns_label, object_name  # noqa: F401
 from flowc.compiler.plan import Deployment, ExecutorRef, Plan, SecretRef, template_secret_var
+from flowc.compiler.positions import position_span
 from flowc.compiler.syntax import Span
 
 # --------------------------------------------------------------------------------------------
 # Locations
 
-_SOURCE = re.compile(r"^(?P<file>.*):(?P<line>\d+):(?P<col>\d+)$")
-
-
 def span_from_source(source: str | None) -> Span | None:
-    """Turn a plan entry's `source` ("file:line:col") back into a Span for target diagnostics.
-
-    The plan is JSON, so it keeps positions as text; a target error must still point at the entry
-    the user wrote. Returns None when the plan carries no usable position.
-    """
-    if not source:
-        return None
-    match = _SOURCE.fullmatch(source)
-    if not match:
-        return Span(source, 0, 0, 0, 0)
-    line, col = int(match["line"]), int(match["col"])
-    return Span(match["file"], line, col, line, col + 1)
+    """Turn a plan entry's `source` ("file:line:col") back into a Span for target diagnostics
+    (`flowc.compiler.positions` reads what the planner wrote). None when there is none."""
+    return position_span(source)
 
 
 def flow_span(plan: Plan) -> Span:
@@ -75,17 +63,11 @@ def located(sources: dict, keys: tuple[str | int, ...], base: Span | None,
     for n in range(len(steps), -1 if not exact else len(steps) - 1, -1):
         where = sources.get("".join(steps[:n]))
         if where:
-            local = _LOCAL.fullmatch(where)
-            if local is None:
-                return span_from_source(where)
-            if base is None:
+            span = position_span(where, base)
+            if span is None:
                 break  # a place in a file nobody named: no better answer than none
-            line, col = int(local["line"]), int(local["col"])
-            return Span(base.file, line, col, line, col + 1)
+            return span
     return None if exact else base
-
-
-_LOCAL = re.compile(r"^(?P<line>\d+):(?P<col>\d+)$")
 
 
 def entry_span(dep: Deployment, *keys: str | int, exact: bool = False) -> Span | None:
@@ -303,9 +285,6 @@ def to_yaml_documents(docs: Iterable[Any]) -> str:
     return "---\n".join(to_yaml(d) for d in docs)
 
 
-def compact_json(value: Any) -> str:
-    """JSON with sorted keys and no spaces: deterministic command-line arguments."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,36 +327,6 @@ def check_gateway_host(value: str | None) -> str | None:
     except ValueError:
         raise ValueError(f"`gateway_host` is `{value}`; give an IP address such as 127.0.0.1 "
                          "(this machine only) or 0.0.0.0 (every interface)") from None
-
-
-def hosted(dep: Deployment) -> bool:
-    """Entries that get servers (pods, services, units) of their own.
-
-    External entries are reached where they already run; `placement: gateway` entries run inside
-    the gateway process.
-    """
-    return not dep.is_external and dep.placement != "gateway"
-
-
-def needs_head(dep: Deployment) -> bool:
-    """A head fans out over shards and runs uses_before/uses_after (as in Jina)."""
-    return dep.shards > 1 or dep.uses_before is not None or dep.uses_after is not None
-
-
-def roles(dep: Deployment) -> list[str]:
-    """The extra worker roles an entry's head calls, in a fixed order."""
-    return [r for r in ("uses_before", "uses_after") if getattr(dep, r) is not None]
-
-
-def raft_args(peers: list[str]) -> list[str]:
-    """The worker arguments of a stateful replica: its shard's Raft addresses, in replica
-    order (each replica finds its own by `--replica`)."""
-    return ["--raft-peers", compact_json(peers)]
-
-
-def external_addresses(dep: Deployment) -> list[str]:
-    """Runtime address strings for an external entry (`host:port`, `grpcs://host:port`)."""
-    return [f"{'grpcs://' if a.tls else ''}{a.host}:{a.port}" for a in dep.external]
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,11 +393,10 @@ def resolve_images(plan: Plan, image: str | None) -> tuple[Images, list[Diagnost
         return problem is None
 
     for dep in plan.deployments:
-        if not hosted(dep):
+        if not dep.hosted:
             continue
         span = span_from_source(dep.source)
-        for role in ("executor", *roles(dep)):
-            ref: ExecutorRef = dep.executor if role == "executor" else getattr(dep, role)
+        for role, ref in dep.roles():
             what = f"`{dep.name}`" + ("" if role == "executor" else f" ({role})")
             if not is_local_code(ref):
                 if check(ref.image or "", entry_span(dep, "uses" if role == "executor" else role),

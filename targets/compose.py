@@ -31,7 +31,8 @@ from typing import Any, Callable, Mapping
 
 
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
-from flowc.compiler.plan import Deployment, Plan, SecretRef, is_template
+from flowc.compiler.argv import compact_json, runtime_argv
+from flowc.compiler.plan import RAFT, Deployment, Plan, SecretRef, Server, is_template
 from flowc.compiler.syntax import Span
 from flowc.targets.common import (
     APP_DIR,
@@ -40,23 +41,17 @@ from flowc.targets.common import (
     RUNTIME,
     SERVER_PORT,
     Images,
-    compact_json,
     dns_label,
     entry_span,
     env_secret,
     env_span,
-    external_addresses,
     LOOPBACK,
     check_gateway_host,
     gateway_host,
     gateway_port,
     gateway_span,
-    hosted,
-    needs_head,
     derived_name,
     resolve_images,
-    raft_args,
-    roles,
     span_from_source,
     template,
     to_yaml,
@@ -109,16 +104,12 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     if has_errors(diags):
         return {}, diags
     ctx = _Ctx(plan, images, diags, {}, {}, {}, set())
-    addresses: dict[str, list[str]] = {}
-    routed: list[str] = []
-    for dep in plan.deployments:
-        if dep.is_external:
-            addresses[dep.name] = external_addresses(dep)
-        elif hosted(dep):
-            addresses[dep.name], more = _entry(ctx, dep)
-            routed += more
     host = _published_host(plan, options, diags)
-    _gateway(ctx, {k: addresses[k] for k in sorted(addresses)}, routed, host)
+    for server in plan.servers:
+        if server.kind == "gateway":
+            _gateway(ctx, server, host)
+        else:
+            _server(ctx, server)
     build_files, problems = image_files(plan, images, options.context)
     diags.extend(problems)
     if has_errors(diags):
@@ -145,7 +136,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
         secrets=[(sid, _secret_source(sid, ref, options))
                  for sid, ref in sorted(ctx.secrets.items())],
         raft=(_secret_source(_secret_id(RAFT_PASSWORD[1]), RAFT_PASSWORD[1], options)
-              if any(d.stateful and hosted(d) for d in plan.deployments) else None),
+              if any(d.stateful and d.hosted for d in plan.deployments) else None),
         services=sorted(ctx.services), options=options, user=USER_ID)
     return dict(sorted(files.items())), diags
 
@@ -154,60 +145,60 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
 # Services
 
 
-def _entry(ctx: _Ctx, dep: Deployment) -> tuple[list[str], list[str]]:
-    """Services of one hosted entry; returns the gateway's addresses for it and the services
-    the gateway must wait for."""
+def service_name(plan: Plan, server: Server) -> str:
+    """The compose service running `server` (names.py's table: `<entry>-rep-<r>`,
+    `<entry>-shard-<s>-rep-<r>`, `<entry>-head`, `<entry>-uses-before`, ..., the gateway's)."""
+    if server.kind == "gateway":
+        return derived_name("entry", server.name)
+    entry = str(server.deployment)
+    if server.role == "executor":
+        form = "shard_replica" if plan.deployment(entry).shards > 1 else "replica"
+        return derived_name(form, entry, server.shard or 0, server.replica or 0)
+    return derived_name(server.role, entry)
+
+
+def _address(plan: Plan, server: Server, purpose: str) -> str:
+    """Servers reach each other by service name on the Flow's network."""
+    return f"{service_name(plan, server)}:{RAFT_PORT if purpose == RAFT else SERVER_PORT}"
+
+
+def _server(ctx: _Ctx, server: Server) -> None:
+    """The service of one executor replica, uses_before/uses_after worker or head."""
+    dep = ctx.plan.deployment(str(server.deployment))
     span = span_from_source(dep.source)
+    argv = runtime_argv(ctx.plan, server, partial(_address, ctx.plan), plan_path=PLAN_PATH, port=str(SERVER_PORT),
+                        base_dir=APP_DIR)
+    if server.kind == "head":
+        service = _service(ctx, ctx.images.gateway or "", argv.render()[1:],
+                           f"the head of `{dep.name}`", {}, {}, partial(entry_span, dep),
+                           labels=_labels(ctx, dep.targets, dep.name, "head"),
+                           workspace=None, ready=dep.timeout_ready)
+        service["depends_on"] = _depends([service_name(ctx.plan, ctx.plan.server(n)) for n in
+                                          _callees(server)])
+        _add(ctx, service_name(ctx.plan, server), f"the head of `{dep.name}`", span, service)
+        return
+    raft = RAFT in server.ports
+    if raft:  # a stateful shard's replicas reach each other's Raft nodes by service name
+        argv.set("--raft-peers", compact_json([_address(ctx.plan, peer, RAFT)
+                                               for peer in ctx.plan.raft_peers(server)]))
     volume = derived_name("workspace", dep.name)
     ctx.volumes.add(volume)
+    service = _service(
+        ctx, ctx.images.workers[(dep.name, server.role)], argv.render()[1:], f"`{dep.name}`",
+        dep.env, {**dep.env_from_secret, **dict([RAFT_PASSWORD])} if raft else dep.env_from_secret,
+        partial(entry_span, dep), labels=_labels(ctx, dep.targets, dep.name, server.role),
+        workspace=(volume, _workspace_dir(ctx.plan, dep)), ready=dep.timeout_ready,
+        binds=dep.volumes)
+    if raft:
+        service["expose"] = [str(RAFT_PORT)]  # its Raft node, for the other replicas
+    _add(ctx, service_name(ctx.plan, server), f"`{dep.name}` ({server.role})", span, service)
 
-    def worker(name: str, role: str, extra: list[str]) -> str:
-        args = ["worker", "--plan", PLAN_PATH, "--deployment", dep.name, "--port",
-                str(SERVER_PORT), "--base-dir", APP_DIR] + extra
-        if role != "executor":
-            args += ["--role", role]
-        raft = dep.stateful and role == "executor"
-        service = _service(
-            ctx, ctx.images.workers[(dep.name, role)], args, f"`{dep.name}`", dep.env,
-            {**dep.env_from_secret, **dict([RAFT_PASSWORD])} if raft else dep.env_from_secret,
-            partial(entry_span, dep),
-            labels=_labels(ctx, dep.targets, dep.name, role),
-            workspace=(volume, _workspace_dir(ctx.plan, dep)), ready=dep.timeout_ready,
-            binds=dep.volumes)
-        if dep.stateful and role == "executor":
-            service["expose"] = [str(RAFT_PORT)]  # its Raft node, for the other replicas
-        _add(ctx, name, f"`{dep.name}` ({role})", span, service)
-        return name
 
-    shards: list[list[str]] = []
-    for s in range(dep.shards):
-        shards.append([])
-        names = [derived_name("shard_replica" if dep.shards > 1 else "replica", dep.name, s, r)
-                 for r in range(dep.replicas)]
-        # a stateful shard's replicas reach each other's Raft nodes by service name
-        raft = raft_args([f"{n}:{RAFT_PORT}" for n in names]) if dep.stateful else []
-        for r, name in enumerate(names):
-            shards[-1].append(worker(name, "executor", ["--shard", str(s), "--replica", str(r)]
-                                     + raft))
-    if not needs_head(dep):
-        names = [n for group in shards for n in group]
-        return [f"{n}:{SERVER_PORT}" for n in names], names
-
-    head = derived_name("head", dep.name)
-    args = ["head", "--plan", PLAN_PATH, "--deployment", dep.name, "--port", str(SERVER_PORT),
-            "--shards", compact_json([[f"{n}:{SERVER_PORT}" for n in g] for g in shards])]
-    after = [n for group in shards for n in group]
-    for role in roles(dep):
-        name = worker(derived_name(role, dep.name), role, [])
-        args += [f"--{role.replace('_', '-')}", f"{name}:{SERVER_PORT}"]
-        after.append(name)
-    service = _service(ctx, ctx.images.gateway or "", args, f"the head of `{dep.name}`", {}, {},
-                       partial(entry_span, dep),
-                       labels=_labels(ctx, dep.targets, dep.name, "head"),
-                       workspace=None, ready=dep.timeout_ready)
-    service["depends_on"] = _depends(after)
-    _add(ctx, head, f"the head of `{dep.name}`", span, service)
-    return [f"{head}:{SERVER_PORT}"], [head]
+def _callees(server: Server) -> list[str]:
+    """The servers a head or the gateway calls (what its container waits for)."""
+    named = [n for group in server.shards for n in group]
+    named += [n for n in (server.uses_before, server.uses_after) if n is not None]
+    return named + [n for names in server.routes.values() for n in names]
 
 
 def _published_host(plan: Plan, options: Options, diags: list[Diagnostic]) -> str:
@@ -228,7 +219,7 @@ def _published(host: str, port: int) -> str:
     return f"[{host}]:{port}:{port}" if ":" in host else f"{host}:{port}:{port}"
 
 
-def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str], host: str) -> None:
+def _gateway(ctx: _Ctx, server: Server, host: str) -> None:
     plan, gw = ctx.plan, ctx.plan.gateway
     port = gateway_port(plan)
     if gw.replicas > 1:
@@ -236,21 +227,22 @@ def _gateway(ctx: _Ctx, addresses: dict[str, list[str]], routed: list[str], host
             "FC731", f"the gateway asks for {gw.replicas} replicas; the compose target runs one "
             f"gateway, since only one container can publish port {port}", None,
             hint="scale the executors instead, or use the k8s target for several gateways"))
-    ready = [d.timeout_ready for d in plan.deployments if hosted(d)]
-    args = ["gateway", "--plan", PLAN_PATH, "--port", str(port), "--base-dir", APP_DIR,
-            "--addresses", compact_json(addresses)]
+    ready = [d.timeout_ready for d in plan.deployments if d.hosted]
+    argv = runtime_argv(plan, server, partial(_address, plan), plan_path=PLAN_PATH, port=str(port),
+                        base_dir=APP_DIR)
     volume = derived_name("workspace", "gateway")
     ctx.volumes.add(volume)
-    service = _service(ctx, ctx.images.gateway or "", args, "the gateway", gw.env,
+    service = _service(ctx, ctx.images.gateway or "", argv.render()[1:], "the gateway", gw.env,
                        gw.env_from_secret, partial(gateway_span, plan),
                        labels=_labels(ctx, gw.targets, None, "gateway"),
                        workspace=(volume, _workspace_dir(plan, None)),
                        ready=-1 if any(t < 0 for t in ready) else max(ready, default=600_000),
                        port=port)
     service["ports"] = [_published(host, port)]
+    routed = [service_name(plan, plan.server(n)) for n in _callees(server)]
     if routed:
         service["depends_on"] = _depends(routed)
-    _add(ctx, derived_name("entry", gw.name), "the gateway", None, service)
+    _add(ctx, service_name(ctx.plan, server), "the gateway", None, service)
 
 
 def _service(ctx: _Ctx, image: str, args: list[str], who: str, env: dict, secrets: dict,

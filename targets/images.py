@@ -29,7 +29,7 @@ import shlex
 from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.plan import Deployment, ExecutorRef, Plan
 from flowc.targets.common import (
-    APP_DIR, Images, dns_label, flowc_version, hosted, is_local_code, roles, span_from_source,
+    APP_DIR, Images, dns_label, flowc_version, is_local_code, span_from_source,
     template,
 )
 
@@ -39,7 +39,7 @@ BUILD_SCRIPT = "build-images.sh"
 
 
 def _refs(dep: Deployment) -> list[ExecutorRef]:
-    return [dep.executor, *(getattr(dep, r) for r in roles(dep))]
+    return [ref for _, ref in dep.roles()]
 
 
 def _folders(deps: list[Deployment]) -> tuple[list[str], list[Diagnostic]]:
@@ -99,7 +99,7 @@ def image_files(plan: Plan, images: Images,
     for image in sorted(images.builds, key=lambda i: build_folder(images, i)):
         users = images.builds[image]
         deps = [d for d in plan.deployments
-                if (d.name in users and hosted(d))
+                if (d.name in users and d.hosted)
                 or ("gateway" in users and d.placement == "gateway" and not d.is_external)]
         folders, problems = _folders(deps)
         diags.extend(problems)

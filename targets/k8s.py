@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, Severity, error
-from flowc.compiler.plan import Deployment, Plan, Resources, is_template, template_secret_var
+from flowc.compiler.argv import Argv, compact_json, gateway_addresses, runtime_argv
+from flowc.compiler.plan import (Deployment, Plan, Resources, Server, is_template,
+                                template_secret_var)
 from flowc.targets.common import (
-    APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, Images, compact_json, derived_name, dns_label,
-    external_addresses, flow_span, flowc_version, gateway_port, hosted, needs_head, object_name,
-    raft_args, resolve_images, roles, span_from_source, template, to_yaml, to_yaml_documents,
+    APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, Images, derived_name, dns_label, flow_span,
+    flowc_version, gateway_port, object_name, resolve_images, span_from_source, template, to_yaml,
+    to_yaml_documents,
 )
 from flowc.targets.images import USER_ID, image_files
 from flowc.targets.k8s_checks import Settings, check, text_value
@@ -109,15 +111,15 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     manifests: dict[str, str] = {}
     if options.create_namespace:
         manifests["namespace.yaml"] = to_yaml(_namespace(ctx))
-    addresses: dict[str, list[str]] = {}
     entry_docs: dict[str, list[dict]] = {}
-    for dep in plan.deployments:
-        if dep.is_external:
-            addresses[dep.name] = external_addresses(dep)
-        elif hosted(dep):
-            docs, addresses[dep.name] = _entry(ctx, dep, settings[dep.name])
-            entry_docs[dep.name] = docs
-            manifests[f"executors/{dns_label(dep.name)}.yaml"] = to_yaml_documents(docs)
+    for dep in plan.order():
+        if dep.hosted:
+            entry_docs[dep.name] = _entry(ctx, dep, settings[dep.name])
+            manifests[f"executors/{dns_label(dep.name)}.yaml"] = to_yaml_documents(
+                entry_docs[dep.name])
+    gateway = plan.servers[-1]
+    addresses = gateway_addresses(plan, gateway, lambda server, _: ctx.dns(workload(plan,
+                                                                                   server)))
     data = {"plan.json": plan_json}
     addresses_arg = compact_json(addresses)
     if len(addresses_arg.encode()) > ARG_LIMIT:  # Linux refuses longer single arguments
@@ -146,7 +148,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
         builds=sorted(images.builds), port=gateway_port(plan), version=flowc_version(),
         gateway_image=images.gateway,
         raft_secrets=sorted({raft_secret_name(plan, d) for d in plan.deployments
-                             if d.stateful and hosted(d)}))
+                             if d.stateful and d.hosted}))
     return dict(sorted(files.items())), diags
 
 
@@ -417,82 +419,83 @@ def _raft_objects(ctx: _Ctx, unit: _Unit, selector: dict, labels: dict) -> list[
     return [service]
 
 
-def _common_args(*args: str) -> list[str]:
-    return [*args, "--plan", PLAN_PATH]
+def workload(plan: Plan, server: Server) -> str:
+    """The workload (and Service) running `server`: one per shard of an entry's executor
+    replicas (its pods are the replicas), one per uses_before/uses_after worker and head."""
+    if server.kind == "gateway":
+        return derived_name("entry", server.name)
+    entry = str(server.deployment)
+    if server.role == "executor":
+        return (derived_name("shard", entry, server.shard or 0)
+                if plan.deployment(entry).shards > 1 else derived_name("entry", entry))
+    return derived_name(server.role, entry)
 
 
-def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> tuple[list[dict], list[str]]:
-    """Every object of one hosted entry, and the address the gateway uses to reach it."""
-    base = derived_name("entry", dep.name)
+def _argv(ctx: _Ctx, server: Server, port: int = SERVER_PORT) -> Argv:
+    return runtime_argv(ctx.plan, server, lambda callee, _: ctx.dns(workload(ctx.plan, callee)),
+                        plan_path=PLAN_PATH, port=str(port),
+                        base_dir=None if server.kind == "head" else APP_DIR)
+
+
+def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> list[dict]:
+    """Every object of one hosted entry: a workload and Service per shard (the replicas are
+    its pods, so their arguments name no replica), per uses_before/uses_after and the head."""
     env = {**ctx.plan.flow.env, **dep.env}
     persistent = bool(settings.workload == "StatefulSet" or dep.volumes or dep.stateful
                       or settings.storage or settings.storage_class)
+    # who calls the entry's pods: its head (shards, uses_before/after), else the gateway
+    caller = derived_name("head" if dep.needs_head else "entry",
+                          dep.name if dep.needs_head else ctx.plan.gateway.name)
 
-    def unit(name: str, component: str, role: str, args: list, replicas: int, **kw: Any) -> _Unit:
+    def unit(server: Server, args: list[str], replicas: int, **kw: Any) -> _Unit:
+        role = server.role
         image = ctx.images.gateway if role == "head" else ctx.images.workers[(dep.name, role)]
-        # who calls these pods: the entry's head (shards, uses_before/after), else the gateway
-        caller = (derived_name("head", dep.name) if needs_head(dep) and role != "head"
-                  else derived_name("entry", ctx.plan.gateway.name))
-        return _Unit(name=name, component=component, image=image or "", args=args,
-                     callers=(caller,),
-                     port=SERVER_PORT, replicas=replicas, timeout_ready=dep.timeout_ready,
+        return _Unit(name=workload(ctx.plan, server), component=role.replace("_", "-"),
+                     image=image or "", args=args,
+                     callers=(derived_name("entry", ctx.plan.gateway.name),) if role == "head"
+                     else (caller,), port=SERVER_PORT, replicas=replicas,
+                     timeout_ready=dep.timeout_ready,
                      resources=kw.pop("resources", dep.resources), env=env,
                      secrets=dep.env_from_secret, service_account=dep.service_account,
                      pull_secrets=dep.image_pull_secrets, settings=settings,
                      workspace=_workspace_dir(ctx, dep), **kw)
 
-    def worker_args(role: str, shard: int | None, name: str = "") -> list[str]:
-        args = _common_args("worker") + ["--deployment", dep.name, "--port", str(SERVER_PORT),
-                                         "--base-dir", APP_DIR]
-        if role != "executor":
-            args += ["--role", role]
-        if shard is not None:
-            args += ["--shard", str(shard)]
-        if dep.stateful and role == "executor":  # pod <name>-<i> is replica i (its ordinal)
-            raft = derived_name("raft", name)
-            args += raft_args([f"{name}-{i}.{raft}.{ctx.namespace}.svc.cluster.local:{RAFT_PORT}"
-                               for i in range(dep.replicas)]) + ["--replica-from-hostname",
-                                                                 "--raft-host", "$(FLOWC_POD_IP)"]
-        return args
-
     docs: list[dict] = []
-    if not needs_head(dep):
-        docs += _workload_and_service(ctx, unit(base, "executor", "executor",
-                                                worker_args("executor", None, base),
-                                                dep.replicas, volumes=dep.volumes,
-                                                stateful=persistent, raft=dep.stateful,
-                                                raft_secret=raft_secret_name(ctx.plan, dep)))
-        return docs, [ctx.dns(base)]
-    shards: list[list[str]] = []
-    for shard in range(dep.shards):
-        name = derived_name("shard", dep.name, shard) if dep.shards > 1 else base
-        docs += _workload_and_service(ctx, unit(name, "executor", "executor",
-                                                worker_args("executor", shard, name),
-                                                dep.replicas, volumes=dep.volumes,
-                                                stateful=persistent, raft=dep.stateful,
-                                                raft_secret=raft_secret_name(ctx.plan, dep)))
-        shards.append([ctx.dns(name)])
-    head_args = _common_args("head") + ["--deployment", dep.name, "--port", str(SERVER_PORT),
-                                        "--shards", compact_json(shards)]
-    for role in roles(dep):
-        name = derived_name(role, dep.name)
-        docs += _workload_and_service(ctx, unit(name, role.replace("_", "-"), role,
-                                                worker_args(role, None), 1, gpus=False))
-        head_args += [f"--{role.replace('_', '-')}", ctx.dns(name)]
-    head = derived_name("head", dep.name)
-    docs += _workload_and_service(ctx, unit(head, "head", "head", head_args, 1,
-                                            resources=ctx.plan.gateway.resources, gpus=False))
-    return docs, [ctx.dns(head)]
+    for server in ctx.plan.servers:
+        if server.deployment != dep.name or (server.role == "executor" and server.replica):
+            continue
+        argv = _argv(ctx, server)
+        if server.role == "executor":
+            argv.drop("--replica")
+            if dep.shards == 1:
+                argv.drop("--shard")
+            name = workload(ctx.plan, server)
+            if dep.stateful:  # pod <name>-<i> is replica i (its ordinal)
+                raft = derived_name("raft", name)
+                argv.set("--raft-peers", compact_json([
+                    f"{name}-{peer.replica}.{raft}.{ctx.namespace}.svc.cluster.local:{RAFT_PORT}"
+                    for peer in ctx.plan.raft_peers(server)])).set(
+                    "--replica-from-hostname", None).set("--raft-host", "$(FLOWC_POD_IP)")
+            docs += _workload_and_service(ctx, unit(
+                server, argv.render()[1:], dep.replicas, volumes=dep.volumes,
+                stateful=persistent, raft=dep.stateful,
+                raft_secret=raft_secret_name(ctx.plan, dep)))
+        elif server.kind == "worker":
+            docs += _workload_and_service(ctx, unit(server, argv.render()[1:], 1, gpus=False))
+        else:
+            docs += _workload_and_service(ctx, unit(server, argv.render()[1:], 1,
+                                                    resources=ctx.plan.gateway.resources,
+                                                    gpus=False))
+    return docs
 
 
 def _gateway(ctx: _Ctx, addresses: str, settings: Settings) -> list[dict]:
     """The gateway; `addresses` is the `--addresses` argument (JSON, or @FILE when long)."""
     gw = ctx.plan.gateway
     port = gateway_port(ctx.plan)
-    ready = [d.timeout_ready for d in ctx.plan.deployments if hosted(d)]
+    ready = [d.timeout_ready for d in ctx.plan.deployments if d.hosted]
     timeout = -1 if any(t < 0 for t in ready) else max(ready, default=600_000)
-    args = _common_args("gateway") + ["--port", str(port), "--base-dir", APP_DIR,
-                                      "--addresses", addresses]
+    args = _argv(ctx, ctx.plan.servers[-1], port).set("--addresses", addresses).render()[1:]
     unit = _Unit(name=derived_name("entry", gw.name), component="gateway",
                  image=ctx.images.gateway or "",
                  args=args, port=port, replicas=gw.replicas, timeout_ready=timeout,

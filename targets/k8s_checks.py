@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from flowc.compiler.diagnostics import Diagnostic, error, warning
 from flowc.compiler.plan import Plan, Resources, is_template
-from flowc.targets.common import entry_span, env_secret, env_span, gateway_span, hosted
+from flowc.targets.common import entry_span, env_secret, env_span, gateway_span
 
 TARGET = "k8s"
 TARGET_PATH = ("targets", TARGET)  # where the block sits in an entry or the gateway section
@@ -37,7 +37,7 @@ def check(plan: Plan) -> tuple[dict[str, "Settings"], list[Diagnostic]]:
     diags: list[Diagnostic] = []
     settings: dict[str, Settings] = {}
     for dep in plan.deployments:
-        if hosted(dep):
+        if dep.hosted:
             at: Locate = partial(entry_span, dep)
             settings[dep.name], more = read_settings(dep.targets.get(TARGET), f"`{dep.name}`", at)
             env = {**plan.flow.env, **dep.env}

@@ -14,8 +14,8 @@ cannot compute a port from `%i`, so every instance reads a per-instance environm
 a `stateful: true` entry's replicas read their shard's Raft addresses from `raft-peers.json`,
 written once) and `ExecStart=` names `${FLOWC_PORT}` and friends. Ports (documented in the README): the gateway on
 the Flow's port (8080 when unset) on the gateway's host; every other server on 127.0.0.1 from
-`base_port` upward in a fixed order (Flow order; per entry: uses_before, the workers shard by
-shard, uses_after, the head), skipping ports already taken; a stateful replica's Raft node
+`base_port` upward in server order (`Plan.servers`: entries needs first; per entry: uses_before,
+the workers shard by shard, uses_after, the head), skipping ports already taken; a stateful replica's Raft node
 takes the number after its replica's port (fixed ports: the next free one).
 
 Secrets: `env_from_secret` → `LoadCredential=<VAR>:<config_root>/<flow>/secrets/<name>/<key>`;
@@ -37,23 +37,20 @@ from functools import partial
 from typing import Any, Callable, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
-from flowc.compiler.plan import Deployment, Plan, is_template, template_secret_var
+from flowc.compiler.argv import (Argv, compact_json, gateway_addresses, port_key,
+                                raft_peer_groups, runtime_argv)
+from flowc.compiler.plan import GRPC, Deployment, Plan, Server, is_template, template_secret_var
 from flowc.compiler.syntax import Span
 from flowc.targets.common import (
-    compact_json,
     dns_label,
     entry_span,
     env_secret,
     env_span,
-    external_addresses,
     check_gateway_host,
     gateway_host,
     gateway_port,
     gateway_span,
-    hosted,
-    needs_head,
     derived_name,
-    roles,
     span_from_source,
     template,
 )
@@ -100,6 +97,7 @@ class Instance:
     id: str
     port: int
     env: tuple[tuple[str, str], ...]
+    server: str = ""  # the plan's server it runs
 
 
 @dataclass
@@ -120,7 +118,6 @@ class Unit:
     workspace: str | None = None
     user: str = ""  # User= of the dynamic user
     privileged_port: bool = False  # listens below 1024: keeps CAP_NET_BIND_SERVICE only
-    raft: list[list[str]] | None = None  # a stateful entry's shards' Raft addresses
 
 
 class _Ports:
@@ -143,7 +140,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     flow = plan.flow.name
     conf = f"{options.config_root}/{flow}"
     base_dir = f"{options.install_root}/{flow}"
-    units, addresses = _units(plan, options, conf, base_dir, diags)
+    units, addresses, peers = _units(plan, options, conf, base_dir, diags)
     if has_errors(diags):
         return {}, diags
 
@@ -151,7 +148,6 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
         "plan.json": plan.to_json(),
         "addresses.json": compact_json(addresses) + "\n",
     }
-    peers = _raft_peers(units)
     if peers:
         files[RAFT_PEERS_FILE] = compact_json(peers) + "\n"
     service = template("systemd/service.j2")
@@ -181,24 +177,17 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
 
 
 def _units(plan: Plan, options: Options, conf: str, base_dir: str,
-           diags: list[Diagnostic]) -> tuple[list[Unit], dict[str, list[str]]]:
-    """Every unit in start order, and the gateway's `--addresses` (entry → addresses)."""
-    gw_port = gateway_port(plan)
-    fixed = _fixed_ports(plan, diags)
-    ports = _Ports(options.base_port, set(fixed.values()) | {gw_port})
-    ctx = _Context(plan, conf, base_dir, ports, fixed, _user_name(plan.flow.name))
+           diags: list[Diagnostic]
+           ) -> tuple[list[Unit], dict[str, list[str]], dict[str, list[list[str]]]]:
+    """Every unit in start order, the gateway's `--addresses` (entry → addresses) and the
+    stateful replicas' peers file (entry → each shard's Raft addresses)."""
+    ports = _server_ports(plan, options, diags)
+    ctx = _Context(plan, conf, base_dir, ports, _user_name(plan.flow.name))
     units: list[Unit] = []
-    addresses: dict[str, list[str]] = {}
-    routed: list[str] = []  # instance unit names the gateway routes to
-
-    for dep in plan.deployments:
-        if dep.is_external:
-            addresses[dep.name] = external_addresses(dep)
+    for dep in plan.order():
+        if not dep.hosted:
             continue
-        if not hosted(dep):
-            continue
-        docker = [r for r in (dep.executor, *(getattr(dep, x) for x in roles(dep)))
-                  if r.kind == "docker"]
+        docker = [ref for _, ref in dep.roles() if ref.kind == "docker"]
         if docker:
             diags.append(error(
                 "FC740", f"`{dep.name}` runs the container image `{docker[0].image}`, and the "
@@ -207,34 +196,76 @@ def _units(plan: Plan, options: Options, conf: str, base_dir: str,
                 hint="use `--target compose` or `--target k8s` for docker:// executors, or point "
                      "`uses` at the executor's Python code or YAML"))
             continue
-        entry, address, entry_routed = _entry_units(ctx, dep, diags)
-        units.extend(entry)
-        addresses[dep.name] = address
-        routed.extend(entry_routed)
-
+        units += _entry_units(ctx, dep, diags)
+    gateway = plan.servers[-1]
     if plan.gateway.replicas > 1:
         diags.append(warning(
             "FC741", f"the gateway asks for {plan.gateway.replicas} replicas; the systemd target "
-            f"runs one gateway on port {gw_port} (one host cannot bind it twice)", None,
-            hint="put a load balancer in front of several hosts to scale the gateway"))
-    env, creds, secret_args = _environment(plan.flow.env, plan.gateway.env,
-                                           plan.gateway.env_from_secret, conf, "gateway",
-                                           partial(gateway_span, plan), diags)
-    gateway = Unit(
-        node=derived_name("entry", "gateway"), command="gateway",
-        description=f"flowc {plan.flow.name}: gateway",
-        args=ctx.common + ["--host", _arg(gateway_host(plan, options.gateway_host)),
-                           "--port", "${FLOWC_PORT}",
-                           "--addresses", f"@{conf}/addresses.json", "--base-dir", base_dir]
-        + secret_args, env=env,
-        credentials=creds, after=routed, timeout_start="infinity", user=ctx.user,
-        state=f"flowc/{plan.flow.name}/gateway", workspace=_workspace(plan, None, base_dir))
-    gateway.instances.append(Instance("0", gw_port, (("FLOWC_PORT", str(gw_port)),)))
-    gateway.privileged_port = gw_port < 1024
-    units.append(gateway)
+            f"runs one gateway on port {ports[gateway.name]} (one host cannot bind it twice)",
+            None, hint="put a load balancer in front of several hosts to scale the gateway"))
+    units.append(_gateway_unit(ctx, gateway, options, units, diags))
     _check_names(units, flow_of=plan.flow.name, diags=diags)
     _check_ports(units, options, diags)
-    return units, {k: addresses[k] for k in sorted(addresses)}
+    address_of = partial(_address, ports)
+    return (units, gateway_addresses(plan, gateway, address_of),
+            raft_peer_groups(plan, address_of))
+
+
+def _server_ports(plan: Plan, options: Options, diags: list[Diagnostic]) -> dict[str, int]:
+    """Every server's ports (`port_key` names, as the local target's): the ones the Flow fixes,
+    then counting up from `base_port` in server order, skipping the taken ones."""
+    fixed = _fixed_ports(plan, diags)
+    counter = _Ports(options.base_port, set(fixed.values()) | {gateway_port(plan)})
+    ports = {}
+    for server in plan.servers:
+        for purpose in server.ports:
+            key = port_key(server, purpose)
+            if server.kind == "gateway":
+                ports[key] = gateway_port(plan)
+            elif purpose == GRPC and server.name in fixed:
+                ports[key] = fixed[server.name]
+            else:
+                ports[key] = counter.take()
+    return ports
+
+
+def _address(ports: dict[str, int], server: Server, purpose: str) -> str:
+    return f"{LOCAL_HOST}:{ports[port_key(server, purpose)]}"
+
+
+def _gateway_unit(ctx: _Context, server: Server, options: Options, units: list[Unit],
+                  diags: list[Diagnostic]) -> Unit:
+    plan = ctx.plan
+    env, creds, secret_args = _environment(plan.flow.env, plan.gateway.env,
+                                           plan.gateway.env_from_secret, ctx.conf, "gateway",
+                                           partial(gateway_span, plan), diags)
+    argv = _argv(ctx, server, host=gateway_host(plan, options.gateway_host))
+    argv.set("--addresses", f"@{ctx.conf}/addresses.json")
+    routed = {n for names in server.routes.values() for n in names}
+    after = [_instance_name(plan.flow.name, u, i) for u in units for i in u.instances
+             if i.server in routed]
+    port = ctx.ports[server.name]
+    gateway = Unit(
+        node=derived_name("entry", "gateway"), command="gateway",
+        description=f"flowc {plan.flow.name}: gateway", args=_words(argv) + secret_args,
+        env=env, credentials=creds, after=after, timeout_start="infinity", user=ctx.user,
+        state=f"flowc/{plan.flow.name}/gateway", workspace=_workspace(plan, None, ctx.base_dir))
+    gateway.instances.append(Instance("0", port, (("FLOWC_PORT", str(port)),), server.name))
+    gateway.privileged_port = port < 1024
+    return gateway
+
+
+def _argv(ctx: _Context, server: Server, host: str = LOCAL_HOST) -> Argv:
+    """The server's command line as its unit runs it: the port from the instance's environment."""
+    return runtime_argv(ctx.plan, server, partial(_address, ctx.ports),
+                        plan_path=f"{ctx.conf}/plan.json", host=host, port="${FLOWC_PORT}",
+                        base_dir=ctx.base_dir)
+
+
+def _words(argv: Argv) -> list[str]:
+    """ExecStart= words: values written literally (`%`, `$` escaped), except the instance's
+    own variables (`${FLOWC_...}`)."""
+    return [word if word.startswith("${FLOWC_") else _arg(word) for word in argv.render()[2:]]
 
 
 @dataclass
@@ -242,90 +273,67 @@ class _Context:
     plan: Plan
     conf: str
     base_dir: str
-    ports: _Ports
-    fixed: dict[tuple[str, int, int], int]
+    ports: dict[str, int]  # port_key → port
     user: str
 
-    @property
-    def common(self) -> list[str]:
-        return ["--plan", f"{self.conf}/plan.json"]
 
-
-def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]
-                 ) -> tuple[list[Unit], list[str], list[str]]:
-    """One entry's units (uses_before, workers, uses_after, head: the port order), the
-    addresses the gateway uses for it, and the instance names the gateway must start after."""
+def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]) -> list[Unit]:
+    """One entry's units, in server order (workers, uses_before, uses_after, head): one
+    template unit for the executor replicas (an instance per shard × replica), one per other
+    server."""
     flow = ctx.plan.flow.name
     env, creds, secret_args = _environment(ctx.plan.flow.env, dep.env, dep.env_from_secret,
                                            ctx.conf, dep.name, partial(entry_span, dep), diags)
     state = f"flowc/{flow}/{dns_label(dep.name)}"
     timeout = _timeout(dep.timeout_ready)
-    worker_args = ctx.common + ["--deployment", _arg(dep.name), "--host", LOCAL_HOST,
-                                "--port", "${FLOWC_PORT}", "--base-dir", ctx.base_dir]
+    servers = [s for s in ctx.plan.servers if s.deployment == dep.name]
+    replicas = [s for s in servers if s.kind == "worker" and s.role == "executor"]
 
-    def worker(node: str, what: str, extra: list[str]) -> Unit:
-        return Unit(node=node, description=f"flowc {flow}: {what}", command="worker",
-                    args=worker_args + extra + secret_args, env=env, credentials=creds,
-                    timeout_start=timeout, state=state, user=ctx.user,
-                    workspace=_workspace(ctx.plan, dep, ctx.base_dir))
+    def unit(node: str, what: str, argv: Argv, **kw: Any) -> Unit:
+        return Unit(node=node, description=f"flowc {flow}: {what}", command=argv.command,
+                    args=_words(argv) + (secret_args if argv.command == "worker" else []),
+                    timeout_start=timeout, user=ctx.user, **kw)
 
-    def single(role: str) -> Unit:
-        unit = worker(derived_name(role, dep.name),
-                      f"{dep.name} {role.replace('_', ' ')}", ["--role", role])
-        port = ctx.ports.take()
-        unit.instances.append(Instance("0", port, (("FLOWC_PORT", str(port)),)))
-        return unit
-
-    units = [single("uses_before")] if dep.uses_before is not None else []
-    stateful = ["--raft-peers", f"@{ctx.conf}/{RAFT_PEERS_FILE}", "--env-from-file",
-                f"{RAFT_PASSWORD_VAR}=%d/{RAFT_PASSWORD_VAR}"] if dep.stateful else []
-    main = worker(derived_name("entry", dep.name), f"{dep.name} worker %i",
-                  ["--shard", "${FLOWC_SHARD}", "--replica", "${FLOWC_REPLICA}"] + stateful)
-    if dep.stateful:
+    argv = _argv(ctx, replicas[0]).set("--shard", "${FLOWC_SHARD}").set(
+        "--replica", "${FLOWC_REPLICA}")
+    if dep.stateful:  # every replica's Raft address is in the Flow's peers file
+        argv.set("--raft-peers", f"@{ctx.conf}/{RAFT_PEERS_FILE}")
+    main = unit(derived_name("entry", dep.name), f"{dep.name} worker %i", argv, env=env,
+                credentials=creds, state=state, workspace=_workspace(ctx.plan, dep, ctx.base_dir))
+    if dep.stateful:  # the password, as a credential (`%d`: the unit's credentials directory)
+        main.args += ["--env-from-file", f"{RAFT_PASSWORD_VAR}=%d/{RAFT_PASSWORD_VAR}"]
         main.credentials = main.credentials + [(RAFT_PASSWORD_VAR,
                                                 f"{ctx.conf}/{RAFT_PASSWORD_FILE}")]
-        main.raft = []
-    shard_addrs: list[list[str]] = []
-    for s in range(dep.shards):
-        shard_addrs.append([])
-        # a stateful replica's Raft node takes the port after its own; its shard's Raft
-        # addresses are in the Flow's peers file
-        ports = [(ctx.fixed.get((dep.name, s, r)) or ctx.ports.take(),
-                  ctx.ports.take() if dep.stateful else 0) for r in range(dep.replicas)]
-        if main.raft is not None:
-            main.raft.append([f"{LOCAL_HOST}:{raft}" for _, raft in ports])
-        for r, (port, _) in enumerate(ports):
-            own = (("FLOWC_PORT", str(port)), ("FLOWC_REPLICA", str(r)), ("FLOWC_SHARD", str(s)))
-            main.instances.append(Instance(f"{s}-{r}" if dep.shards > 1 else str(r), port, own))
-            shard_addrs[-1].append(f"{LOCAL_HOST}:{port}")
-    units.append(main)
-    if dep.uses_after is not None:
-        units.append(single("uses_after"))
-    everything = [_instance_name(flow, u, i) for u in units for i in u.instances]
-    if not needs_head(dep):
-        return units, [a for group in shard_addrs for a in group], everything
-
-    head = Unit(node=derived_name("head", dep.name), description=f"flowc {flow}: {dep.name} head",
-                command="head", args=ctx.common + [
-                    "--deployment", _arg(dep.name), "--host", LOCAL_HOST,
-                    "--port", "${FLOWC_PORT}", "--shards", "${FLOWC_SHARDS}"],
-                after=everything, timeout_start=timeout, user=ctx.user,
-                state=f"flowc/{flow}/{derived_name('head', dep.name)}")
-    for unit in units:
-        if unit is not main:
-            role = unit.args[unit.args.index("--role") + 1]
-            head.args += [f"--{role.replace('_', '-')}", f"{LOCAL_HOST}:{unit.instances[0].port}"]
-    port = ctx.ports.take()
-    head.instances.append(Instance("0", port, (
-        ("FLOWC_PORT", str(port)), ("FLOWC_SHARDS", compact_json(shard_addrs)))))
-    units.append(head)
-    return units, [f"{LOCAL_HOST}:{port}"], [_instance_name(flow, head, head.instances[0])]
+    units: list[Unit] = []
+    for server in servers:
+        port = ctx.ports[server.name]
+        if server.role == "executor":
+            if main not in units:
+                units.append(main)
+            main.instances.append(Instance(
+                f"{server.shard}-{server.replica}" if dep.shards > 1 else str(server.replica),
+                port, (("FLOWC_PORT", str(port)), ("FLOWC_REPLICA", str(server.replica)),
+                       ("FLOWC_SHARD", str(server.shard))), server.name))
+        elif server.kind == "worker":
+            role = unit(derived_name(server.role, dep.name),
+                        f"{dep.name} {server.role.replace('_', ' ')}", _argv(ctx, server),
+                        env=env, credentials=creds, state=state,
+                        workspace=_workspace(ctx.plan, dep, ctx.base_dir))
+            units.append(_single(role, server, port))
+        else:
+            argv = _argv(ctx, server)
+            shards = argv.get("--shards")
+            head = unit(derived_name("head", dep.name), f"{dep.name} head",
+                        argv.set("--shards", "${FLOWC_SHARDS}"),
+                        after=[_instance_name(flow, u, i) for u in units for i in u.instances],
+                        state=f"flowc/{flow}/{derived_name('head', dep.name)}")
+            units.append(_single(head, server, port, (("FLOWC_SHARDS", str(shards)),)))
+    return units
 
 
-def _raft_peers(units: list[Unit]) -> dict[str, list[list[str]]]:
-    """The peers file: each stateful entry (by `--deployment`) → its shards' Raft addresses."""
-    return {unit.args[unit.args.index("--deployment") + 1]: unit.raft
-            for unit in units if unit.raft}
+def _single(unit: Unit, server: Server, port: int, env: tuple = ()) -> Unit:
+    unit.instances.append(Instance("0", port, (("FLOWC_PORT", str(port)),) + env, server.name))
+    return unit
 
 
 def _workspace(plan: Plan, dep: Deployment | None, base_dir: str) -> str | None:
@@ -343,13 +351,16 @@ def _instance_name(flow: str, unit: Unit, inst: Instance) -> str:
     return f"{flow}-{unit.node}@{inst.id}.service"
 
 
-def _fixed_ports(plan: Plan, diags: list[Diagnostic]) -> dict[tuple[str, int, int], int]:
-    """Ports the user fixed (`port:`): one per instance (shard-major), else the scheme applies."""
-    out: dict[tuple[str, int, int], int] = {}
+def _fixed_ports(plan: Plan, diags: list[Diagnostic]) -> dict[str, int]:
+    """Ports the user fixed (`port:`), by server name: one per executor replica (in server
+    order: shard by shard), else the scheme applies."""
+    out: dict[str, int] = {}
     for dep in plan.deployments:
-        if not dep.ports or not hosted(dep):
+        if not dep.ports or not dep.hosted:
             continue
-        count = dep.shards * dep.replicas
+        replicas = [s.name for s in plan.servers
+                    if s.deployment == dep.name and s.role == "executor"]
+        count = len(replicas)
         if len(dep.ports) != count:
             diags.append(warning(
                 "FC742", f"`{dep.name}` fixes {len(dep.ports)} port(s) for {count} server(s); the "
@@ -357,10 +368,7 @@ def _fixed_ports(plan: Plan, diags: list[Diagnostic]) -> dict[tuple[str, int, in
                 span_from_source(dep.source),
                 hint="give one port per shard × replica, or leave `port` out"))
             continue
-        ports = iter(dep.ports)
-        for s in range(dep.shards):
-            for r in range(dep.replicas):
-                out[(dep.name, s, r)] = int(next(ports))
+        out.update(zip(replicas, (int(port) for port in dep.ports)))
     return out
 
 

@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 
-from flowc.compiler.check import check, detect_kind, recheck
+from flowc.compiler.check import check, detect_kind
 from flowc.compiler.diagnostics import Severity
 from flowc.compiler.loader import load_text
-from flowc.compiler.syntax import Mapping, Scalar, Sequence
+from flowc.compiler.syntax import Mapping, Origin, Scalar, Sequence, State
 
 
 def tree(text: str, file: str = "flow.yml"):
@@ -439,29 +439,36 @@ def _replace(node, path, new):
     return Sequence(items, node.span, node.tag)
 
 
-def test_recheck_reports_substituted_values_with_their_origin():
+def _from_env(name: str) -> Origin:
+    return Origin(State.SUBSTITUTED, "env", f"environment variable {name}")
+
+
+def test_substituted_values_are_checked_with_their_origin():
     root = tree("jtype: Flow\nexecutors:\n  - replicas: ${{ ENV.R }}\n    shards: ${S}\n")
-    assert check(root, "flow") == []
+    assert check(root, "flow") == []  # as written: the forms are not judged
     path_r, path_s = ("executors", 0, "replicas"), ("executors", 0, "shards")
     old_r = root.get("executors").items[0].get("replicas")
     old_s = root.get("executors").items[0].get("shards")
-    root = _replace(root, path_r, Scalar("abc", old_r.span, origin="environment variable R"))
-    root = _replace(root, path_s, Scalar(2, old_s.span, origin="environment variable S"))
-    diags = recheck(root, "flow", [path_r, path_s])
+    root = _replace(root, path_r, Scalar("abc", old_r.span, origin=_from_env("R")))
+    root = _replace(root, path_s, Scalar(2, old_s.span, origin=_from_env("S")))
+    diags = check(root, "flow", substituted=True)
     assert len(diags) == 1
     assert diags[0].message == ("`replicas` must be an integer ≥ 1, got 'abc' "
                                 "(from environment variable R)")
     assert (diags[0].span.line, diags[0].span.col) == (3, 15)
 
 
-def test_recheck_ignores_other_paths_and_checks_version():
-    root = tree("jtype: Flow\nversion: $V\nexecutors:\n  - replicas: zero\n")
+def test_a_substituted_version_is_checked_and_unknown_values_are_not():
+    root = tree("jtype: Flow\nversion: $V\nexecutors:\n  - replicas: $R\n")
     old = root.get("version")
-    root = _replace(root, ("version",), Scalar("2", old.span, origin="environment variable V"))
-    diags = recheck(root, "flow", [("version",)])
+    root = _replace(root, ("version",), Scalar("2", old.span, origin=_from_env("V")))
+    replicas = root.get("executors").items[0].get("replicas")
+    unknown = Origin(State.UNDEFINED, "file", "undefined: environment variable R")
+    root = _replace(root, ("executors", 0, "replicas"),
+                    Scalar("$R", replicas.span, origin=unknown))
+    diags = check(root, "flow", substituted=True)
     assert [d.code for d in diags] == ["FC207"]
     assert diags[0].message.endswith("(from environment variable V)")
-    assert recheck(root, "flow", []) == []
 
 
 def test_not_a_mapping():
@@ -484,13 +491,13 @@ def test_unknown_key_that_belongs_elsewhere_says_where():
                                 "and `gateway:`, not here; valid keys here: `deployments`")
 
 
-def test_recheck_follows_a_reference_that_produced_a_list():
+def test_a_reference_that_produced_a_list_is_checked():
     root = tree("jtype: Flow\nexecutors:\n  - port: ${{ this.x }}\n")
     old = root.get("executors").items[0].get("port")
     bad = Sequence((Scalar(80, old.span), Scalar("x", old.span)), old.span)
     # a Sequence has no origin of its own; the error is still reported at the substituted node
     root = _replace(root, ("executors", 0, "port"), bad)
-    diags = recheck(root, "flow", [("executors", 0, "port")])
+    diags = check(root, "flow", substituted=True)
     assert [d.message for d in diags] == ["`port[1]` must be an integer from 1 to 65535, got 'x'"]
 
 

@@ -92,9 +92,9 @@ def test_fc708_points_at_the_bad_label_key(tmp_path, monkeypatch):
 def test_target_env_problems_point_at_the_env_key(tmp_path, monkeypatch, target, code):
     flow = ("jtype: Flow\nexecutors:\n  - name: a\n    uses: A\n    py_modules: [a.py]\n"
             "    env:\n      1ST: x\n")
+    image = ["--image", "r.example/g:1.0"] if target == "compose" else []
     got = run(tmp_path, monkeypatch, {"flow.yml": flow, "a.py": "# not imported\n"},
-              ["build", "case/flow.yml", "--target", target, "--image", "r.example/g:1.0",
-               "-o", "case/out"])
+              ["build", "case/flow.yml", "--target", target, *image, "-o", "case/out"])
     assert (code, "case/flow.yml", 7) in codes_at(got.err)
 
 

@@ -24,7 +24,8 @@ def write(tmp_path: Path, text: str, name: str = "flow.yml") -> Path:
 def test_timings_and_results(tmp_path):
     r = compile_flow(write(tmp_path, "jtype: Flow\nexecutors:\n  - name: a\n"), env={})
     assert r.ok and r.kind == "flow" and r.plan is not None
-    assert list(r.timings) == ["load", "check", "env", "substitute", "resolve", "graph", "plan"]
+    assert list(r.timings) == ["load", "env", "substitute", "includes", "check", "resolve",
+                               "graph", "plan", "lower"]
     assert all(t >= 0 for t in r.timings.values())
 
 
@@ -100,7 +101,7 @@ def test_every_module_in_the_phase_table_imports():
 
 
 def test_a_literal_dollar_is_still_type_checked(tmp_path):
-    # check skips scalars with `$` (pending substitution); one that stays literal is rechecked
+    # check runs after substitution: a `$` that stays literal (`'$'`, `$$3`) is type-checked
     path = write(tmp_path, "jtype: Flow\nwith:\n  port: '$'\nexecutors:\n  - replicas: $$3\n")
     r = compile_flow(path, env={})
     assert [(d.code, d.span.line) for d in r.diagnostics] == [("FC202", 3), ("FC202", 5)]

@@ -1,4 +1,5 @@
-"""The generated schema gate (`fastcheck`): up to date, and never accepting what jsonschema rejects.
+"""The generated schema gate (`fastcheck`): cached per user under a key that follows what it was
+made from, safe without a cache, and never accepting what jsonschema rejects.
 
 `check` trusts a "valid" from the gate without asking jsonschema, so the property that matters
 is: gate valid ⇒ jsonschema valid. It is tested on every example file, on random values, and on
@@ -9,6 +10,8 @@ to valid documents, where a difference in meaning between the two validators wou
 from __future__ import annotations
 
 import copy
+import marshal
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from flowc.compiler import fastcheck
+from flowc.compiler import cache, fastcheck
 from flowc.compiler.check import detect_kind, plain
 from flowc.compiler.loader import load_file
 from flowc.schemas import inlined, load_schema
@@ -49,20 +52,145 @@ def _agree_or_stricter(kind: str, instance: object) -> bool:
     return fast
 
 
-@pytest.mark.parametrize("kind", fastcheck.KINDS)
-def test_generated_modules_are_up_to_date(kind: str) -> None:
-    text = fastcheck.module_path(kind).read_text(encoding="utf-8")
-    assert text == fastcheck.generate(kind), (
-        f"compiler/fastcheck_{kind}.py is stale: run `.venv/bin/python -m flowc.compiler.fastcheck`")
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty per-user cache and a process with no validator loaded yet."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("FLOWC_NO_CACHE", raising=False)
+    monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
+    return tmp_path / "flowc"
 
 
-def test_generated_modules_do_not_import_fastjsonschema() -> None:
-    code = ("import sys\nfrom flowc.compiler import fastcheck\n"
-            "for k in fastcheck.KINDS: fastcheck.is_valid(k, {})\n"
-            "bad = [m for m in sys.modules if m.split('.')[0] in "
-            "('fastjsonschema', 'jsonschema', 'referencing')]\nprint(bad)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+FLOW = {"jtype": "Flow", "executors": [{"name": "a", "uses": "docker://x/y:1"}]}
+_PROBE = ("import sys\nfrom flowc.compiler import fastcheck\n"
+          "print([fastcheck.is_valid(k, {'jtype': 'Flow'}) for k in fastcheck.KINDS], "
+          "sorted({m.split('.')[0] for m in sys.modules} & "
+          "{'fastjsonschema', 'jsonschema', 'referencing'}))\n")
+
+
+def _probe(env: dict[str, str]) -> str:
+    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
+                         check=True, env=env)
+    return out.stdout.strip()
+
+
+def test_a_warm_cache_spares_fastjsonschema_and_jsonschema(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("FLOWC_NO_CACHE", None)
+    cold = _probe(env)
+    assert cold.endswith("['fastjsonschema']")  # the first run generates
+    assert sorted(p.name.split("-")[1] for p in (tmp_path / "flowc").glob("fastcheck-*")) == \
+        sorted(fastcheck.KINDS)
+    warm = _probe(env)
+    assert warm.endswith("[]") and warm.split("]")[0] == cold.split("]")[0]
+
+
+def test_the_cached_validator_is_reused_not_regenerated(cache_home: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fastcheck.is_valid("flow", FLOW)
+    path = fastcheck.cache_path("flow")
+    assert path is not None and path.parent == cache_home and path.exists()
+    assert path.stat().st_mode & 0o077 == 0  # private to the user
+    monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
+    monkeypatch.setattr(fastcheck, "generate", lambda kind: pytest.fail("regenerated"))
+    assert fastcheck.is_valid("flow", FLOW) and not fastcheck.is_valid("flow", [])
+
+
+def test_the_key_follows_the_schema_files_and_the_generator(cache_home: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    assert fastcheck.is_valid("flow", FLOW)
+    before = fastcheck.cache_path("flow")
+    edited = tmp_path / "schemas"
+    edited.mkdir()
+    for path in fastcheck.schema_files():
+        (edited / path.name).write_bytes(path.read_bytes())
+    (edited / "entry.schema.json").write_bytes(
+        (edited / "entry.schema.json").read_bytes() + b"\n")  # an edited schema file
+    monkeypatch.setattr(fastcheck, "schema_files", lambda: sorted(edited.iterdir()))
+    after = fastcheck.cache_path("flow")
+    assert after is not None and after != before and not after.exists()
+    monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
+    assert fastcheck.is_valid("flow", FLOW)  # regenerated under the new key, the old one gone
+    assert after.exists() and not before.exists()
+    real_find_spec = fastcheck.find_spec
+
+    def other_version(name: str):  # another fastjsonschema release: its version.py differs
+        spec = real_find_spec(name)
+        fake = tmp_path / "fastjsonschema"
+        fake.mkdir(exist_ok=True)
+        (fake / "version.py").write_text("VERSION = '9.9.9'\n")
+        return type(spec)(name, spec.loader, origin=str(fake / "__init__.py"))
+
+    monkeypatch.setattr(fastcheck, "find_spec", other_version)
+    assert fastcheck.cache_path("flow") not in (before, after)
+
+
+def test_without_a_usable_cache_the_validator_is_made_in_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    for env in ({"XDG_CACHE_HOME": str(blocker)}, {"FLOWC_NO_CACHE": "1",
+                                                    "XDG_CACHE_HOME": str(tmp_path)}):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
+        assert fastcheck.cache_path("flow") is None
+        assert fastcheck.is_valid("flow", FLOW) and not fastcheck.is_valid("flow", [])
+        monkeypatch.delenv("FLOWC_NO_CACHE", raising=False)
+    assert not (tmp_path / "flowc").exists()
+
+
+def test_a_folder_refusing_writes_only_costs_time(cache_home: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(cache.tempfile, "mkstemp", refuse)  # root ignores chmod: refuse here
+    assert fastcheck.is_valid("flow", FLOW) and not fastcheck.is_valid("flow", [])
+    assert list(cache_home.iterdir()) == []
+
+
+def test_a_damaged_cache_entry_is_regenerated(cache_home: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    path = fastcheck.cache_path("flow")
+    for damage in (b"", b"\x00garbage", marshal.dumps(42)):
+        path.write_bytes(damage)
+        monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
+        assert fastcheck.is_valid("flow", FLOW) and not fastcheck.is_valid("flow", [])
+        assert path.read_bytes() not in (b"", b"\x00garbage", marshal.dumps(42))
+
+
+def test_without_fastjsonschema_jsonschema_decides_alone(cache_home: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastcheck, "find_spec", lambda name: None)
+    monkeypatch.setitem(sys.modules, "fastjsonschema", None)  # `import fastjsonschema` fails
+    assert fastcheck.cache_key() is None
+    assert not fastcheck.is_valid("flow", FLOW)  # not known valid: the caller asks jsonschema
+    assert fastcheck._VALIDATORS["flow"] is None
+
+
+def test_write_atomic_leaves_nothing_half_written(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "entry"
+    assert cache.write_atomic(target, b"one") and target.read_bytes() == b"one"
+
+    def fail_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache.os, "replace", fail_replace)
+    assert not cache.write_atomic(target, b"two")
+    assert target.read_bytes() == b"one" and sorted(tmp_path.iterdir()) == [target]
+
+
+def test_the_cache_folder_is_refused_when_others_can_write_it(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("FLOWC_NO_CACHE", raising=False)
+    assert cache.cache_dir() == tmp_path / "flowc"
+    (tmp_path / "flowc").chmod(0o777)
+    assert cache.cache_dir() is None
 
 
 def test_validating_a_valid_flow_never_imports_jsonschema() -> None:
@@ -73,19 +201,6 @@ def test_validating_a_valid_flow_never_imports_jsonschema() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert out.stdout.splitlines()[-1].split() == ["0", "False", "False"], out.stderr
-
-
-def test_a_module_made_from_other_schema_files_stands_aside(monkeypatch) -> None:
-    flow = {"jtype": "Flow", "executors": [{"name": "a", "uses": "docker://x/y:1"}]}
-    monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
-    real = fastcheck._checksums
-    monkeypatch.setattr(fastcheck, "_checksums",
-                        lambda names: {**real(names), "entry": 0})  # entry.schema.json edited
-    assert not fastcheck.is_valid("flow", flow)  # not trusted: jsonschema decides
-    assert fastcheck._VALIDATORS["flow"] is fastcheck._unknown
-    monkeypatch.setattr(fastcheck, "_VALIDATORS", {})
-    monkeypatch.setattr(fastcheck, "_checksums", real)
-    assert fastcheck.is_valid("flow", flow)
 
 
 def test_examples_exist_and_the_gate_accepts_every_valid_one() -> None:

@@ -58,7 +58,8 @@ def run_everything(folder: Path, *extra: str) -> dict[str, tuple[int, str, dict[
     steps = {"validate": ("validate", flow, "--format", "json"),
              "explain": ("explain", flow), "explain-json": ("explain", flow, "--format", "json")}
     for target in TARGETS:
-        steps[target] = ("build", flow, "--target", target, "--image", IMAGE,
+        image = ("--image", IMAGE) if target in ("k8s", "compose") else ()
+        steps[target] = ("build", flow, "--target", target, *image,
                          "-o", str(folder / f"out-{target}"))
     results = {}
     for step, argv in steps.items():

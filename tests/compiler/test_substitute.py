@@ -9,9 +9,17 @@ import pytest
 from flowc.compiler.diagnostics import Severity
 from flowc.compiler.loader import load_text
 from flowc.compiler.substitute import (
-    DEFERRED, UNDEFINED, SubstitutionContext, SubstitutionError, is_deferred, is_undefined,
-    parse_parts, recheck_paths, render_template, substitute, substitute_executor_config)
-from flowc.compiler.syntax import Mapping, Scalar, Sequence, locate, to_python
+    SubstitutionContext, SubstitutionError, parse_parts, render_template, substitute,
+    substitute_executor_config)
+from flowc.compiler.syntax import Mapping, Scalar, Sequence, State, locate, to_python
+
+
+def is_deferred(node) -> bool:
+    return node.state is State.DEFERRED
+
+
+def is_undefined(node) -> bool:
+    return node.state is State.UNDEFINED
 
 
 def run(text: str, env: dict | None = None, **kw):
@@ -209,8 +217,9 @@ def test_this_outside_any_mapping_is_an_error():
 def test_references_resolve_to_a_fixed_point_with_a_provenance_chain():
     node, diags = run("a: ${{ root.b }}\nb: ${{ root.c }}\nc: ${{ ENV.P }}\n", {"P": "8080"})
     assert not diags and to_python(node) == {"a": 8080, "b": 8080, "c": 8080}
-    assert at(node, "a").origin == "reference root.b → root.c (environment variable P)"
-    assert at(node, "c").origin == "environment variable P"
+    assert str(at(node, "a").origin) == "reference root.b → root.c (environment variable P)"
+    assert str(at(node, "c").origin) == "environment variable P"
+    assert at(node, "a").origin.kind == "reference" and at(node, "c").origin.kind == "env"
 
 
 def test_reference_through_a_value_that_is_itself_a_reference():
@@ -343,7 +352,7 @@ def test_allow_undefined_warns_and_keeps_the_text():
                                                       ("FC302", Severity.WARNING)}
     v = at(node, "v")
     assert v.value == "${{ ENV.R }}" and is_undefined(v)
-    assert v.origin == f"{UNDEFINED}: environment variable R"
+    assert str(v.origin) == "undefined: environment variable R" and v.origin.kind == "file"
     assert is_undefined(at(node, "w")) and is_undefined(at(node, "x"))
     assert not is_undefined(Scalar("a", v.span))
 
@@ -356,16 +365,19 @@ def test_origins_name_the_source_of_each_value():
                       "f: literal\ng: x${E}${F}", {"E": "1"}, env_file={"F": "2"},
                       env_file_name=".env", context={"C": 3})
     assert not diags
-    origins = {k.value: v.origin for k, v in node.items}
+    origins = {k.value: v.origin and v.origin.detail for k, v in node.items}
     assert origins == {
         "a": "environment variable E", "b": "--env-file .env: F", "c": "--context C",
         "d": "default of ${D:-3}", "e": "reference root.a (environment variable E)",
         "f": None, "g": "environment variable E, --env-file .env: F"}
+    kinds = {k.value: v.origin and v.origin.kind for k, v in node.items}
+    assert kinds == {"a": "env", "b": "env-file", "c": "context", "d": "file", "e": "reference",
+                     "f": None, "g": "env"}
 
 
 def test_environment_wins_over_env_file():
     node, _ = run("v: ${X}", {"X": "env"}, env_file={"X": "file"}, env_file_name=".env")
-    assert at(node, "v").value == "env" and at(node, "v").origin == "environment variable X"
+    assert at(node, "v").value == "env" and str(at(node, "v").origin) == "environment variable X"
 
 
 # --- columns -------------------------------------------------------------------------------------
@@ -428,7 +440,8 @@ def test_deferred_variables_stay_runtime_references():
     assert not diags
     token = at(node, "executors", 0, "uses_with", "token")
     assert is_deferred(token) and token.value == "${{ ENV.TOKEN }}"
-    assert token.origin == f"{DEFERRED}: environment variable TOKEN"
+    assert str(token.origin) == "runtime reference: environment variable TOKEN"
+    assert token.origin.kind == "env"
     url = at(node, "executors", 0, "uses_with", "url")
     assert is_deferred(url) and url.value == "https://h$$x/$TOKEN/p"  # other forms done now
     assert at(node, "executors", 0, "uses_with", "plain").value == "h$x"
@@ -490,15 +503,25 @@ def test_substitute_executor_config_uses_the_worker_environment_only():
     assert {d.code for d in diags} == {"FC301"}
 
 
-def test_recheck_paths_cover_every_substituted_value_and_nothing_else():
+def test_every_scalar_says_what_substitution_made_of_it():
     doc = ("with:\n  port: ${{ ENV.P }}\n  name: plain\n  esc: $$3\n"
-           "executors:\n  - replicas: ${{ root.with }}\n    env:\n      T: ${{ ENV.T }}\n"
-           "      U: ${{ ENV.U }}\n      V: price $5\n")
+           "executors:\n  - replicas: ${{ root.with.port }}\n    env:\n      T: ${{ ENV.T }}\n"
+           "      U: ${{ ENV.U }}\n      V: price $5\n      W: ${{ ENV.NOPE:x }}\n")
     root, _ = load_text(doc, "f.yml")
     node, _ = substitute(root, SubstitutionContext(env={"P": "1", "T": "t"}, allow_undefined=True),
                          deferred=lambda p: frozenset({"T"}))
-    assert sorted(recheck_paths(root, node), key=str) == sorted(
-        [("with", "port"), ("with", "esc"), ("executors", 0, "replicas")], key=str)
+    states = {path: at(node, *path).state for path in [
+        ("with", "port"), ("with", "name"), ("with", "esc"), ("executors", 0, "replicas"),
+        ("executors", 0, "env", "T"), ("executors", 0, "env", "U"),
+        ("executors", 0, "env", "V"), ("executors", 0, "env", "W")]}
+    assert states == {
+        ("with", "port"): State.SUBSTITUTED, ("with", "name"): State.LITERAL,
+        ("with", "esc"): State.LITERAL, ("executors", 0, "replicas"): State.SUBSTITUTED,
+        ("executors", 0, "env", "T"): State.DEFERRED, ("executors", 0, "env", "U"):
+            State.UNDEFINED, ("executors", 0, "env", "V"): State.LITERAL,
+        ("executors", 0, "env", "W"): State.FAILED}
+    assert [at(node, *p).known for p in (("with", "esc"), ("executors", 0, "env", "T"))] == [
+        True, False]
 
 
 # --- the grammar's parts -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Python client and `flowc post` against a real worker process (issue 3 item 6)."""
+"""The Python client and `flowc post` (through the CLI) against a real worker process."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from flowc.compiler.plan import Deployment, ExecutorRef, FlowInfo, Gateway, Plan
 from flowc.runtime import AsyncClient, Client, FlowcRequestError, GenericDoc
-from flowc.runtime.client import post_cli
+from flowc.compiler.cli import main as flowc_main
 from tests.ports import free_port
 
 
@@ -200,10 +200,18 @@ def test_generic_return_type_by_default(address):
     client.close()
 
 
+def flowc_post(target: str, on: str, *, data: str | None = None, parameters: str | None = None,
+               request_size: int = 100) -> int:
+    """`flowc post` in-process (its output goes to pytest's captured stdout and stderr)."""
+    argv = ["post", target, "--on", on, "--request-size", str(request_size)]
+    argv += ["--data", data] if data is not None else []
+    argv += ["--parameters", parameters] if parameters is not None else []
+    return flowc_main(argv)
+
+
 def test_post_cli_prints_json_lines(address, capsys):
     addr, _ = address
-    code = post_cli(addr, on="/generic", data='[{"text": "hey"}, "plain"]', parameters=None,
-                    request_size=1)
+    code = flowc_post(addr, "/generic", data='[{"text": "hey"}, "plain"]', request_size=1)
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0 and len(out) == 2
     first = json.loads(out[0])
@@ -212,32 +220,43 @@ def test_post_cli_prints_json_lines(address, capsys):
 
 def test_post_cli_results_and_errors(address, capsys, tmp_path):
     addr, _ = address
-    assert post_cli(addr, on="/status", data=None, parameters='{"k": 2}', request_size=100) == 0
+    assert flowc_post(addr, "/status", parameters='{"k": 2}') == 0
     out = capsys.readouterr().out
     assert json.loads(out.strip()) == {"__results__": {"cnt/rep-0": {"got": {"k": 2}}}}
     lines = tmp_path / "docs.jsonl"
     lines.write_text('{"text": "1"}\n{"text": "2"}\n')
-    assert post_cli(addr, on="/fail-odd", data=f"@{lines}", parameters=None,
-                    request_size=1) == 1
+    assert flowc_post(addr, "/fail-odd", data=f"@{lines}", request_size=1) == 1
     captured = capsys.readouterr()
     assert "cnt/rep-0: ValueError" in captured.err
     assert json.loads(captured.out.strip())["text"] == "2"
 
 
 def test_post_cli_bad_input(capsys):
-    assert post_cli("127.0.0.1:1", on="/x", data="{nope", parameters=None, request_size=1) == 1
+    assert flowc_post("127.0.0.1:1", "/x", data="{nope", request_size=1) == 1
     assert "--data is not JSON" in capsys.readouterr().err
-    assert post_cli("127.0.0.1:1", on="/x", data=None, parameters="[1]", request_size=1) == 1
+    assert flowc_post("127.0.0.1:1", "/x", parameters="[1]", request_size=1) == 1
     assert "--parameters must be a JSON object" in capsys.readouterr().err
 
 
 def test_post_cli_flow_file_reads_the_gateway_port(tmp_path, capsys):
     flow = tmp_path / "flow.yml"
     flow.write_text("jtype: Flow\nwith:\n  port: 1\nexecutors:\n  - name: a\n    uses: Foo\n")
-    code = post_cli(str(flow), on="/x", data=None, parameters=None, request_size=1)
+    code = flowc_post(str(flow), "/x", request_size=1)
     err = capsys.readouterr().err
     assert code == 1
     assert "127.0.0.1:1" in err  # it tried the Flow's gateway port
+
+
+def test_post_cli_a_flow_file_with_errors_or_without_a_port(tmp_path, capsys):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("jtype: Flow\nexecutors:\n  - name: a\n    replica: 2\n")
+    assert flowc_post(str(broken), "/x") == 1
+    err = capsys.readouterr().err
+    assert "FC201" in err and "cannot compile the Flow" in err
+    portless = tmp_path / "flow.yml"
+    portless.write_text("jtype: Flow\nexecutors:\n  - name: a\n    uses: Foo\n")
+    assert flowc_post(str(portless), "/x") == 1
+    assert "sets no gateway port" in capsys.readouterr().err
 
 
 def test_jina_options(address, capsys):

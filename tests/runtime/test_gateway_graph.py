@@ -12,7 +12,8 @@ from google.protobuf.json_format import MessageToDict
 from flowc.compiler.plan import Deployment, ExecutorRef, FlowInfo, Gateway, Plan
 from flowc.runtime.channels import HopFailure
 from flowc.runtime.docs import decode_docs, encode_docs
-from flowc.runtime.gateway import GraphRunner, union_endpoints
+from flowc.runtime.endpoints import union_endpoints
+from flowc.runtime.graph_runner import GraphRunner
 from flowc.runtime.generic_doc import GenericDoc
 from flowc.runtime.proto import flowc_pb2
 from flowc.runtime.topology import build_topology

@@ -20,7 +20,7 @@ import grpc
 import pytest
 
 from flowc.compiler.plan import Deployment, ExecutorRef, FlowInfo, Gateway, Plan
-from flowc.runtime.launcher import Backoff, Child, Supervisor
+from flowc.runtime.supervisor import Backoff, Child, Supervisor
 from flowc.runtime.proto import flowc_pb2, flowc_pb2_grpc
 from tests.ports import free_port
 

@@ -19,9 +19,9 @@ from grpc_health.v1.health import aio as health_aio
 from flowc.runtime import Executor, requests
 from flowc.runtime.channels import ReplicaSet, wait_until_serving
 from flowc.runtime.docs import encode_docs
-from flowc.runtime.gateway import _HoldUntilServing
+from flowc.runtime.server import HoldUntilServing
 from flowc.runtime.host import ExecutorHost, _SerialThread
-from flowc.runtime.launcher import LaunchError, Supervisor
+from flowc.runtime.supervisor import LaunchError, Supervisor
 from flowc.runtime.proto import flowc_pb2, flowc_pb2_grpc
 
 
@@ -143,7 +143,7 @@ class _Deadline:
 def test_request_before_serving_waits_for_it():
     async def main():
         serving = asyncio.Event()
-        held = _HoldUntilServing(_Answering(), serving)
+        held = HoldUntilServing(_Answering(), serving, "gateway")
         call = asyncio.create_task(held.Process(None, _Deadline(None)))
         await asyncio.sleep(0.2)
         waited = not call.done()
@@ -155,7 +155,7 @@ def test_request_before_serving_waits_for_it():
 
 def test_request_before_serving_goes_on_at_its_deadline():
     async def main():
-        held = _HoldUntilServing(_Answering(), asyncio.Event())
+        held = HoldUntilServing(_Answering(), asyncio.Event(), "gateway")
         return await asyncio.wait_for(held.Process(None, _Deadline(0.1)), 5)
 
     assert asyncio.run(main()) == "processed"

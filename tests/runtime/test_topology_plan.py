@@ -7,8 +7,7 @@ import json
 import pytest
 
 from flowc.compiler.plan import Address, Deployment, ExecutorRef, FlowInfo, Gateway, Plan
-from flowc.runtime.topology import (TopologyError, build_topology, parse_addresses,
-                                    polling_for)
+from flowc.runtime.topology import TopologyError, build_topology, parse_addresses
 
 REF = ExecutorRef(kind="class", jtype="Echo")
 
@@ -35,13 +34,14 @@ def test_chain_is_detected():
 
 def test_diamond_floating_and_order():
     p = plan(dep("join", ["left", "right"]), dep("left"), dep("right"),
-             dep("log", ["left"], floating=True), dep("after_log", ["log"]),
+             dep("log", ["left"], floating=True), dep("after_log", ["log"], floating=True),
              responders=["join"])
     topo = build_topology(p, addrs("join", "left", "right", "log", "after_log"))
     assert [n.name for n in topo.nodes] == ["left", "right", "join", "log", "after_log"]
     assert not topo.chain
     assert topo.awaited == ("left", "right", "join")
-    assert topo.node("after_log").floating  # downstream of a floating entry
+    # the compiler makes what needs a floating entry floating too (FC520); the gateway reads it
+    assert topo.node("after_log").floating
 
 
 def test_when_timeouts_retries_and_placement():
@@ -57,7 +57,8 @@ def test_external_addresses_come_from_the_plan():
     p = plan(dep("ext", external=(Address("example.org", 443, tls=True),
                                   Address("10.0.0.1", 80))))
     topo = build_topology(p, {})
-    assert topo.nodes[0].addresses == ("grpcs://example.org:443", "grpc://10.0.0.1:80")
+    # as the targets write them into --addresses (one rule: Address.target)
+    assert topo.nodes[0].addresses == ("grpcs://example.org:443", "10.0.0.1:80")
 
 
 @pytest.mark.parametrize("deps,addresses,needle", [
@@ -86,5 +87,5 @@ def test_parse_addresses_json_string_and_file(tmp_path):
 
 def test_polling_table():
     d = dep("idx", shards=2, polling={"*": "ANY", "/search": "ALL", "/custom": "all"})
-    assert [polling_for(d, e) for e in ("/index", "/search", "/custom")] == ["ANY", "ALL", "ALL"]
-    assert polling_for(dep("x", polling={"*": "ALL"}), "/index") == "ALL"
+    assert [d.polling_for(e) for e in ("/index", "/search", "/custom")] == ["ANY", "ALL", "ALL"]
+    assert dep("x", polling={"*": "ALL"}).polling_for("/index") == "ALL"

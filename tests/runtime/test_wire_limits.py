@@ -285,7 +285,7 @@ def test_gateway_filter_meeting_bytes_that_are_no_documents_answers_an_error(cap
     import asyncio
 
     from flowc.compiler.plan import Deployment, ExecutorRef, FlowInfo, Gateway, Plan
-    from flowc.runtime.gateway import GraphRunner
+    from flowc.runtime.graph_runner import GraphRunner
     from flowc.runtime.topology import build_topology
 
     entry = Deployment(name="f", executor=ExecutorRef(kind="class", jtype="X"),

@@ -17,7 +17,7 @@ from flowc.compiler.plan import (
 from flowc.compiler.syntax import Span
 from flowc.targets import TARGETS, render
 from flowc.targets.common import (
-    dns_label, image_reference_problem, needs_head, object_name, resolve_images,
+    dns_label, image_reference_problem, object_name, resolve_images,
     span_from_source, to_yaml, to_yaml_documents, yaml_scalar,
 )
 
@@ -154,10 +154,10 @@ def test_image_rules():
 
 def test_heads():
     plain = Deployment("a", ExecutorRef("docker", image="x:1"), ("gateway",))
-    assert not needs_head(plain)
-    assert needs_head(Deployment("a", ExecutorRef("docker", image="x:1"), ("gateway",), shards=2))
-    assert needs_head(Deployment("a", ExecutorRef("docker", image="x:1"), ("gateway",),
-                                 uses_before=ExecutorRef("docker", image="b:1")))
+    assert not plain.needs_head
+    assert Deployment("a", ExecutorRef("docker", image="x:1"), ("gateway",), shards=2).needs_head
+    assert Deployment("a", ExecutorRef("docker", image="x:1"), ("gateway",),
+                      uses_before=ExecutorRef("docker", image="b:1")).needs_head
 
 
 def test_registry_reports_unknown_targets():
@@ -180,7 +180,10 @@ def test_target_codes_are_catalogued():
 
 
 def test_version_constant_matches_pyproject():
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, `tomli` (the test extra)
+        import tomli as tomllib
     from pathlib import Path
 
     from flowc.targets.common import flowc_version

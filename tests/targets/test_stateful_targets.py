@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 sys.path.insert(0, str(Path(__file__).parent))
 import tools  # noqa: E402
 
+from flowc.compiler import launch  # noqa: E402
 from flowc.targets import compose, k8s, local, render, systemd  # noqa: E402
 
 
@@ -40,33 +41,33 @@ def _arg(argv, flag):
 
 def test_local_gives_each_shard_its_own_raft_group_on_distinct_ports():
     plan = _plan(shards=2)
-    procs = local.processes(plan, port_for=local.fixed_ports(plan, 52000), plan_path="p.json",
-                            base_dir=".")
+    ports = local.fixed_ports(plan, 52000)
+    procs = launch.processes(plan, ports, plan_path="p.json", base_dir=".", host="127.0.0.1")
     workers = [p for p in procs if p.kind == "worker"]
     assert len(workers) == 6
-    file = local.raft_peer_groups(procs)
+    file = launch.peers_file(plan, ports, "127.0.0.1")
     assert list(file) == ["kv"] and len(file["kv"]) == 2
     groups = dict(enumerate(file["kv"]))
     for proc in workers:
         shard, replica = int(_arg(proc.argv, "--shard")), int(_arg(proc.argv, "--replica"))
         assert _arg(proc.argv, "--raft-peers") == "@raft-peers.json"  # the list is written once
         peers = groups[shard]
-        assert len(peers) == 3 and peers[replica] == proc.raft
+        assert len(peers) == 3 and peers[replica] == f"127.0.0.1:{ports[proc.name + '/raft']}"
         assert peers[replica] != f"127.0.0.1:{proc.port}"
     assert not set(groups[0]) & set(groups[1])
     every_port = [p.port for p in procs] + [int(a.rsplit(":", 1)[1])
                                             for g in groups.values() for a in g]
     assert len(every_port) == len(set(every_port))
     # the names `flowc run` asks free ports for include every Raft node
-    assert sum(n.endswith("/raft") for n in local.port_names(plan)) == 6
+    assert sum(n.endswith("/raft") for n in launch.port_keys(plan)) == 6
 
 
 def test_local_without_stateful_has_no_raft():
     plan = tools.example_plan("chain")
-    procs = local.processes(plan, port_for=local.fixed_ports(plan, 52000), plan_path="p.json",
-                            base_dir=".")
+    procs = launch.processes(plan, local.fixed_ports(plan, 52000), plan_path="p.json",
+                             base_dir=".", host="127.0.0.1")
     assert not any("--raft-peers" in p.argv for p in procs)
-    assert not any(n.endswith("/raft") for n in local.port_names(plan))
+    assert not any(n.endswith("/raft") for n in launch.port_keys(plan))
 
 
 def test_compose_replicas_reach_each_other_by_service_name():

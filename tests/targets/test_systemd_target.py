@@ -174,9 +174,9 @@ def test_units_order_and_want_what_the_graph_says():
                  "BindPaths=%S/flowc/sharded/indexer/workspace:/opt/flowc/flows/sharded/ws",
                  "EnvironmentFile=/etc/flowc/sharded/env/indexer@%i.env",
                  "ExecStart=/opt/flowc/bin/flowc-runtime worker --plan "
-                 "/etc/flowc/sharded/plan.json --deployment indexer --host 127.0.0.1 --port "
-                 "${FLOWC_PORT} --base-dir /opt/flowc/flows/sharded --shard ${FLOWC_SHARD} "
-                 "--replica ${FLOWC_REPLICA}"):
+                 "/etc/flowc/sharded/plan.json --host 127.0.0.1 --base-dir "
+                 "/opt/flowc/flows/sharded --deployment indexer --shard ${FLOWC_SHARD} "
+                 "--replica ${FLOWC_REPLICA} --port ${FLOWC_PORT}"):
         assert line + "\n" in worker, line
 
 

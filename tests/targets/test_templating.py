@@ -1,5 +1,5 @@
-"""Precompiled templates (`flowc.targets.templating`): up to date, used, identical output, and
-never used when stale or written by another jinja2."""
+"""Template loading (`flowc.targets.templating`): jinja2's bytecode kept in the per-user cache,
+reused, never stale, and the same output with, without, or with a broken cache folder."""
 
 from __future__ import annotations
 
@@ -20,29 +20,45 @@ OPTIONS = {"image": "team/app:1.0", "namespace": "search", "context": "../flow"}
 
 
 @pytest.fixture
-def fresh_state(monkeypatch: pytest.MonkeyPatch) -> dict:
-    """An empty loader state for one test (the module caches per process)."""
-    state: dict = {}
-    monkeypatch.setattr(templating, "_STATE", state)
-    return state
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty per-user cache, and no template loaded yet in this process."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("FLOWC_NO_CACHE", raising=False)
+    monkeypatch.setattr(templating, "_STATE", {})
+    return tmp_path / "flowc"
 
 
-def test_compiled_folder_is_up_to_date() -> None:
-    wanted = templating.compiled_files()
-    on_disk = {p.name: p.read_text(encoding="utf-8")
-               for p in templating.COMPILED_DIR.iterdir() if p.is_file()}
-    assert on_disk == wanted, ("targets/templates/_compiled is stale: run "
-                               "`.venv/bin/python -m flowc.targets.templating`")
-    assert len(wanted) == len(templating.template_names()) + 1  # + index.json
+def _bytecode_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"jinja2-{jinja2.__version__}-*.cache"))
 
 
-def test_every_template_loads_precompiled(fresh_state: dict) -> None:
+def test_every_template_loads_once_and_leaves_its_bytecode(cache_home: Path) -> None:
     names = templating.template_names()
     assert "k8s/README.md.j2" in names and len(names) >= 5
     for name in names:
         loaded = templating.template(name)
-        assert isinstance(loaded.environment.loader, jinja2.ModuleLoader), name
         assert templating.template(name) is loaded  # once per process
+    assert len(_bytecode_files(cache_home)) == len(names)
+    assert not any(p.name.endswith(".tmp") for p in cache_home.iterdir())
+
+
+def test_a_new_process_loads_bytecode_instead_of_compiling(
+        cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = {name: templating.template(name) for name in templating.template_names()}
+    monkeypatch.setattr(templating, "_STATE", {})
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda *a, **k: pytest.fail("compiled although the bytecode is cached"))
+    for name, template in first.items():
+        assert templating.template(name) is not template  # loaded again, from the cache
+
+
+def test_an_edited_template_is_compiled_again(cache_home: Path) -> None:
+    sources = {"t.j2": "one {{ x }}\n"}
+    loader = jinja2.FunctionLoader(lambda name: sources[name])
+    bytecode = templating.bytecode_cache()
+    assert templating.environment(loader, bytecode).get_template("t.j2").render(x=1) == "one 1\n"
+    sources["t.j2"] = "two {{ x }}\n"  # same name, same cache entry, new source
+    assert templating.environment(loader, bytecode).get_template("t.j2").render(x=1) == "two 1\n"
 
 
 def _render_all() -> dict[tuple[str, str], dict[str, str]]:
@@ -56,32 +72,42 @@ def _render_all() -> dict[tuple[str, str], dict[str, str]]:
     return out
 
 
-def test_precompiled_and_source_templates_render_the_same(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_output_is_the_same_with_and_without_the_cache(
+        cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLOWC_NO_CACHE", "1")
+    in_memory = _render_all()
+    assert any(files for files in in_memory.values())
+    assert not cache_home.exists()
+    monkeypatch.delenv("FLOWC_NO_CACHE")
+    for _ in range(2):  # filling the cache, then reading it
+        monkeypatch.setattr(templating, "_STATE", {})
+        assert _render_all() == in_memory
+    assert _bytecode_files(cache_home)
+
+
+def test_a_cache_folder_that_refuses_writes_only_costs_time(
+        cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only file system")  # root ignores chmod: refuse here
+
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", refuse)
+    assert templating.template("k8s/README.md.j2").render  # loaded all the same
+    assert _bytecode_files(cache_home) == []
+
+
+def test_a_cache_folder_that_vanished_only_costs_time(cache_home: Path) -> None:
+    templating.template("images/Dockerfile.j2")
+    for path in cache_home.iterdir():
+        path.unlink()
+    cache_home.rmdir()
+    assert templating.template("k8s/README.md.j2").render  # the dump fails, the load does not
+
+
+def test_without_a_safe_folder_there_is_no_bytecode_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     monkeypatch.setattr(templating, "_STATE", {})
-    precompiled = _render_all()
-    assert any(files for files in precompiled.values())
-    monkeypatch.setattr(templating, "_index", lambda: {})  # as if nothing were precompiled
-    monkeypatch.setattr(templating, "_STATE", {})
-    from_source = _render_all()
-    assert templating._STATE["compiled"] is None
-    assert precompiled == from_source
-
-
-def test_a_template_edited_since_precompiling_is_compiled_from_source(
-        fresh_state: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = templating._digest
-    monkeypatch.setattr(templating, "_digest",
-                        lambda name: "0" * 8 if name == "k8s/README.md.j2" else real(name))
-    edited = templating.template("k8s/README.md.j2")
-    other = templating.template("images/Dockerfile.j2")
-    assert isinstance(edited.environment.loader, jinja2.FileSystemLoader)
-    assert isinstance(other.environment.loader, jinja2.ModuleLoader)
-
-
-def test_modules_from_another_jinja2_are_not_used(fresh_state: dict,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    index = templating._index()
-    monkeypatch.setattr(templating, "_index", lambda: {**index, "jinja2": "0.0.1"})
-    loaded = templating.template("k8s/README.md.j2")
-    assert isinstance(loaded.environment.loader, jinja2.FileSystemLoader)
+    assert templating.bytecode_cache() is None
+    assert templating.template("systemd/target.j2").environment.bytecode_cache is None

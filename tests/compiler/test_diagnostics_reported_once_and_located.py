@@ -21,9 +21,8 @@ from flowc.compiler.loader import load_text
 from flowc.compiler.plan import Plan
 from flowc.compiler.render import MAX_SHOWN, render
 from flowc.compiler.sources import SourceCache, text_encoding
-from flowc.compiler.substitute import (FAILED, SubstitutionContext, is_failed, recheck_paths,
-                                       substitute)
-from flowc.compiler.syntax import Span
+from flowc.compiler.substitute import SubstitutionContext, substitute
+from flowc.compiler.syntax import Span, State
 from flowc.targets import render as render_target
 from flowc.targets.common import entry_span, env_span, gateway_span
 
@@ -42,13 +41,13 @@ def codes(result) -> list[tuple[str, int]]:
 
 # --- failed substitutions ----------------------------------------------------------------------
 
-def test_a_failed_scalar_is_marked_and_not_rechecked():
+def test_a_failed_scalar_is_marked_and_not_checked():
     root, _ = load_text("replicas: ${{ ENV.NOPE }}\nport: ${{ ENV.P }}\n", "f.yml")
     new, diags = substitute(root, SubstitutionContext(env={"P": "80"}))
     assert [d.code for d in diags] == ["FC301"]
-    assert is_failed(new.get("replicas")) and new.get("replicas").value == "${{ ENV.NOPE }}"
-    assert new.get("replicas").origin == FAILED and not is_failed(new.get("port"))
-    assert recheck_paths(root, new) == [("port",)]
+    replicas = new.get("replicas")
+    assert replicas.state is State.FAILED and replicas.value == "${{ ENV.NOPE }}"
+    assert not replicas.known and new.get("port").state is State.SUBSTITUTED
 
 
 def test_a_reference_to_a_failed_value_fails_once(tmp_path):

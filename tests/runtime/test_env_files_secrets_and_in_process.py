@@ -16,7 +16,7 @@ import pytest
 
 from flowc.compiler.driver import compile_flow
 from flowc.compiler.plan import TEMPLATE_KEY, TEMPLATE_QUOTED_KEY, Plan
-from flowc.runtime.launcher import in_process_plan
+from flowc.runtime.launch_plan import in_process_plan
 from flowc.runtime.loading import (EnvFileError, apply_env_from_files, load_executor,
                                    render_templates)
 from tests.ports import free_port
@@ -274,10 +274,7 @@ def test_in_process_plan_keeps_heads_and_notes_what_differs():
         "head and its workers)",
     ]
     # the launch plan then starts the gateway plus the sharded entries' head and workers only
-    from flowc.targets import local
-
-    names = [p.name for p in local.processes(new, port_for=lambda _: 0, plan_path="p",
-                                             base_dir=".")]
+    names = [server.name for server in new.servers]
     assert "plain/rep-0" not in names and "lookup/head" in names and "hooked/head" in names
 
 
