@@ -38,7 +38,8 @@ OPTIONS: dict[str, Option] = {
     "gateway_host": Option("--gateway-host", "the address the gateway is reachable at (default "
                            "127.0.0.1: this machine only; 0.0.0.0: every interface)", "IP"),
     "secrets_from": Option("--secrets-from", "where compose reads `env_from_secret` values "
-                           "(default file: secrets/<name>/<key>)", choices=("file", "environment")),
+                           "(default file: secrets/<name>/<key>)",
+                           choices=("file", "environment")),
     "runtime_path": Option("--runtime-path", "absolute path of flowc-runtime on the host "
                            "(default /opt/flowc/bin/flowc-runtime)", "PATH"),
     "config_root": Option("--config-root", "where the units' configuration is installed "

@@ -34,28 +34,16 @@ from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
 from flowc.compiler.argv import compact_json, runtime_argv
 from flowc.compiler.plan import RAFT, Deployment, Plan, SecretRef, Server, is_template
 from flowc.compiler.syntax import Span
-from flowc.targets.common import (
-    APP_DIR,
-    PLAN_PATH,
-    RAFT_PORT,
-    RUNTIME,
-    SERVER_PORT,
-    Images,
-    dns_label,
-    entry_span,
-    env_secret,
-    env_span,
-    LOOPBACK,
-    check_gateway_host,
-    gateway_host,
-    gateway_port,
-    gateway_span,
-    derived_name,
-    resolve_images,
-    span_from_source,
-    template,
-    to_yaml,
-)
+from flowc.compiler.argv import RUNTIME
+from flowc.compiler.names import derived_name, dns_label
+from flowc.targets.images import Images, resolve_images
+from flowc.targets.layout import (
+    APP_DIR, LOOPBACK, PLAN_PATH, RAFT_PORT, SERVER_PORT, check_gateway_host, gateway_host,
+    gateway_port)
+from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
+from flowc.targets.secrets import env_secret
+from flowc.targets.templating import template
+from flowc.targets.yamlout import to_yaml
 from flowc.targets.images import USER_ID, image_files
 
 NETWORK = "flowc"
@@ -74,7 +62,7 @@ class Options:
     image: str | None = None
     context: str = ".."  # the Flow's directory relative to the output directory (build context)
     secrets_from: str = "file"  # 'file': secrets/<name>/<key>; 'environment': FLOWC_SECRET_...
-    gateway_host: str | None = None  # where the gateway's port is published (common.gateway_host)
+    gateway_host: str | None = None  # where the gateway's port is published (layout.gateway_host)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":
@@ -166,8 +154,8 @@ def _server(ctx: _Ctx, server: Server) -> None:
     """The service of one executor replica, uses_before/uses_after worker or head."""
     dep = ctx.plan.deployment(str(server.deployment))
     span = span_from_source(dep.source)
-    argv = runtime_argv(ctx.plan, server, partial(_address, ctx.plan), plan_path=PLAN_PATH, port=str(SERVER_PORT),
-                        base_dir=APP_DIR)
+    argv = runtime_argv(ctx.plan, server, partial(_address, ctx.plan), plan_path=PLAN_PATH,
+                        port=str(SERVER_PORT), base_dir=APP_DIR)
     if server.kind == "head":
         service = _service(ctx, ctx.images.gateway or "", argv.render()[1:],
                            f"the head of `{dep.name}`", {}, {}, partial(entry_span, dep),

@@ -9,7 +9,7 @@ port (else 8080). The plan is a ConfigMap mounted at /etc/flowc/plan.json. Every
 Security Standards "restricted" profile. A `stateful: true` entry's StatefulSet also gets a
 headless `<name>-raft` Service (its governing Service: pods have DNS names before they are ready)
 and a NetworkPolicy keeping the Raft port 8081 to its own pods; each pod is the replica of its
-ordinal. Objects are plain dicts written by `common.to_yaml`.
+ordinal. Objects are plain dicts written by `yamlout.to_yaml`.
 
 Names: objects are named after the entry (DNS label) inside one namespace per Flow (`--namespace`,
 else the Flow's name, as Jina does); `--create-namespace` adds the Namespace object.
@@ -29,11 +29,12 @@ from flowc.compiler.diagnostics import Diagnostic, Severity, error
 from flowc.compiler.argv import Argv, compact_json, gateway_addresses, runtime_argv
 from flowc.compiler.plan import (Deployment, Plan, Resources, Server, is_template,
                                 template_secret_var)
-from flowc.targets.common import (
-    APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, Images, derived_name, dns_label, flow_span,
-    flowc_version, gateway_port, object_name, resolve_images, span_from_source, template, to_yaml,
-    to_yaml_documents,
-)
+from flowc.compiler.names import derived_name, dns_label, object_name
+from flowc.targets.images import Images, flowc_version, resolve_images
+from flowc.targets.layout import APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, gateway_port
+from flowc.targets.locations import flow_span, span_from_source
+from flowc.targets.templating import template
+from flowc.targets.yamlout import to_yaml, to_yaml_documents
 from flowc.targets.images import USER_ID, image_files
 from flowc.targets.k8s_checks import Settings, check, text_value
 from flowc.targets.k8s_network import allow_policy, default_deny

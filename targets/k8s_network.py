@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowc.targets.common import RAFT_PORT, dns_label
+from flowc.compiler.names import dns_label
+from flowc.targets.layout import RAFT_PORT
 
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace (1.21+)
 

@@ -7,10 +7,8 @@ here). Every process runs the shared runtime (`flowc-runtime worker|head|gateway
 Ports: fixed and deterministic in an artifact — the gateway on the Flow's `port` when set, else
 `base_port`; every other server on the next free number from `base_port + 1`, in server order
 (`Plan.servers`); a replica of a `stateful: true` entry takes the next number after its own for
-its Raft node. The processes and their command lines are compiler/launch.py's. The Raft addresses are written once, in `raft-peers.json`
-(entry → shards → addresses), and every stateful replica reads its shard's list from it
-(`--raft-peers @raft-peers.json`): listing them in each replica's arguments made a 2,000-replica
-plan 153 MB. The Raft password is never in the artifact: `flowc run` makes one per run and
+its Raft node. The processes, their command lines and the Raft peers file (written once, read by
+every stateful replica with `--raft-peers @raft-peers.json`) are compiler/launch.py's. The Raft password is never in the artifact: `flowc run` makes one per run and
 hands it to the replicas in their environment (FLOWC_RAFT_PASSWORD).
 """
 
@@ -24,7 +22,7 @@ from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.launch import (PLAN_FILE, RAFT_PEERS_FILE, launch_document, peers_file,
                                    port_keys, processes)
 from flowc.compiler.plan import Plan
-from flowc.targets.common import span_from_source
+from flowc.targets.locations import span_from_source
 
 
 

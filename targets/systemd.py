@@ -10,13 +10,13 @@ Layout of the output directory (what `install.sh` copies where):
 Nodes: `<entry>` (workers; instance `<replica>` or `<shard>-<replica>` when sharded),
 `<entry>-head`, `<entry>-uses-before`, `<entry>-uses-after` and `gateway` (instance `0`). systemd
 cannot compute a port from `%i`, so every instance reads a per-instance environment file
-(`env/<node>@<instance>.env`: FLOWC_PORT, FLOWC_SHARD, FLOWC_REPLICA, FLOWC_SHARDS, and
-a `stateful: true` entry's replicas read their shard's Raft addresses from `raft-peers.json`,
-written once) and `ExecStart=` names `${FLOWC_PORT}` and friends. Ports (documented in the README): the gateway on
-the Flow's port (8080 when unset) on the gateway's host; every other server on 127.0.0.1 from
-`base_port` upward in server order (`Plan.servers`: entries needs first; per entry: uses_before,
-the workers shard by shard, uses_after, the head), skipping ports already taken; a stateful replica's Raft node
-takes the number after its replica's port (fixed ports: the next free one).
+(`env/<node>@<instance>.env`: FLOWC_PORT, FLOWC_SHARD, FLOWC_REPLICA, FLOWC_SHARDS; a
+`stateful: true` entry's replicas read their shard's Raft addresses from `raft-peers.json`,
+written once) and `ExecStart=` names `${FLOWC_PORT}` and friends. Ports (documented in the
+README): the gateway on the Flow's port (8080 when unset) on the gateway's host; every other
+server on 127.0.0.1 from `base_port` upward in server order (`Plan.servers`: needs first; per
+entry: uses_before, the workers shard by shard, uses_after, the head), skipping ports already
+taken; a stateful replica's Raft node takes the number after its replica's port.
 
 Secrets: `env_from_secret` → `LoadCredential=<VAR>:<config_root>/<flow>/secrets/<name>/<key>`;
 the runtime reads `%d/<VAR>` (the credentials directory) into `VAR` through
@@ -41,19 +41,11 @@ from flowc.compiler.argv import (Argv, compact_json, gateway_addresses, port_key
                                 raft_peer_groups, runtime_argv)
 from flowc.compiler.plan import GRPC, Deployment, Plan, Server, is_template, template_secret_var
 from flowc.compiler.syntax import Span
-from flowc.targets.common import (
-    dns_label,
-    entry_span,
-    env_secret,
-    env_span,
-    check_gateway_host,
-    gateway_host,
-    gateway_port,
-    gateway_span,
-    derived_name,
-    span_from_source,
-    template,
-)
+from flowc.compiler.names import derived_name, dns_label
+from flowc.targets.layout import check_gateway_host, gateway_host, gateway_port
+from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
+from flowc.targets.secrets import env_secret
+from flowc.targets.templating import template
 
 DEFAULT_RUNTIME = "/opt/flowc/bin/flowc-runtime"
 RAFT_PEERS_FILE = "raft-peers.json"  # entry → shards → Raft addresses, read by every replica
@@ -73,7 +65,7 @@ class Options:
     config_root: str = "/etc/flowc"
     install_root: str = "/opt/flowc/flows"
     context: str = ".."  # the Flow's directory, relative to the output directory
-    gateway_host: str | None = None  # the gateway's bind address (common.gateway_host)
+    gateway_host: str | None = None  # the gateway's bind address (layout.gateway_host)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":

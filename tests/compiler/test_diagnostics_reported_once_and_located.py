@@ -24,7 +24,7 @@ from flowc.compiler.sources import SourceCache, text_encoding
 from flowc.compiler.substitute import SubstitutionContext, substitute
 from flowc.compiler.syntax import Span, State
 from flowc.targets import render as render_target
-from flowc.targets.common import entry_span, env_span, gateway_span
+from flowc.targets.locations import entry_span, env_span, gateway_span
 
 
 def compile_text(tmp_path: Path, text: str, files: dict[str, str] | None = None, **kw):

@@ -1,4 +1,4 @@
-"""targets/common.py and the registry: YAML 1.1-safe emission, names, spans, image rules."""
+"""Shared target ground and the registry: YAML 1.1-safe emission, names, spans, image rules."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from flowc.compiler.plan import (
 )
 from flowc.compiler.syntax import Span
 from flowc.targets import TARGETS, render
-from flowc.targets.common import (
-    dns_label, image_reference_problem, object_name, resolve_images,
-    span_from_source, to_yaml, to_yaml_documents, yaml_scalar,
-)
+from flowc.compiler.names import dns_label, object_name
+from flowc.targets.images import image_reference_problem, resolve_images
+from flowc.targets.locations import span_from_source
+from flowc.targets.yamlout import to_yaml, to_yaml_documents, yaml_scalar
 
 
 def _load(text: str, version: tuple[int, int]):
@@ -186,7 +186,7 @@ def test_version_constant_matches_pyproject():
         import tomli as tomllib
     from pathlib import Path
 
-    from flowc.targets.common import flowc_version
+    from flowc.targets.images import flowc_version
 
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     assert flowc_version() == tomllib.loads(pyproject.read_text())["project"]["version"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from docker.utils.build import exclude_paths  # docker-py: Docker's own .dockerignore rules
 
 from flowc.compiler.plan import Deployment, ExecutorRef, FlowInfo, Gateway, Plan
-from flowc.targets.common import resolve_images
+from flowc.targets.images import resolve_images
 from flowc.targets.images import image_files
 
 SECRETS = [".env", "executors/enc/.env", "prod.env", "executors/enc/staging.env",

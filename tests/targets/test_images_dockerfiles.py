@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from flowc.compiler.plan import Deployment, ExecutorRef, FlowInfo, Gateway, Plan
-from flowc.targets.common import resolve_images
+from flowc.targets.images import resolve_images
 from flowc.targets.images import BASE_IMAGE, image_files
 
 
