@@ -32,7 +32,7 @@ from typing import Any, Callable, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
 from flowc.compiler.argv import compact_json, runtime_argv
-from flowc.compiler.plan import RAFT, Deployment, Plan, SecretRef, Server, is_template
+from flowc.compiler.plan import RAFT, Deployment, Plan, SecretRef, Server
 from flowc.compiler.syntax import Span
 from flowc.compiler.argv import RUNTIME
 from flowc.compiler.names import derived_name, dns_label
@@ -41,7 +41,7 @@ from flowc.targets.layout import (
     APP_DIR, LOOPBACK, PLAN_PATH, RAFT_PORT, SERVER_PORT, check_gateway_host, gateway_host,
     gateway_port)
 from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
-from flowc.targets.secrets import env_secret
+from flowc.targets.env import env_text, env_values
 from flowc.targets.templating import template
 from flowc.targets.yamlout import to_yaml
 from flowc.targets.images import USER_ID, image_files
@@ -280,7 +280,7 @@ def _service(ctx: _Ctx, image: str, args: list[str], who: str, env: dict, secret
 
 def _labels(ctx: _Ctx, targets: dict, entry: str | None, component: str) -> dict[str, str]:
     """flowc's own labels (to find a flow's containers) over `targets.compose.labels`."""
-    labels = {str(k): _env_text(v)
+    labels = {str(k): env_text(v)
               for k, v in ((targets or {}).get("compose") or {}).get("labels", {}).items()}
     labels.update({"dev.flowc.flow": ctx.plan.flow.name, "dev.flowc.component": component})
     if entry:
@@ -327,37 +327,21 @@ def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, at: Callable[...
                  ) -> tuple[dict[str, str], dict[str, SecretRef]]:
     """Plain env values, and env entries that are exactly one secret variable (they read the
     same secret). A value mixing a secret with other text cannot be expressed: an error."""
-    plain: dict[str, str] = {}
-    aliases: dict[str, SecretRef] = {}
     for name in sorted(env):
-        value = env[name]
         if not _ENV_NAME.match(name):
             ctx.diags.append(error("FC732", f"env `{name}` of {who} is not a usable environment "
                                    "variable name", env_span(at, name),
                                    hint="use letters, digits and `_`, not starting with a digit"))
-        elif is_template(value):
-            ref, problems = env_secret(who, name, value, secrets, at)
-            ctx.diags += problems
-            if ref is not None:
-                aliases[name] = ref
-        else:
-            plain[name] = _env_text(value)
+    typed, problems = env_values(who, {k: v for k, v in env.items() if _ENV_NAME.match(k)},
+                                 secrets, at)
+    ctx.diags += problems
     for var in secrets:
         if not _ENV_NAME.match(var):
             ctx.diags.append(error("FC732", f"`env_from_secret` variable `{var}` of {who} is not "
                                    "a usable environment variable name",
                                    at("env_from_secret", var)))
-    return plain, aliases
-
-
-def _env_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return compact_json(value)
-    return str(value)
+    return ({k: v.text for k, v in typed.items() if v.secret is None},
+            {k: v.secret for k, v in typed.items() if v.secret is not None})
 
 
 def _secret_id(ref: SecretRef) -> str:

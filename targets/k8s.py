@@ -30,13 +30,14 @@ from flowc.compiler.argv import Argv, compact_json, gateway_addresses, runtime_a
 from flowc.compiler.plan import (Deployment, Plan, Resources, Server, is_template,
                                 template_secret_var)
 from flowc.compiler.names import derived_name, dns_label, object_name
+from flowc.targets.env import env_text
 from flowc.targets.images import Images, flowc_version, resolve_images
 from flowc.targets.layout import APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, gateway_port
 from flowc.targets.locations import flow_span, span_from_source
 from flowc.targets.templating import template
 from flowc.targets.yamlout import to_yaml, to_yaml_documents
 from flowc.targets.images import USER_ID, image_files
-from flowc.targets.k8s_checks import Settings, check, text_value
+from flowc.targets.k8s_checks import Settings, check
 from flowc.targets.k8s_network import allow_policy, default_deny
 from flowc.targets.k8s_resources import container_resources
 
@@ -251,10 +252,8 @@ def _env(env: dict, secrets: dict, extra: dict | None = None) -> list[dict]:
             ref = secrets[template_secret_var(value)]
             items[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name,
                                                                         "key": ref.key}}}
-        elif isinstance(value, (dict, list)):
-            items[name] = {"name": name, "value": compact_json(value)}
         else:
-            items[name] = {"name": name, "value": "" if value is None else text_value(value)}
+            items[name] = {"name": name, "value": env_text(value)}
     for name, ref in secrets.items():
         items[name] = {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name,
                                                                     "key": ref.key}}}

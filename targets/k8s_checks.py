@@ -12,7 +12,7 @@ from typing import Any, Callable
 from flowc.compiler.diagnostics import Diagnostic, error, warning
 from flowc.compiler.plan import Plan, Resources, is_template
 from flowc.targets.locations import entry_span, env_span, gateway_span
-from flowc.targets.secrets import env_secret
+from flowc.targets.env import env_secret
 
 TARGET = "k8s"
 TARGET_PATH = ("targets", TARGET)  # where the block sits in an entry or the gateway section

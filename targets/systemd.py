@@ -39,12 +39,12 @@ from typing import Any, Callable, Mapping
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
 from flowc.compiler.argv import (Argv, compact_json, gateway_addresses, port_key,
                                 raft_peer_groups, runtime_argv)
-from flowc.compiler.plan import GRPC, Deployment, Plan, Server, is_template, template_secret_var
+from flowc.compiler.plan import GRPC, Deployment, Plan, Server, template_secret_var
 from flowc.compiler.syntax import Span
 from flowc.compiler.names import derived_name, dns_label
 from flowc.targets.layout import check_gateway_host, gateway_host, gateway_port
 from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
-from flowc.targets.secrets import env_secret
+from flowc.targets.env import env_values
 from flowc.targets.templating import template
 
 DEFAULT_RUNTIME = "/opt/flowc/bin/flowc-runtime"
@@ -422,31 +422,20 @@ def _environment(flow_env: dict, env: dict, secrets: dict, conf: str, owner: str
     creds = _credentials(secrets, conf, owner, at, diags)
     args = [a for var, _ in creds for a in ("--env-from-file", f"{var}=%d/{var}")]
     merged = {**flow_env, **env}
-    plain = []
     for key in sorted(merged):
-        value = merged[key]
         if not _ENV_NAME.match(key):
             diags.append(error("FC746", f"`{owner}`: `{key}` is not a usable environment "
                                         "variable name", env_span(at, key),
                                hint="use letters, digits and `_`, not starting with a digit"))
-        elif is_template(value):
-            ref, problems = env_secret(f"`{owner}`", key, value, secrets, at)
-            diags += problems
-            if ref is not None:
-                args += ["--env-from-file", f"{key}=%d/{template_secret_var(value)}"]
-        else:
-            plain.append((key, _env_text(value)))
+    typed, problems = env_values(f"`{owner}`", {k: v for k, v in merged.items()
+                                                if _ENV_NAME.match(k)}, secrets, at)
+    diags += problems
+    plain = [(key, value.text) for key, value in typed.items() if value.secret is None]
+    for key, value in typed.items():  # a secret under another name: the credential it reads
+        if value.secret is not None:
+            var = template_secret_var(merged[key])
+            args += ["--env-from-file", f"{key}=%d/{var}"]
     return plain, creds, args
-
-
-def _env_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return compact_json(value)
-    return str(value)
 
 
 def _credentials(secrets: dict, conf: str, owner: str, at: Callable[..., Span | None],

@@ -328,7 +328,7 @@ def test_unknown_values_where_a_process_reads_them_stay_warnings(tmp_path):
     assert results["validate"][0] == 0 and results["local"][0] == 0
 
 
-# --- the one rule targets share (targets/secrets.py) ------------------------------------------
+# --- the one rule targets share (targets/env.py) ----------------------------------------------
 
 @pytest.mark.parametrize("text,var", [
     ("${{ ENV.TOKEN }}", "TOKEN"), ("${{ env.TOKEN }}", "TOKEN"), ("${TOKEN}", "TOKEN"),
@@ -341,7 +341,7 @@ def test_which_runtime_references_a_target_can_pass_from_a_secret(text, var):
 
 def test_targets_refuse_an_env_reference_to_an_undeclared_secret_with_one_code():
     from flowc.compiler.plan import SecretRef
-    from flowc.targets.secrets import env_secret
+    from flowc.targets.env import env_secret
 
     secrets = {"TOKEN": SecretRef("api", "token")}
     where = lambda *keys: None  # noqa: E731
