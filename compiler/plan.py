@@ -212,10 +212,11 @@ class Plan:
         return lower(self)
 
     def deployment(self, name: str) -> Deployment:
-        for dep in self.deployments:
-            if dep.name == name:
-                return dep
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, Deployment]:
+        return {dep.name: dep for dep in self.deployments}
 
     def edges(self) -> Iterator[tuple[str, str]]:
         """(upstream, downstream) pairs in Flow order; 'gateway' is the start."""
@@ -247,15 +248,28 @@ class Plan:
         return order
 
     def server(self, name: str) -> Server:
+        return self._servers_by_name[name]
+
+    def servers_of(self, entry: str) -> list[Server]:
+        """An entry's servers, in server order."""
+        return self._servers_by_entry.get(entry, [])
+
+    @cached_property
+    def _servers_by_name(self) -> dict[str, Server]:
+        return {server.name: server for server in self.servers}
+
+    @cached_property
+    def _servers_by_entry(self) -> dict[str, list[Server]]:
+        groups: dict[str, list[Server]] = {}
         for server in self.servers:
-            if server.name == name:
-                return server
-        raise KeyError(name)
+            if server.deployment is not None:
+                groups.setdefault(server.deployment, []).append(server)
+        return groups
 
     def raft_peers(self, server: Server) -> list[Server]:
         """A stateful replica's Raft group: every replica of its shard, in replica order."""
-        return [s for s in self.servers if s.deployment == server.deployment
-                and s.shard == server.shard and RAFT in s.ports]
+        return [s for s in self.servers_of(str(server.deployment))
+                if s.shard == server.shard and RAFT in s.ports]
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))

@@ -461,8 +461,8 @@ def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> list[dict]:
                      workspace=_workspace_dir(ctx, dep), **kw)
 
     docs: list[dict] = []
-    for server in ctx.plan.servers:
-        if server.deployment != dep.name or (server.role == "executor" and server.replica):
+    for server in ctx.plan.servers_of(dep.name):
+        if server.role == "executor" and server.replica:
             continue
         argv = _argv(ctx, server)
         if server.role == "executor":

@@ -278,7 +278,7 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]) -> lis
                                            ctx.conf, dep.name, partial(entry_span, dep), diags)
     state = f"flowc/{flow}/{dns_label(dep.name)}"
     timeout = _timeout(dep.timeout_ready)
-    servers = [s for s in ctx.plan.servers if s.deployment == dep.name]
+    servers = ctx.plan.servers_of(dep.name)
     replicas = [s for s in servers if s.kind == "worker" and s.role == "executor"]
 
     def unit(node: str, what: str, argv: Argv, **kw: Any) -> Unit:
@@ -350,8 +350,7 @@ def _fixed_ports(plan: Plan, diags: list[Diagnostic]) -> dict[str, int]:
     for dep in plan.deployments:
         if not dep.ports or not dep.hosted:
             continue
-        replicas = [s.name for s in plan.servers
-                    if s.deployment == dep.name and s.role == "executor"]
+        replicas = [s.name for s in plan.servers_of(dep.name) if s.role == "executor"]
         count = len(replicas)
         if len(dep.ports) != count:
             diags.append(warning(
