@@ -7,6 +7,7 @@ diagnostic; `compile_flow` returns them all with the intermediate results. Impor
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 __all__ = ["load", "compile_flow", "CompileResult", "DiagnosticError", "Flow", "Plan"]
@@ -24,7 +25,5 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'flowc.compiler' has no attribute {name!r}")
-    import importlib
-
     module, attr = _LAZY[name]
     return getattr(importlib.import_module(f"{__name__}.{module}"), attr)

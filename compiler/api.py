@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import DiagnosticError
+from .driver import compile_flow, compile_tree
 from .plan import Plan
 from .syntax import Mapping, Node, Scalar, Sequence, Span
 
@@ -96,8 +97,6 @@ class Flow:
 
         `base_dir` (default: the current directory) is where relative paths start, as the Flow
         file's directory does for YAML; the flow's default name is `flow` (as `flow.yml`)."""
-        from .driver import compile_flow, compile_tree
-
         if self._path is not None:
             result = compile_flow(self._path, **{**self._load_kw, **kw})
         else:

@@ -32,6 +32,8 @@ import functools
 import re
 from typing import Any
 
+from flowc.schemas import inlined, load_schema, registry
+
 from . import fastcheck
 from .check_messages import describe, got, where
 from .check_support import support_warnings
@@ -134,9 +136,8 @@ def _plain(node: Node, may_tag: bool) -> Any:
 def _validator(kind: str) -> Any:
     if kind not in KINDS:
         raise ValueError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
+    # jsonschema: 65 ms that a valid document never pays (fastcheck answers "valid" first)
     from jsonschema import Draft202012Validator
-
-    from flowc.schemas import inlined, registry
 
     return Draft202012Validator(inlined(kind), registry=registry())
 
@@ -243,7 +244,6 @@ def _sentences(hints: list[str]) -> str:
 @functools.cache
 def _places(kind: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """Where else a key would be valid, for the hint on an unknown key."""
-    from flowc.schemas import load_schema
     if kind != "flow":
         return ()
     flow = load_schema("flow")

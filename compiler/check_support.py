@@ -25,6 +25,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Iterator
 
+from flowc.schemas import load_schema, resolve_ref
+
 from .diagnostics import CATALOGUE, Diagnostic, warning
 from .suggest import did_you_mean, listing
 from .syntax import Mapping, Node, Scalar, Sequence
@@ -34,13 +36,11 @@ Part = tuple[dict, str]  # a concrete subschema and the file its relative `$ref`
 
 @functools.cache
 def _file(name: str) -> dict:
-    from flowc.schemas import load_schema
     return load_schema(name.removesuffix(".schema.json"))
 
 
 @functools.cache
 def _lookup(ref: str, base: str) -> tuple[Any, str]:
-    from flowc.schemas import resolve_ref
     return resolve_ref(ref, base)
 
 

@@ -8,6 +8,7 @@ Targets and the runtime are imported inside their commands, so `flowc validate` 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -15,7 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
+import flowc.targets as targets
+from flowc.schemas import schema_text
+from flowc.targets import OPTIONS, TARGETS
+
 from .diagnostics import CATALOGUE, Diagnostic, Severity, error, has_errors, normalise
+from .syntax import Span
 
 FORMATS = ("human", "json", "github", "sarif")
 
@@ -94,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", metavar="DIR", help="run what `flowc build --target local` wrote")
     p.add_argument("--in-process", action="store_true", help="run executors inside the gateway process (sharded "
                    "entries keep their head and shards)")
-    p.add_argument("--port", type=int, metavar="P", help="the gateway's port")
+    p.add_argument("--port", type=int, metavar="P", help="the gateway's port (with --plan: "
+                   "instead of the one launch.json gives)")
     _input_options(p)
 
     p = command("post", "send one request to a running Flow")
@@ -109,7 +116,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _target_options(p: argparse.ArgumentParser) -> None:
     """Every target's options (`flowc.targets.OPTIONS`), each help naming the targets that take
     it; `cmd_build` refuses one the chosen target does not take."""
-    from flowc.targets import OPTIONS, TARGETS
 
     for key, option in OPTIONS.items():
         users = ", ".join(t for t, target in sorted(TARGETS.items()) if key in target.options)
@@ -144,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- helpers --------------------------------------------------------------------------------------
 
 def _render(diags: list[Diagnostic], fmt: str, stream: TextIO, summary: bool = True) -> str:
-    from . import render
+    from . import render  # 5 ms that a clean explain/graph/schema/build skips
 
     color = fmt == "human" and stream.isatty() and "NO_COLOR" not in os.environ
     text = render.render(diags, fmt, color=color)
@@ -157,7 +163,7 @@ def _render(diags: list[Diagnostic], fmt: str, stream: TextIO, summary: bool = T
 
 def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], list[Diagnostic]]:
     """Keyword arguments for `compile_flow` from the shared input options."""
-    from .envfile import load_context_file, parse_context_args
+    from .envfile import load_context_file, parse_context_args  # 20 ms `schema` never needs
 
     context: dict[str, Any] = {}
     diags: list[Diagnostic] = []
@@ -179,7 +185,7 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], list[Diagnostic]]
 
 def _compile(args: argparse.Namespace, path: str, err: TextIO, fmt: str = "human") -> Any:
     """Compile one file; print its diagnostics; None when it has errors."""
-    from .driver import compile_flow
+    from .driver import compile_flow  # 96 ms that `flowc schema` never needs
 
     kw, diags = _inputs(args)
     if any(d.severity is Severity.ERROR for d in diags):
@@ -200,7 +206,7 @@ def _compile(args: argparse.Namespace, path: str, err: TextIO, fmt: str = "human
 # --- commands -------------------------------------------------------------------------------------
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .driver import compile_flow
+    from .driver import compile_flow  # 96 ms that `flowc schema` never needs
 
     kw, diags = _inputs(args)
     inputs_failed = has_errors(diags)
@@ -229,7 +235,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .explain import explain_json, explain_text
+    from .explain import explain_json, explain_text  # 1.7 ms, `explain` only
 
     result = _compile(args, args.file, err)
     if result is None:
@@ -240,7 +246,7 @@ def cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .drawing import to_dot, to_mermaid
+    from .drawing import to_dot, to_mermaid  # 0.7 ms, `graph` only
 
     result = _compile(args, args.file, err)
     if result is None:
@@ -250,16 +256,14 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from flowc.schemas import schema_text
 
     out.write(schema_text(args.name))
     return 0
 
 
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .output import apply_files, diff_files
+    from .output import NotOurs, apply_files, diff_files, foreign_files  # 1 ms, `build` only
 
-    import flowc.targets as targets
 
     given = {key: getattr(args, key) for key in targets.OPTIONS}
     refused = targets.unsupported(args.target, given)
@@ -277,11 +281,24 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     outdir = Path(args.output)
     flow_dir = Path(args.file).resolve().parent
     options = {**given, "context": os.path.relpath(flow_dir, outdir.resolve())}
+    try:  # the wheel and executors' files the output ships (read here: render does no I/O)
+        from flowc.targets.buildinputs import gather  # 27 ms (wheel, zipfile), `build` only
+
+        row = targets.TARGETS.get(args.target)
+        options.update(gather(row.ships if row else (), result.plan, flow_dir, outdir))
+    except OSError as exc:
+        err.write(f"flowc build: error: cannot read `{exc.filename or ''}`, which the output "
+                  f"ships: {exc.strerror or exc}\n")
+        return 1
     files, diags = targets.render(args.target, result.plan, options)
     diags = _in_flow_dir(diags, args.file)
     if diags:
         err.write(_render(normalise(diags), "human", err))
     if any(d.severity is Severity.ERROR for d in diags):
+        return 1
+    clash = foreign_files(outdir, files)
+    if clash:
+        err.write(_not_ours(outdir, clash, err))
         return 1
     if args.check:
         diff = diff_files(outdir, files)
@@ -294,6 +311,9 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     try:
         written, removed = apply_files(outdir, files)
+    except NotOurs as exc:  # appeared since the check above
+        err.write(_not_ours(outdir, exc.names, err))
+        return 1
     except OSError as exc:  # DIR is a file, or not writable
         reason = "it is a file" if outdir.exists() and not outdir.is_dir() else (
             f"{exc.strerror or exc}" + (f" (`{exc.filename}`)" if exc.filename else ""))
@@ -306,13 +326,23 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _not_ours(outdir: Path, names: Sequence[str], err: TextIO) -> str:
+    """FC906 at each file a build would overwrite without having written it (line 1: the file
+    itself is the place; nothing was written)."""
+
+    return _render([error("FC906", f"`flowc build` would overwrite `{name}`, which no earlier "
+                          f"build into `{outdir}` wrote",
+                          Span(str(outdir / name), 1, 1, 1, 1),
+                          hint=CATALOGUE["FC906"].default_hint) for name in names],
+                   "human", err)
+
+
 def _in_flow_dir(diags: Sequence[Diagnostic], flow_file: str) -> list[Diagnostic]:
     """A target names places relative to the Flow file's directory, as the plan does; put the
     folder the Flow file was named with back in front, so the places open from here."""
     folder = os.path.dirname(flow_file)
     if not folder:
         return list(diags)
-    import dataclasses
 
     def moved(span: Any) -> Any:
         if span is None or not span.file or os.path.isabs(span.file):
@@ -327,7 +357,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if bool(args.file) == bool(args.plan):
         err.write("flowc run: give a Flow FILE or --plan DIR (one of the two)\n")
         return 2
-    # imported here: 75 ms (-X importtime) that every other command would pay
+    if args.port is not None and not 1 <= args.port <= 65535:
+        err.write(f"flowc run: --port {args.port} is not a TCP port (1 to 65535)\n")
+        return 2
+    # imported here: 47 ms (-X importtime) that every other command would pay
     from flowc.runtime.launcher import LaunchPlanError, prepare_run
 
     if args.plan:
@@ -336,7 +369,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       "by `flowc build --target local` fixes the processes)\n")
         plan_dir = Path(args.plan)
         try:
-            run = prepare_run(None, base_dir=plan_dir, plan_dir=plan_dir, out=err)
+            run = prepare_run(None, base_dir=plan_dir, plan_dir=plan_dir, port=args.port,
+                              out=err)
         except LaunchPlanError as exc:
             err.write(f"flowc run: error: {exc}\n")
             return 1
@@ -397,7 +431,7 @@ def cmd_post(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       "address `flowc run` printed instead\n")
             return 1
         address = f"127.0.0.1:{result.plan.gateway.ports[0]}"
-    # imported here: 140 ms (-X importtime; grpc, protobuf) that every other command would pay
+    # imported here: 84 ms (-X importtime; grpc, protobuf) that every other command would pay
     from flowc.runtime.client import Client, FlowcRequestError, Response
     from flowc.runtime.json_docs import doc_json, read_inputs
 

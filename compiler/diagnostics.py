@@ -250,6 +250,9 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
          "give `-o` a directory you can write to (it is created when missing)"),
     Code("FC905", "cli", "an option the chosen target does not take",
          "leave it out: `flowc build --help` lists which targets take each option"),
+    Code("FC906", "cli", "the output directory holds a file flowc did not write",
+         "move or remove it, or give `-o` another directory: flowc overwrites only the files "
+         "its `.flowc-manifest` there lists"),
     Code("FC999", "cli", "internal error",
          "this is a bug in flowc: please report it with the input that caused it"),
 ]}

@@ -22,7 +22,8 @@ import re
 from typing import Any
 
 from .diagnostics import Diagnostic, error
-from .syntax import Mapping, Sequence, Span
+from .loader import load_file, resolve_plain
+from .syntax import Mapping, Sequence, Span, to_python
 
 __all__ = ["parse_env_file", "parse_env_text", "parse_context_args", "load_context_file"]
 
@@ -139,8 +140,6 @@ def _quoted(lines: list[str], i: int, value: str, col: int,
 def parse_context_args(items: list[str]) -> tuple[dict[str, Any], list[Diagnostic]]:
     """`--context NAME=VALUE` arguments; VALUE typed as a plain YAML 1.2 scalar (`3` is an int,
     `true` a bool, `''`-less text a string). Spans name the argument: file `<--context #N>`."""
-    from .loader import resolve_plain
-
     values: dict[str, Any] = {}
     diags: list[Diagnostic] = []
     for number, item in enumerate(items, start=1):
@@ -157,9 +156,6 @@ def parse_context_args(items: list[str]) -> tuple[dict[str, Any], list[Diagnosti
 
 def load_context_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Diagnostic]]:
     """A YAML or JSON mapping of context values (`--context-file`); nested values are kept."""
-    from .loader import load_file
-    from .syntax import to_python
-
     root, diags = load_file(path)
     if root is None:
         return {}, diags

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 from . import precedence
 from .graph import FlowGraph
 from .model import Provenance, ResolvedEntry, ResolvedExecutor, ResolvedFlow, Value
+from .resolve_files import plain as to_plain, provenance
 from .syntax import Mapping, Node, Scalar, Sequence
 
 EXPLAIN_VERSION = 1
@@ -148,7 +149,15 @@ def _row(key: str, value: Any, prov: Provenance) -> dict[str, Any]:
 
 def _leaves(value: Value) -> Iterator[tuple[str, tuple[Any, Provenance]]]:
     """(path suffix, (leaf value, provenance)) pairs; nested values keep their own origins when
-    the value is still what its node says, else the whole value shares the Value's provenance."""
+    the value is still what its node says, else the whole value shares the Value's provenance.
+    A merged value (`parts`) takes each leaf's origin from the last part that has it."""
+    if value.parts:
+        origins: dict[str, tuple[Any, Provenance]] = {}
+        for part in value.parts:
+            origins.update(_leaves(part))
+        for path, leaf in _plain_leaves(value.value):
+            yield path, (leaf, origins[path][1] if path in origins else value.provenance)
+        return
     node = value.node
     if node is not None and _same(node, value.value):
         yield from _node_leaves(node, "", value.provenance)
@@ -158,15 +167,11 @@ def _leaves(value: Value) -> Iterator[tuple[str, tuple[Any, Provenance]]]:
 
 
 def _same(node: Node, plain: Any) -> bool:
-    from .resolve_files import plain as to_plain
-
     return to_plain(node) == plain
 
 
 def _node_leaves(node: Node, path: str, top: Provenance
                  ) -> Iterator[tuple[str, tuple[Any, Provenance]]]:
-    from .resolve_files import plain as to_plain
-
     if isinstance(node, Mapping) and node.items:
         for key, child in node.items:
             yield from _node_leaves(child, f"{path}.{key.value}", top)
@@ -176,8 +181,6 @@ def _node_leaves(node: Node, path: str, top: Provenance
     else:
         prov = top
         if isinstance(node, Scalar) and node.origin is not None:
-            from .resolve_files import provenance
-
             prov = provenance(node, top.detail)
         elif top.kind in ("file", "flow-with", "override") and node.span.line > 0:
             prov = Provenance(top.kind, top.detail, node.span)

@@ -40,11 +40,14 @@ class Provenance:
 @dataclass(frozen=True, slots=True)
 class Value:
     """A resolved value and its provenance; `node` (not compared) is the tree it was read from,
-    so `explain` can show where each nested scalar came from."""
+    so `explain` can show where each nested scalar came from. A value merged from several
+    places (`precedence.PASS_DOWN_MERGE`) keeps them in `parts`, later ones winning, so each
+    nested scalar still says where it came from."""
 
     value: Any
     provenance: Provenance
     node: Node | None = field(default=None, compare=False, repr=False)
+    parts: tuple["Value", ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,26 @@
 
 `.flowc-manifest` in the output directory lists (sorted) every file the last build wrote, so a
 rebuild removes files it generated before and no longer generates, and never touches files it
-did not write. `--check` compares without writing and returns a unified diff.
+did not write: a file it would write that exists but is not in the manifest (a user's README.md
+in a folder flowc never built into) stops the build before anything is written (`NotOurs`).
+`--check` compares without writing and returns a unified diff. A file's value is text (written
+as UTF-8) or bytes (written as is: a wheel, the executors' files of an image build context); a
+file starting with `#!` is made executable.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 MANIFEST = ".flowc-manifest"
 
 
-def _manifest_text(files: dict[str, str]) -> str:
+def _bytes(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode("utf-8")
+
+
+def _manifest_text(files: dict[str, str | bytes]) -> str:
     return "".join(f"{name}\n" for name in sorted(files))
 
 
@@ -29,14 +38,36 @@ def _safe(outdir: Path, name: str) -> Path:
     return path
 
 
-def apply_files(outdir: Path, files: dict[str, str]) -> tuple[int, int]:
-    """Write `files` under `outdir`, prune stale generated files; (written, removed)."""
+class NotOurs(Exception):
+    """Files a build would overwrite that no earlier build into that directory wrote."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+def foreign_files(outdir: Path, names: Iterable[str]) -> list[str]:
+    """Those of `names` present in `outdir` (a symlink or folder too) that the manifest lacks."""
+    ours = set(_previous(outdir)) if outdir.is_dir() else set()
+    return sorted(n for n in names if n not in ours
+                  and ((outdir / n).is_symlink() or (outdir / n).exists()))
+
+
+def apply_files(outdir: Path, files: dict[str, str | bytes]) -> tuple[int, int]:
+    """Write `files` under `outdir`, prune stale generated files; (written, removed).
+    Raises `NotOurs`, writing nothing, when a file to write is not flowc's to overwrite."""
+    clash = foreign_files(outdir, files)
+    if clash:
+        raise NotOurs(clash)
     outdir.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(files.items()):
         path = _safe(outdir, name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        data = _bytes(text)
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
+        if data.startswith(b"#!"):  # a script (build-images.sh, install.sh): `./script` runs it
+            path.chmod(0o755)
     removed = 0
     for name in _previous(outdir):
         if name in files:
@@ -56,9 +87,9 @@ def apply_files(outdir: Path, files: dict[str, str]) -> tuple[int, int]:
     return len(files), removed
 
 
-def diff_files(outdir: Path, files: dict[str, str]) -> str:
+def diff_files(outdir: Path, files: dict[str, str | bytes]) -> str:
     """A unified diff from what is in `outdir` to what would be written ('' when equal)."""
-    wanted = dict(files)
+    wanted: dict[str, str | bytes] = dict(files)
     wanted[MANIFEST] = _manifest_text(files)
     names = sorted(set(wanted) | {n for n in _previous(outdir) if n not in wanted})
     import difflib  # only `build --check` diffs
@@ -66,10 +97,16 @@ def diff_files(outdir: Path, files: dict[str, str]) -> str:
     chunks: list[str] = []
     for name in names:
         path = outdir / name
-        old = path.read_text(encoding="utf-8") if path.is_file() else None
-        new = wanted.get(name)
-        if old == new:
+        old_bytes = path.read_bytes() if path.is_file() else None
+        value = wanted.get(name)
+        if old_bytes == (None if value is None else _bytes(value)):
             continue
+        if isinstance(value, bytes) or not _is_text(old_bytes):
+            chunks.append(f"Binary files {'a/' + name if old_bytes is not None else '/dev/null'}"
+                          f" and {'b/' + name if value is not None else '/dev/null'} differ\n")
+            continue
+        old = old_bytes.decode("utf-8") if old_bytes is not None else None
+        new = value
         chunks.extend(difflib.unified_diff(
             (old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
             fromfile=f"a/{name}" if old is not None else "/dev/null",
@@ -77,3 +114,11 @@ def diff_files(outdir: Path, files: dict[str, str]) -> str:
         if chunks and not chunks[-1].endswith("\n"):
             chunks[-1] += "\n\\ No newline at end of file\n"
     return "".join(chunks)
+
+
+def _is_text(data: bytes | None) -> bool:
+    try:
+        (data or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -306,6 +306,7 @@ def template_secret_var(value: Any) -> str | None:
     (text around it, several variables, a default): only a process rendering the text can."""
     if not is_template(value):
         return None
+    # 18 ms of every gateway's start-up, 8 ms of `flowc schema`'s; only targets call this
     from .substitution_parse import CONTEXT, ENV, Fault, parse_parts
 
     parts = parse_parts(str(value[TEMPLATE_KEY]))

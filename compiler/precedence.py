@@ -14,6 +14,10 @@ Rows (Flow entry key → Executor file key, how it merges):
 | `uses_dynamic_batching` | `dynamic_batching` | deep (per endpoint, per setting) |
 
 An override of `None` (YAML `null`) changes nothing, for the whole block and for a single key.
+
+A Flow `with:` key reaches every executor that does not set it (SPEC §3); the keys of
+`PASS_DOWN_MERGE` are merged under the executor's own value instead (and under the `gateway:`
+section's), so Flow-level `resources` stay defaults an entry overrides one quantity at a time.
 """
 
 from __future__ import annotations
@@ -46,12 +50,20 @@ NOT_PASSED_TO_EXECUTORS: frozenset[str] = frozenset({
     "port", "ports", "port_monitoring", "uses", "uses_with", "protocol", "protocols",
 })
 
+# Flow `with:` keys a node that sets them too merges with the Flow's value (its own winning)
+# instead of replacing it, by the merge kinds of OVERRIDES. `resources` (flowc's own key): the
+# Flow's `limits.cpu` stays in force for an entry that sets only `limits.memory` (whole-key
+# replacement silently dropped the Flow's defaults from every entry with `resources` of its own).
+# `gpus` is a count: an entry's own replaces the Flow's, as in Jina.
+PASS_DOWN_MERGE: dict[str, str] = {"resources": "deep"}
+
 # Why a Flow `with:` key ended where it did, for `flowc explain`.
 PASS_DOWN_RULES: dict[str, str] = {
     "flow-own": "belongs to the Flow itself (SPEC §3)",
     "to-gateway": "Flow `with:` key passed down to the gateway (SPEC §3)",
     "to-executor": "Flow `with:` key passed down to every executor that does not set it (SPEC §3)",
     "gateway-section": "the `gateway:` section wins over Flow `with:` for the gateway (SPEC §3)",
+    "merged": "Flow `with:` value merged under the node's own, key by key (PASS_DOWN_MERGE)",
 }
 
 
@@ -66,11 +78,29 @@ def gateway_inherited(flow_with: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def executor_inherited(flow_with: Mapping[str, Any], entry: Mapping[str, Any]) -> dict[str, Any]:
-    """The Flow `with:` keys an executor entry inherits: common, allowed, and not set by the entry."""
-    return {
-        k: v for k, v in flow_common_keys(flow_with).items()
-        if k not in NOT_PASSED_TO_EXECUTORS and k not in entry
-    }
+    """What an executor entry takes from Flow `with:`: the common, allowed keys it does not set,
+    and the `PASS_DOWN_MERGE` keys it sets too, merged (its own value winning)."""
+    out = {}
+    for k, v in flow_common_keys(flow_with).items():
+        if k in NOT_PASSED_TO_EXECUTORS:
+            continue
+        if k not in entry:
+            out[k] = v
+        elif merges(k, v, entry[k]):
+            out[k] = merge_passed_down(k, v, entry[k])
+    return out
+
+
+def merges(key: str, flow_value: Any, own: Any) -> bool:
+    """Whether a node's own `own` for `key` merges with the Flow's (both plain mappings, neither
+    a runtime reference) instead of replacing it."""
+    return (key in PASS_DOWN_MERGE and isinstance(flow_value, Mapping) and isinstance(own, Mapping)
+            and "$template" not in flow_value and "$template" not in own)
+
+
+def merge_passed_down(key: str, flow_value: Mapping[str, Any], own: Mapping[str, Any]) -> dict:
+    """`own` over the Flow's value by the key's `PASS_DOWN_MERGE` kind (see `merges`)."""
+    return _MERGERS[PASS_DOWN_MERGE[key]](flow_value, own)
 
 
 def merge_shallow(base: Mapping[str, Any] | None, override: Mapping[str, Any] | None) -> dict:

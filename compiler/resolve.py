@@ -21,6 +21,7 @@ from .model import (Provenance, ResolvedEntry, ResolvedExecutor, ResolvedFlow, R
 from .includes import Included
 from .resolve_files import (USES_SCHEME, FileContext, err, executor_from_file, executor_inline,
                             py_module_list, resolve_py_modules, uses_file_text, value_of)
+from .runtime_values import check_runtime_values
 from .syntax import Mapping, Node, Scalar, Sequence, Span
 
 # Alias → canonical key, for executor entries and the gateway section (SPEC appendix).
@@ -91,7 +92,6 @@ def resolve(root: Node, included: Included, *, path: str | Path, display: str | 
     flow = ResolvedFlow(name=name, source=ctx.display, base_dir=str(ctx.base_dir),
                         values=flow_values, gateway=gateway, entries=tuple(entries),
                         span=root.span, complete=complete)
-    from .runtime_values import check_runtime_values
 
     return flow, diags + check_runtime_values(flow)
 
@@ -120,7 +120,8 @@ def _flow_name(given: Value | None, flow_path: Path, ctx: FileContext) -> Value:
 def _gateway(section: Node | None, common: dict[str, Value], ctx: FileContext,
              diags: list[Diagnostic]) -> ResolvedGateway:
     values = {k: _passed(v) for k, v in common.items() if k not in precedence.NOT_PASSED_TO_GATEWAY}
-    values.update(_canonical(section, ALIASES, ctx, diags))
+    for key, value in _canonical(section, ALIASES, ctx, diags).items():
+        values[key] = _merged(key, common[key], value) if key in values else value
     for key, (default, why) in GATEWAY_DEFAULTS.items():
         values.setdefault(key, Value(default, Provenance("default", why)))
     proto = values["protocol"]
@@ -136,6 +137,36 @@ def _passed(value: Value) -> Value:
     if value.provenance.kind != "file":
         detail += f", {value.provenance.detail}"
     return Value(value.value, Provenance("flow-with", detail, value.provenance.span), value.node)
+
+
+def _merged(key: str, flow_value: Value, own: Value) -> Value:
+    """A node's own value for a Flow `with:` key it sets too: merged over the Flow's for the keys
+    of `precedence.PASS_DOWN_MERGE`, else its own alone (SPEC §3)."""
+    if not precedence.merges(key, flow_value.value, own.value):
+        return own
+    inherited = _passed(flow_value)
+    node = own.node
+    if isinstance(inherited.node, Mapping) and isinstance(own.node, Mapping):
+        node = _merge_nodes(inherited.node, own.node)  # every key's place, for the plan
+    return Value(precedence.merge_passed_down(key, flow_value.value, own.value), own.provenance,
+                 node, parts=(inherited, own))
+
+
+def _merge_nodes(base: Node, over: Node) -> Node:
+    """The syntax-tree twin of `precedence.merge_deep`: `over`'s keys win, recursively; a null
+    changes nothing."""
+    if not (isinstance(base, Mapping) and isinstance(over, Mapping)):
+        return over
+    items: list[tuple[Scalar, Node]] = []
+    for key, child in base.items:
+        mine = over.get(str(key.value))
+        if mine is None or (isinstance(mine, Scalar) and mine.value is None):
+            items.append((key, child))
+        else:
+            items.append((over.key_node(str(key.value)) or key, _merge_nodes(child, mine)))
+    items += [(k, v) for k, v in over.items if str(k.value) not in base
+              and not (isinstance(v, Scalar) and v.value is None)]
+    return Mapping(tuple(items), over.span, over.tag)
 
 
 # --- Entries ----------------------------------------------------------------------------------
@@ -169,8 +200,8 @@ def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dic
            ) -> ResolvedEntry:
     values = _canonical(node, ALIASES, ctx, diags)
     for key, value in common.items():
-        if key not in precedence.NOT_PASSED_TO_EXECUTORS and key not in values:
-            values[key] = _passed(value)
+        if key not in precedence.NOT_PASSED_TO_EXECUTORS:
+            values[key] = _merged(key, value, values[key]) if key in values else _passed(value)
     for key, (default, why) in ENTRY_DEFAULTS.items():
         values.setdefault(key, Value(default, Provenance("default", why)))
     if "name" not in values:
@@ -318,7 +349,7 @@ def _external(values: dict[str, Value], ctx: FileContext, span: Span,
     if values["external"].value is not True or any(
             not _known(values[k].node) for k in ("host", "port", "tls") if k in values):
         return  # an unknown address is FC415 (runtime_values.py)
-    from .addresses import parse_addresses
+    from .addresses import parse_addresses  # 1 ms, only `external: true` entries need it
 
     addresses, problem = parse_addresses(values.get("host"), values.get("port"),
                                          values.get("tls"))

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 
 from .diagnostics import Diagnostic, error
 from .model import ResolvedEntry, ResolvedFlow, Value
+from .substitution_parse import CONTEXT, ENV, Fault, parse_parts
 from .syntax import Mapping, Node, Scalar, Sequence, State
 
 _NOT_KNOWN = (State.DEFERRED, State.UNDEFINED)  # the scalars this module judges
@@ -235,8 +236,6 @@ def _undeclared(path: tuple, scalar: Scalar, who: str, declared: frozenset[str],
 def template_variables(text: Any) -> tuple[str, ...]:
     """The environment variables a runtime reference's text still names (its other forms were
     substituted when building, so these are the secrets), in order, without repeats."""
-    from .substitution_parse import CONTEXT, ENV, Fault, parse_parts
-
     parts = parse_parts(str(text))
     if isinstance(parts, Fault):
         return ()

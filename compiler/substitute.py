@@ -43,7 +43,7 @@ from typing import Any, Callable, Mapping as MappingT
 from .diagnostics import Diagnostic, Related, Severity, error, warning
 from .substitution_parse import (CONTEXT, ENV, REF, TEXT, Fault, Part, children_hint,
                                  format_path, no_child, parse_parts, part_span)
-from .syntax import Mapping, Node, Origin, Scalar, ScalarValue, Sequence, Span, State
+from .syntax import Mapping, Node, Origin, Scalar, ScalarValue, Sequence, Span, State, to_python
 from .yamltree import DEFAULT_LIMITS, resolve_plain  # the loader's nesting limit and typing
 
 __all__ = [
@@ -581,6 +581,4 @@ def render_template(text: str, env: MappingT[str, str], *, quoted: bool = False)
     errors = [d for d in diags if d.severity is Severity.ERROR]
     if errors:
         raise SubstitutionError("; ".join(d.message for d in errors))
-    from .syntax import to_python
-
     return to_python(node)

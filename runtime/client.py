@@ -9,13 +9,19 @@ An ERROR status raises `FlowcRequestError` naming the executor and its exception
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sys
 import uuid
 from typing import Any, Callable, Iterator
 
-from .docs import as_doclist, decode_docs, encode_docs
+import grpc
+
+from .docs import _doc_class, as_doclist, decode_docs, encode_docs
+from .health import check, open_channel
 from .host import struct_to_dict
+from .proto import flowc_pb2, flowc_pb2_grpc
+from .streams import BlockingStream, StreamError, StreamHop
 from .wire import CLIENT_CHANNEL_OPTIONS as CHANNEL_OPTIONS  # the server enforces its limits
 
 
@@ -128,8 +134,6 @@ class _Common:
     @staticmethod
     def _requests(on: str, inputs: Any, parameters: dict | None, request_size: int,
                   target_executor: str | None, timeout: float | None) -> Iterator[Any]:
-        from .proto import flowc_pb2
-
         if request_size < 1:
             raise ValueError("request_size must be at least 1")
         for batch in _batches(inputs, request_size):
@@ -147,9 +151,9 @@ class _Common:
 
     @staticmethod
     def _collect(responses: list[Response], return_type: type | None) -> Any:
+        # docarray: 300 ms that a client which decodes no documents never pays
+        # (`is_ready`, a refused connection, `flowc post` answered by an error)
         from docarray import DocList
-
-        from .docs import _doc_class
 
         if len(responses) == 1:
             return responses[0].docs
@@ -178,8 +182,6 @@ class _Common:
                 on_always(response)
 
     def _rpc_error(self, exc: Any, timeout: float | None) -> Exception:
-        import grpc
-
         code = exc.code() if hasattr(exc, "code") else None
         if code == grpc.StatusCode.DEADLINE_EXCEEDED:
             return TimeoutError(f"no answer from {self.address} within {timeout} s")
@@ -257,10 +259,6 @@ class Client(_Common):
 
     def _stub(self) -> Any:
         if self._process is None:
-            from .health import open_channel
-            from .proto import flowc_pb2_grpc
-            from .streams import BlockingStream
-
             self._channel = open_channel(self.address, options=self._options)
             self._process = flowc_pb2_grpc.FlowcStub(self._channel).Process
             self._stream = BlockingStream(self._channel)
@@ -269,8 +267,6 @@ class Client(_Common):
     def _send(self, request: Any, timeout: float | None = None) -> Any:
         """Over the stream (far cheaper per request), or a unary call: with a timeout (a gRPC
         deadline), from a second thread while the stream is busy, or to a server without it."""
-        import grpc
-
         if timeout is None and self._stream is not None:
             try:
                 answer = self._stream.try_process(request)
@@ -289,8 +285,6 @@ class Client(_Common):
              target_executor: str | None = None, timeout: float | None = None,
              **options: Any) -> Any:
         """Send `inputs` to endpoint `on`; the answers' documents (or `Response` objects)."""
-        import grpc
-
         _check_options(options)
         doc_type = _return_doc_type(return_type, inputs)
         process = self._stub()
@@ -308,8 +302,6 @@ class Client(_Common):
 
     def is_ready(self, timeout: float = 2.0) -> bool:
         """True when the server reports SERVING."""
-        from .health import check
-
         return check(self.address, timeout) == "SERVING"
 
     def close(self) -> None:
@@ -331,15 +323,9 @@ class AsyncClient(_Common):
     """The asyncio variant: `await AsyncClient(port=...).post('/x', docs)`."""
 
     def _stub(self) -> Any:
-        import asyncio
-
         loop = asyncio.get_running_loop()
         if self._process is None or self._loop is not loop:
             # a grpc.aio channel belongs to one event loop: make a new one for a new loop
-            from .health import open_channel
-            from .proto import flowc_pb2_grpc
-            from .streams import StreamHop
-
             self._channel = open_channel(self.address, aio=True, options=self._options)
             self._process = flowc_pb2_grpc.FlowcStub(self._channel).Process
             self._stream = StreamHop(self._channel)
@@ -349,10 +335,6 @@ class AsyncClient(_Common):
     async def _send(self, request: Any, timeout: float | None = None) -> Any:
         """As `Client._send`: the stream unless a timeout asks for a gRPC deadline; a request
         the stream did not carry (the server was stopping) goes as a unary call."""
-        import grpc
-
-        from .streams import StreamError
-
         if timeout is None and self._stream is not None:
             try:
                 return await self._stream.process(request)
@@ -368,10 +350,6 @@ class AsyncClient(_Common):
                    return_responses: bool = False, on_done: Callable | None = None,
                    on_error: Callable | None = None, target_executor: str | None = None,
                    timeout: float | None = None, **options: Any) -> Any:
-        import grpc
-
-        from .streams import StreamError
-
         _check_options(options)
         doc_type = _return_doc_type(return_type, inputs)
         process = self._stub()

@@ -26,7 +26,7 @@ __all__ = ["LazyDocList", "DocumentsMismatch", "decode_docs", "encode_docs", "as
 
 def generic_doc_type() -> type:
     """The generic document class (imports docarray on first call)."""
-    from .generic_doc import GenericDoc
+    from .generic_doc import GenericDoc  # docarray: 300 ms; see the module docstring
 
     return GenericDoc
 
@@ -46,17 +46,17 @@ def decode_docs(data: bytes, doc_type: type | None = None) -> Any:
     `DocumentsMismatch` when they do not fit it."""
     cls = _doc_class(doc_type)
     if not data:
-        from docarray import DocList
+        from docarray import DocList  # loaded already: `cls` is a docarray class
 
         return DocList[cls]()
-    from .fastproto import decode
+    from .fastproto import decode  # docarray: 300 ms; see the module docstring
 
     return decode(cls, data)
 
 
 def as_doclist(value: Any, doc_type: type | None = None) -> Any:
     """A DocList from what an endpoint or a client gave: a DocList, one document, an iterable."""
-    from docarray import BaseDoc, DocList
+    from docarray import BaseDoc, DocList  # 300 ms; see the module docstring
 
     if isinstance(value, LazyDocList):
         return value.materialise()
@@ -83,7 +83,7 @@ def encode_docs(docs: Any) -> bytes:
         return b""
     if not hasattr(docs, "to_protobuf"):
         docs = as_doclist(docs)
-    from .fastproto import encode
+    from .fastproto import encode  # docarray: 300 ms; see the module docstring
 
     return encode(docs)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import logging
 import os
 import sys
 import typing
@@ -161,8 +162,6 @@ class Executor:
     @property
     def logger(self) -> Any:
         """A `logging.Logger` named after the replica (Jina executors use `self.logger`)."""
-        import logging
-
         return logging.getLogger(str(self.runtime_args.name))
 
     def close(self) -> None:
@@ -212,7 +211,7 @@ def _doc_type_of(annotation: Any) -> type | None:
     """T from `DocList[T]` (or `Optional[DocList[T]]`); None when it is not a docarray list."""
     if annotation is None or "docarray" not in sys.modules:
         return None
-    from docarray import BaseDoc, DocList
+    from docarray import BaseDoc, DocList  # loaded already (checked above); 350 ms on a gateway
 
     candidates = [annotation] + list(typing.get_args(annotation))
     for candidate in candidates:

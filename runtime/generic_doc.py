@@ -14,6 +14,7 @@ import os
 from typing import Any, Dict, List, Optional, Union
 
 from docarray import BaseDoc, DocList
+from docarray.proto import NodeProto
 from docarray.typing import ID, AnyEmbedding, AnyTensor
 from pydantic import Field, PrivateAttr
 
@@ -56,8 +57,6 @@ class GenericDoc(BaseDoc):
 
     def unknown_fields(self) -> dict[str, Any]:
         """Fields received from the wire that this type does not declare, decoded."""
-        from docarray.proto import NodeProto
-
         return {key: self._get_content_from_node_proto(NodeProto.FromString(raw), field_type=None)
                 for key, raw in sorted(self._unknown().items())}
 

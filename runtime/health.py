@@ -11,6 +11,9 @@ import argparse
 import sys
 from typing import Any, Sequence
 
+import grpc
+from grpc_health.v1 import _async as health_async, health_pb2, health_pb2_grpc
+
 # The overall server ("") and the Flowc service by its full name both report the status.
 SERVICE_NAMES = ("", "flowc.v1.Flowc")
 
@@ -40,8 +43,6 @@ def parse_address(address: str) -> tuple[str, bool]:
 
 def open_channel(address: str, *, aio: bool = False, options: Sequence[tuple] = ()) -> Any:
     """A gRPC channel (sync, or grpc.aio with `aio=True`) for one of the address forms above."""
-    import grpc
-
     target, tls = parse_address(address)
     opts = list(options)
     if target.startswith("dns:"):
@@ -54,8 +55,6 @@ def open_channel(address: str, *, aio: bool = False, options: Sequence[tuple] = 
 
 async def add_health(server: Any) -> Any:
     """Register an asyncio health servicer on `server`, reporting NOT_SERVING until told."""
-    from grpc_health.v1 import _async as health_async, health_pb2_grpc
-
     servicer = health_async.HealthServicer()
     await set_serving(servicer, False)
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
@@ -63,8 +62,6 @@ async def add_health(server: Any) -> Any:
 
 
 async def set_serving(servicer: Any, serving: bool) -> None:
-    from grpc_health.v1 import health_pb2
-
     status = (health_pb2.HealthCheckResponse.SERVING if serving
               else health_pb2.HealthCheckResponse.NOT_SERVING)
     for name in SERVICE_NAMES:
@@ -73,9 +70,6 @@ async def set_serving(servicer: Any, serving: bool) -> None:
 
 def check(address: str, timeout: float = 2.0, service: str = "") -> str:
     """The status `address` reports ("SERVING", "NOT_SERVING", ...) or "UNREACHABLE: why"."""
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
     channel = open_channel(address)
     try:
         stub = health_pb2_grpc.HealthStub(channel)

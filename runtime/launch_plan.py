@@ -19,8 +19,8 @@ from flowc.compiler import launch
 
 from .supervisor import free_ports
 
-__all__ = ["PLAN_FILE", "RAFT_PEERS_FILE", "in_process_plan", "launch_from_plan", "port_taken",
-           "processes"]
+__all__ = ["PLAN_FILE", "RAFT_PEERS_FILE", "gateway_moved_to", "in_process_plan",
+           "launch_from_plan", "port_taken", "processes"]
 
 PLAN_FILE = launch.PLAN_FILE
 RAFT_PEERS_FILE = launch.RAFT_PEERS_FILE
@@ -52,6 +52,33 @@ def launch_from_plan(plan: Plan, *, base_dir: Path, work_dir: Path, host: str = 
                       host=host, raft_peers=work_dir / RAFT_PEERS_FILE,
                       ports={plan.gateway.name: fixed} if fixed else {})
     return launch.launch_document(plan, procs, base_dir=str(base_dir), host=host)
+
+
+def gateway_moved_to(launch: dict[str, Any], port: int,
+                     raft_peers: Path | None = None) -> dict[str, Any]:
+    """`flowc run --plan DIR --port P`: a copy of the launch plan whose gateway listens on `port`
+    (its `--port`, its process entry and the `gateway` address the supervisor probes). Only the
+    gateway moves: nothing calls it, so no other command line changes. ValueError when another
+    server of the plan has that port (a Raft node's, from `raft_peers`, included)."""
+    others = {p["port"]: p["name"] for p in launch["processes"] if p["kind"] != "gateway"}
+    if raft_peers is not None and raft_peers.is_file():
+        groups = json.loads(raft_peers.read_text(encoding="utf-8"))
+        for entry, shards in sorted(groups.items()):
+            for shard, peers in enumerate(shards):
+                for i, address in enumerate(peers):
+                    others.setdefault(int(address.rsplit(":", 1)[1]),
+                                      f"{entry}'s Raft node (shard {shard}, replica {i})")
+    if port in others:
+        raise ValueError(f"port {port} is {others[port]}'s in this launch plan; choose another "
+                         "--port")
+    moved = json.loads(json.dumps(launch))  # a deep copy: the caller's plan stays as read
+    for process in moved["processes"]:
+        if process["kind"] == "gateway":
+            argv = process["argv"]
+            argv[argv.index("--port") + 1] = str(port)
+            process["port"] = port
+    moved["gateway"]["port"] = port
+    return moved
 
 
 def port_taken(host: str, port: int) -> str:

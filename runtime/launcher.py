@@ -18,7 +18,8 @@ from typing import Any, Callable, TextIO
 
 from flowc.compiler.plan import Plan
 
-from .launch_plan import PLAN_FILE, in_process_plan, launch_from_plan, port_taken
+from .launch_plan import (PLAN_FILE, RAFT_PEERS_FILE, gateway_moved_to, in_process_plan,
+                          launch_from_plan, port_taken)
 from .restarter import Layout, Restarter, share_gateway_port, wanted
 from .supervisor import LaunchError, Supervisor
 
@@ -95,7 +96,8 @@ def prepare_run(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = No
                 in_process: bool = False, port: int | None = None, compiled: Any = None,
                 recompile: Callable[[], Any] | None = None, out: TextIO = sys.stderr) -> FlowRun:
     """`flowc run`: the processes of `plan` on free ports (or of the launch plan in `plan_dir`,
-    which fixes them: `in_process` and `port` do not apply), not started yet.
+    which fixes them: `in_process` does not apply; `port` moves its gateway, with a note), not
+    started yet.
 
     `compiled` (the Flow's `CompileResult`) and `recompile` (compile it again, printing its
     diagnostics; None when it has errors) serve the Flow's `reload`; see restarter.py."""
@@ -106,9 +108,19 @@ def prepare_run(plan: Plan | None, *, base_dir: Path, plan_dir: Path | None = No
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise LaunchPlanError(f"cannot read the launch plan in {plan_dir} (written by "
                                   f"`flowc build --target local`): {exc}") from None
+        notes = []
+        if port is not None and port != launch["gateway"]["port"]:
+            try:
+                moved = gateway_moved_to(launch, port, plan_dir / RAFT_PEERS_FILE)
+            except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+                raise LaunchPlanError(f"cannot move the gateway of {plan_dir / 'launch.json'} to "
+                                      f"--port {port}: {exc}") from None
+            notes.append(f"the gateway listens on port {port} (--port), not on "
+                         f"{launch['gateway']['port']} as {plan_dir / 'launch.json'} says")
+            launch = moved
         layout_args = {"plan_path": launch["plan"], "base_dir": launch["base_dir"],
                        "files_base": (plan_dir / launch["base_dir"]).resolve()}
-        return FlowRun(plan, launch, cwd=plan_dir, layout_args=layout_args, out=out, notes=[],
+        return FlowRun(plan, launch, cwd=plan_dir, layout_args=layout_args, out=out, notes=notes,
                        work=None, compiled=compiled, recompile=recompile, in_process=False)
     assert plan is not None
     notes: list[str] = []

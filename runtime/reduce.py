@@ -22,6 +22,8 @@ import sys
 from types import ModuleType
 from typing import Any, Iterable, Sequence
 
+from google.protobuf import __version__ as pb_version
+
 _PB: ModuleType | None = None
 
 
@@ -38,8 +40,6 @@ def doc_pb() -> ModuleType:
 
 
 def _load_pb_standalone() -> ModuleType:
-    from google.protobuf import __version__ as pb_version
-
     spec = importlib.util.find_spec("docarray")
     if spec is None or spec.origin is None:
         raise ImportError("docarray is not installed; the runtime needs it for documents")

@@ -15,9 +15,12 @@ import asyncio
 import importlib.util
 import os
 import sys
+import sysconfig
 import traceback
 from pathlib import Path
 from typing import Any, Awaitable, Callable
+
+from .host import wait_idle
 
 MAX_WATCHED = 5000  # files; a bigger tree is cut here (and said so) rather than scanned forever
 
@@ -66,7 +69,7 @@ async def watch(files: list[Path],
 
     `on_change` may return a new list of files to watch (after a successful reload); when their
     folders differ, watching starts again on the new folders."""
-    from .watch import python_changes, stamps
+    from .watch import python_changes, stamps  # 1 ms of every worker's start-up
 
     folders = _folders(files)
     baseline = stamps(files)  # what the running code was loaded from
@@ -108,8 +111,6 @@ def module_roots(executor: Any) -> list[Path]:
 def _installed_folders() -> tuple[str, ...]:
     """Where the standard library and installed packages live: code nobody edits while
     developing an executor, and whose folders are far too big to watch."""
-    import sysconfig
-
     paths = sysconfig.get_paths()
     return tuple(str(Path(paths[key]).resolve()) + os.sep
                  for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths)
@@ -154,7 +155,5 @@ async def hot_reload(servicer: Any, rebuild: Callable[[], Any], *, name: str,
 async def _retire(host: Any, grace: float) -> None:
     """Close a replaced executor once its requests are done, endpoint threads included (at
     most `grace` seconds)."""
-    from .host import wait_idle
-
     await wait_idle(host, grace)
     await asyncio.to_thread(host.close)

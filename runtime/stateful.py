@@ -46,6 +46,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .host import _settle as settle
+from .proto import flowc_pb2
+
 WRITE_TIMEOUT = 10.0  # seconds a write may wait for a leader when the request has no timeout
 RESUBMIT_AFTER = 3.0  # seconds without the log's confirmation before a write is submitted again
 DEDUP_WINDOW = 10_000  # tokens of applied writes every replica remembers
@@ -252,7 +255,7 @@ class StatefulHost:
     # -- start-up ---------------------------------------------------------------------------
     async def start(self) -> None:
         """Start the Raft node and the applier; OSError/ValueError with a sentence if it fails."""
-        from . import raft
+        from . import raft  # pysyncobj: 20 ms that a worker without `stateful: true` never pays
 
         self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
@@ -309,7 +312,7 @@ class StatefulHost:
         return await self._write(request)
 
     async def _write(self, request: Any) -> Any:
-        from . import raft
+        from . import raft  # loaded by start(); a stateful replica's only
 
         token = f"{self._nonce}-{next(self._tokens)}"
         answer = self._loop.create_future()
@@ -342,8 +345,6 @@ class StatefulHost:
 
     async def _submit(self, token: str, payload: bytes, timeout: float) -> int | None:
         """Submit one entry; pysyncobj's outcome code, or None when it gave none in time."""
-        from .host import _settle as settle
-
         outcome = self._loop.create_future()
         loop = self._loop
 
@@ -387,8 +388,6 @@ class StatefulHost:
             if waiter is not None and not waiter.done():
                 # Its first application came inside a snapshot this replica caught up from,
                 # so the answer is gone: say so rather than leave the caller waiting.
-                from .proto import flowc_pb2
-
                 waiter.set_result(self.inner.error_answer(
                     flowc_pb2.DataRequest.FromString(payload), RaftUnavailable(
                         "the write was applied, but its answer was lost: this replica caught "
@@ -397,8 +396,6 @@ class StatefulHost:
         self._applied[token] = None
         if len(self._applied) > DEDUP_WINDOW:
             self._applied.popitem(last=False)
-        from .proto import flowc_pb2
-
         answer = await self.inner.process(flowc_pb2.DataRequest.FromString(payload))
         waiter = self._waiting.get(token)
         if waiter is not None and not waiter.done():
@@ -424,7 +421,7 @@ class StatefulHost:
 
     # -- snapshots (pysyncobj's thread) ------------------------------------------------------
     def _serialize(self, filename: str, raft_data: Any) -> None:
-        from . import raft
+        from . import raft  # loaded by start(); a stateful replica's only
 
         if time.monotonic() < self._snapshot_retry_at:  # pysyncobj asks again at every tick
             raise RuntimeError("the last snapshot failed; retrying later")
@@ -446,7 +443,7 @@ class StatefulHost:
             raft.remove_dir(scratch)
 
     def _deserialize(self, filename: str) -> Any:
-        from . import raft
+        from . import raft  # loaded by start(); a stateful replica's only
 
         scratch = raft.scratch_dir(self.settings.directory, "restore-")
         try:
@@ -480,7 +477,7 @@ class StatefulHost:
         self._closing = True
         try:
             if self._node is not None:
-                from . import raft
+                from . import raft  # loaded by start(); a stateful replica's only
 
                 raft.stop_node(self._node)
             if self._applier is not None:

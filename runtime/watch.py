@@ -64,7 +64,7 @@ class FileWatcher:
         return real(path) in self.files
 
     def _run(self) -> None:
-        from watchfiles import watch
+        from watchfiles import watch  # 13 ms of every `flowc run` (the launcher imports this module)
 
         folders = folders_of(self.files)
         polling = False
@@ -109,7 +109,7 @@ async def python_changes(folders: list[Path], stop: asyncio.Event, log: Callable
     subfolders), until `stop` is set. A new `.py` file counts as a change too. Once the watch
     is in place, files whose `stamps` differ from `baseline` are reported as changed: edits made
     while it was being set up."""
-    from watchfiles import PythonFilter, awatch
+    from watchfiles import PythonFilter, awatch  # 13 ms, as in FileWatcher._run
 
     polling = False
     while not stop.is_set():

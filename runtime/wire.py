@@ -24,6 +24,8 @@ import inspect
 import sys
 from typing import Any, Callable, Mapping
 
+import grpc
+
 MIB = 1024 * 1024
 MAX_MESSAGE_BYTES = 64 * MIB
 MAX_CONCURRENT_STREAMS = 100  # per connection (HTTP/2 SETTINGS); clients queue above it
@@ -65,8 +67,6 @@ class ServerSettings:
         return sorted(options.items())
 
     def server(self) -> Any:
-        import grpc
-
         return grpc.aio.server(options=self.options,
                                maximum_concurrent_rpcs=self.maximum_concurrent_rpcs)
 
@@ -105,8 +105,6 @@ def _safe(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] 
 
 async def refuse(context: Any, name: str, method: str, reason: str) -> None:
     """End the call with INVALID_ARGUMENT after one line on stderr (no traceback)."""
-    import grpc
-
     peer = context.peer() if context is not None else "?"
     print(f"{name}: refused a malformed {method} request from {peer}: {reason}",
           file=sys.stderr, flush=True)
@@ -115,8 +113,6 @@ async def refuse(context: Any, name: str, method: str, reason: str) -> None:
 
 def guard(handler: Any, name: str, method: str) -> Any:
     """`handler` (a grpc.RpcMethodHandler) whose requests that do not parse are refused."""
-    import grpc
-
     safe = _safe(handler.request_deserializer)
     serialize = handler.response_serializer
     if handler.unary_unary is not None:
@@ -169,8 +165,6 @@ class GuardedServer:
         pass  # the same methods arrive in add_registered_method_handlers, which guards them
 
     def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
-        import grpc
-
         guarded = {method: guard(handler, self.name, f"{service}/{method}")
                    for method, handler in handlers.items()}
         self.server.add_generic_rpc_handlers(

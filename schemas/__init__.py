@@ -51,6 +51,7 @@ def registry() -> Any:
     resolved against the referring file's name and found here, exactly as an editor finds it
     beside the referring file on disk.
     """
+    # referencing: 28 ms that a valid document never pays (only jsonschema's errors need it)
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 

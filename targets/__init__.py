@@ -30,6 +30,8 @@ class Option:
 
 OPTIONS: dict[str, Option] = {
     "image": Option("--image", "image for executors built from local code", "NAME:TAG"),
+    "base_image": Option("--base-image", "the default of the Dockerfiles' ARG BASE_IMAGE "
+                         "(default python:3.11.11-slim-bookworm)", "NAME:TAG"),
     "namespace": Option("--namespace", "the namespace (default: the Flow's name)", "NS"),
     "create_namespace": Option("--create-namespace", "also write the Namespace", kind=bool),
     "base_port": Option("--base-port", "first port of the servers besides the gateway", "N",
@@ -53,14 +55,17 @@ OPTIONS: dict[str, Option] = {
 class Target:
     module: str
     options: tuple[str, ...]  # keys of OPTIONS it takes (every target also gets `context`)
+    ships: tuple[str, ...] = ()  # non-text inputs the CLI reads for it (`buildinputs.gather`)
 
 
 TARGETS: dict[str, Target] = {
-    "compose": Target("flowc.targets.compose", ("image", "gateway_host", "secrets_from")),
-    "k8s": Target("flowc.targets.k8s", ("image", "namespace", "create_namespace")),
+    "compose": Target("flowc.targets.compose", ("image", "base_image", "gateway_host",
+                                                "secrets_from"), ("wheel", "sources")),
+    "k8s": Target("flowc.targets.k8s", ("image", "base_image", "namespace", "create_namespace"),
+                  ("wheel", "sources")),
     "local": Target("flowc.targets.local", ("base_port", "host")),
     "systemd": Target("flowc.targets.systemd", ("base_port", "gateway_host", "runtime_path",
-                                                "config_root", "install_root")),
+                                                "config_root", "install_root"), ("wheel",)),
 }
 
 
@@ -73,14 +78,17 @@ def unsupported(target: str, given: Mapping[str, Any]) -> list[str]:
 
 
 def render(target: str, plan: Plan,
-           options: Mapping[str, Any]) -> tuple[dict[str, str], list[Diagnostic]]:
+           options: Mapping[str, Any]) -> tuple[dict[str, str | bytes], list[Diagnostic]]:
     """Render `plan` for `target`; unknown or unavailable targets are diagnostics, not exceptions.
 
     `options` maps option keys (`OPTIONS`, and `context`) to values; each target's
-    `Options.from_mapping` reads the keys it takes (`unsupported` names the others).
+    `Options.from_mapping` reads the keys it takes (`unsupported` names the others). The inputs
+    its `ships` names (`wheel`: flowc's wheel; `sources`: the executors' files) are read by the
+    caller with `flowc.targets.buildinputs.gather`, so rendering stays free of I/O; files are
+    text, except those inputs (bytes).
     """
     if target not in TARGETS:
-        import difflib
+        import difflib  # 1 ms of every command (the CLI imports targets), a typo only
 
         close = difflib.get_close_matches(target, sorted(TARGETS), n=1)
         hint = f"did you mean `{close[0]}`?" if close else None

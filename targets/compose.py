@@ -24,6 +24,7 @@ everything it routes to, a head on its shards), and every service has a healthch
 from __future__ import annotations
 
 import math
+import posixpath
 import re
 from dataclasses import dataclass
 from functools import partial
@@ -44,12 +45,13 @@ from flowc.targets.locations import entry_span, env_span, gateway_span, span_fro
 from flowc.targets.env import env_text, env_values
 from flowc.targets.templating import template
 from flowc.targets.yamlout import to_yaml
-from flowc.targets.images import USER_ID, image_files
+from flowc.targets.images import USER_ID, BuildInputs, building_text, image_files
 
 NETWORK = "flowc"
 # the stateful replicas' Raft password, passed like an `env_from_secret` entry
 RAFT_PASSWORD = ("FLOWC_RAFT_PASSWORD", SecretRef("flowc-raft", "password"))
 WORKSPACE_ROOT = "/workspace"
+HEALTH_INTERVAL = "5s"  # also how soon `up --wait` sees a started service healthy
 READY_CAP_S = 86_400  # start_period when timeout_ready is -1 (wait "forever")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SECRET_SOURCES = ("file", "environment")
@@ -63,6 +65,8 @@ class Options:
     context: str = ".."  # the Flow's directory relative to the output directory (build context)
     secrets_from: str = "file"  # 'file': secrets/<name>/<key>; 'environment': FLOWC_SECRET_...
     gateway_host: str | None = None  # where the gateway's port is published (layout.gateway_host)
+    base_image: str | None = None  # `--base-image`: the Dockerfiles' ARG BASE_IMAGE default
+    build: BuildInputs = BuildInputs()  # the wheel, executors' files, base image (images.py)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":
@@ -72,7 +76,9 @@ class Options:
             raise ValueError(f"`secrets_from` is `{source}`; use `file` or `environment`")
         return cls(image=options.get("image") or None,
                    context=str(options.get("context") or ".."), secrets_from=source,
-                   gateway_host=check_gateway_host(options.get("gateway_host")))
+                   gateway_host=check_gateway_host(options.get("gateway_host")),
+                   base_image=options.get("base_image") or None,
+                   build=BuildInputs.from_mapping(options))
 
 
 @dataclass
@@ -86,7 +92,7 @@ class _Ctx:
     volumes: set[str]
 
 
-def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+def render(plan: Plan, options: Options) -> tuple[dict[str, str | bytes], list[Diagnostic]]:
     """Render the plan into compose.yaml, plan.json, README.md and the image build files."""
     images, diags = resolve_images(plan, options.image)
     if has_errors(diags):
@@ -98,7 +104,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
             _gateway(ctx, server, host)
         else:
             _server(ctx, server)
-    build_files, problems = image_files(plan, images, options.context)
+    build_files, problems = image_files(plan, images, options.build)
     diags.extend(problems)
     if has_errors(diags):
         return {}, diags
@@ -119,6 +125,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     files[".gitignore"] = "secrets/\n"
     files["README.md"] = template("compose/README.md.j2").render(
         flow=plan.flow.name, port=gateway_port(plan), builds=bool(build_files), host=host,
+        building=building_text(options.build),
         published=_published(host, gateway_port(plan)),
         gateway_service=derived_name("entry", plan.gateway.name),
         secrets=[(sid, _secret_source(sid, ref, options))
@@ -265,8 +272,10 @@ def _service(ctx: _Ctx, image: str, args: list[str], who: str, env: dict, secret
         "networks": [NETWORK],
         "configs": [{"source": "plan", "target": PLAN_PATH}],
         "healthcheck": {"test": ["CMD", RUNTIME, "health", f"127.0.0.1:{port}"],
-                        "interval": "10s", "timeout": "5s", "retries": 3,
-                        "start_period": _seconds(ready), "start_interval": "1s"},
+                        # no `start_interval`: Docker Engine 25+ only; podman 4.3's Docker API
+                        # and docker.io 20.10 (Debian 12) refuse it, so a short interval instead
+                        "interval": HEALTH_INTERVAL, "timeout": "5s", "retries": 3,
+                        "start_period": _seconds(ready)},
     }
     service["labels"] = dict(sorted(labels.items()))
     if environment:
@@ -314,7 +323,6 @@ def _workspace_dir(plan: Plan, dep: Deployment | None) -> str | None:
         return None
     if workspace.startswith("/"):
         return workspace.rstrip("/") or "/"
-    import posixpath
 
     return posixpath.normpath(posixpath.join(APP_DIR, workspace))
 

@@ -7,27 +7,33 @@ module decides which image runs each container (`resolve_images`) and turns that
 files; it does no I/O and builds nothing.
 
 Decisions (also written into each output README):
-- Base image `python:3.11.11-slim-bookworm`, pinned by tag.
-- flowc is installed from the package index at the version that generated the files
-  (`flowc==<version>`); the build argument `FLOWC_REQUIREMENT` (read by build-images.sh from the
-  environment) replaces it with any pip requirement, e.g. a wheel URL or a VCS URL.
-- The build context is the Flow directory (`options.context`, relative to the output directory);
-  each executor's folder is copied to `/app/<same path>`; `requirements.txt` in that folder is
-  installed when present (checked by the shell at build time: rendering cannot look at files).
-- The image runs as the non-root user 10001 with `ENTRYPOINT ["flowc-runtime"]`; artifacts pass
-  `worker|head|gateway ...` as arguments.
+- `ARG BASE_IMAGE`, by default `python:3.11.11-slim-bookworm` (pinned by tag), or the image
+  `flowc build --base-image` names; `--build-arg BASE_IMAGE=...` overrides it at build time.
+- flowc is installed from the wheel of the flowc that generated the files, shipped in the build
+  context under a folder named by its hash (`Wheel.folder`): never from a package index, so the
+  image runs the runtime the plan was compiled for. Its dependencies and the executors'
+  `requirements.txt` come from the package index, or only from a wheelhouse (`WHEELHOUSE=dir`).
+- The build context is `context/` in the output, made of just the files the images need (the
+  wheel, each executor's folder at `app/<same path>`, read by the CLI layer without `.git`,
+  virtual environments, caches, `.env` files and keys), so no `.dockerignore` is needed: podman
+  4.3 and Docker's classic builder ignore BuildKit's per-Dockerfile one.
+- Two stages: a virtualenv at /opt/flowc built with pip, then copied into a clean stage (the
+  wheelhouse never lands in the image). Each executor's folder is copied to `/app/<same path>`.
+- The image runs as the non-root user 10001 with `ENTRYPOINT ["flowc-runtime"]`; `/workspace`
+  (and each written workspace) exists and belongs to that user, so a fresh volume mounted there is
+  writable under Docker too. Artifacts pass `worker|head|gateway ...` as arguments.
 - One image (one folder `images/<first user>/`) per distinct image name: entries sharing `--image`
   share one image that contains all of their folders.
-- `Dockerfile.dockerignore` beside each Dockerfile (read by BuildKit) keeps `.git`, caches,
-  virtual environments and `.env` files out of the image.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import posixpath
 import shlex
-
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.imageref import image_problem, parse_image
@@ -167,13 +173,61 @@ def flowc_version() -> str:
 BASE_IMAGE = "python:3.11.11-slim-bookworm"
 USER_ID = 10001
 BUILD_SCRIPT = "build-images.sh"
+CONTEXT_DIR = "context"  # the build context in the output: only the files the images need
+VENV = "/opt/flowc"  # the runtime's virtualenv inside images
+WORKSPACE_ROOT = "/workspace"  # the runtime's default workspace (XDG_CACHE_HOME) in containers
+STAGING = "/tmp/flowc"  # where the install stage receives wheels and requirements
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """A wheel's file name and bytes (`flowc.targets.wheel` makes flowc's own)."""
+
+    filename: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def folder(self) -> str:
+        """`wheels/<16 hex digits of its sha256>`: a new folder (and a new `RUN pip install`
+        line, which podman caches by its text) whenever the wheel changes."""
+        return f"wheels/{self.sha256[:16]}"
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What the image build files ship besides text, read by the CLI layer before `render`.
+
+    `wheel`: flowc's wheel (`flowc.targets.wheel.build_wheel`); without it images install
+    `flowc==<version>` from the package index. `sources`: {Flow-relative path: bytes} of the
+    executors' folders (`flowc.targets.buildinputs.read_sources`); they become
+    `context/app/<path>`. `base_image`: the default of the Dockerfiles' `ARG BASE_IMAGE`.
+    """
+
+    wheel: Wheel | None = None
+    sources: Mapping[str, bytes] | None = None
+    base_image: str | None = None
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]) -> "BuildInputs":
+        base = options.get("base_image") or None
+        if base is not None:
+            problem = image_reference_problem(str(base))
+            if problem:
+                raise ValueError(f"`--base-image`: {problem}")
+        return cls(wheel=options.get("wheel"), sources=options.get("sources"),
+                   base_image=base)
 
 
 def _refs(dep: Deployment) -> list[ExecutorRef]:
     return [ref for _, ref in dep.roles()]
 
 
-def _folders(deps: list[Deployment]) -> tuple[list[str], list[Diagnostic]]:
+def image_folders(deps: list[Deployment]) -> tuple[list[str], list[Diagnostic]]:
     """The Flow-relative folders an image must contain for `deps`, outermost only, sorted."""
     found: set[str] = set()
     diags: list[Diagnostic] = []
@@ -199,53 +253,110 @@ def _folders(deps: list[Deployment]) -> tuple[list[str], list[Diagnostic]]:
     return outer, diags
 
 
+def built_deployments(plan: Plan, users: tuple[str, ...]) -> list[Deployment]:
+    """The deployments whose code an image used by `users` (entries, 'gateway') runs."""
+    return [d for d in plan.deployments
+            if (d.name in users and d.hosted)
+            or ("gateway" in users and d.placement == "gateway" and not d.is_external)]
+
+
 def build_folder(images: Images, image: str) -> str:
     """`images/<first user>`: the folder holding the Dockerfile of `image`."""
     return f"images/{dns_label(images.builds[image][0])}"
 
 
-def dockerfile(plan: Plan, image: str, users: tuple[str, ...], folders: list[str]) -> str:
+def _app(folder: str) -> str:
+    return APP_DIR if folder == "." else posixpath.join(APP_DIR, folder)
+
+
+def _in_context(folder: str) -> str:
+    return "app" if folder == "." else f"app/{folder}"
+
+
+def _workspaces(plan: Plan, deps: list[Deployment]) -> list[str]:
+    """The workspace directories the image's servers write: the default one and every written
+    `workspace` (absolute as written, relative under /app), created for the runtime user."""
+    found = {WORKSPACE_ROOT}
+    for workspace in [plan.flow.workspace] + [d.workspace for d in deps]:
+        if workspace:
+            found.add(posixpath.normpath(workspace) if workspace.startswith("/")
+                      else posixpath.normpath(posixpath.join(APP_DIR, workspace)))
+    return sorted(found - {"/"})
+
+
+def dockerfile(plan: Plan, image: str, users: tuple[str, ...], folders: list[str],
+               inputs: BuildInputs) -> str:
     """The Dockerfile text for one built image (users: entry names and/or 'gateway')."""
-    copies = [(f, APP_DIR if f == "." else posixpath.join(APP_DIR, f)) for f in folders]
-    requirements = [posixpath.join(APP_DIR, f, "requirements.txt") if f != "."
-                    else posixpath.join(APP_DIR, "requirements.txt") for f in folders]
+    if inputs.sources is None:  # not read: install a requirements.txt if the build finds one
+        maybe = list(folders)
+        known: list[str] = []
+    else:
+        maybe = []
+        known = [f for f in folders if posixpath.normpath(
+            posixpath.join(f, "requirements.txt")) in inputs.sources]
+    wheel = inputs.wheel
     return template("images/Dockerfile.j2").render(
-        flow=plan.flow.name, image=image, users=", ".join(users), base=BASE_IMAGE,
-        version=flowc_version(), app=APP_DIR, uid=USER_ID,
-        copies=[(_json_str(src), _json_str(dst)) for src, dst in copies],
-        requirements=[shlex.quote(r) for r in requirements],
+        flow=plan.flow.name, image=image, users=", ".join(users),
+        base=inputs.base_image or BASE_IMAGE, version=flowc_version(), app=APP_DIR,
+        uid=USER_ID, venv=VENV, staging=STAGING,
+        wheel=(f"{STAGING}/{wheel.folder}/{wheel.filename}" if wheel else None),
+        wheel_copy=((_json_str(f"{wheel.folder}/"), _json_str(f"{STAGING}/{wheel.folder}/"))
+                    if wheel else None),
+        copies=[(_json_str(_in_context(f)), _json_str(_app(f))) for f in folders],
+        known=[(_json_str(posixpath.join(_in_context(f), "requirements.txt")),
+                _json_str(posixpath.join(STAGING, _in_context(f), "requirements.txt")),
+                shlex.quote(posixpath.join(STAGING, _in_context(f), "requirements.txt")))
+               for f in known],
+        maybe=[(_json_str(_in_context(f)), _json_str(posixpath.join(STAGING, _in_context(f))),
+                shlex.quote(posixpath.join(STAGING, _in_context(f), "requirements.txt")))
+               for f in maybe],
+        workspaces=" ".join(shlex.quote(w) for w in _workspaces(
+            plan, built_deployments(plan, users))),
     )
 
 
-def image_files(plan: Plan, images: Images,
-                context: str) -> tuple[dict[str, str], list[Diagnostic]]:
-    """`images/<user>/Dockerfile` per built image and `build-images.sh` building them all.
-
-    `context` is the Flow directory relative to the output directory (the build context).
-    Returns no files when nothing needs building.
-    """
-    files: dict[str, str] = {}
+def image_files(plan: Plan, images: Images, inputs: BuildInputs = BuildInputs()
+                ) -> tuple[dict[str, str | bytes], list[Diagnostic]]:
+    """`images/<user>/Dockerfile` per built image, `build-images.sh` building them all, and the
+    build context `context/` (the flowc wheel, the executors' folders). No files when nothing
+    needs building."""
+    files: dict[str, str | bytes] = {}
     diags: list[Diagnostic] = []
     builds = []
     for image in sorted(images.builds, key=lambda i: build_folder(images, i)):
         users = images.builds[image]
-        deps = [d for d in plan.deployments
-                if (d.name in users and d.hosted)
-                or ("gateway" in users and d.placement == "gateway" and not d.is_external)]
-        folders, problems = _folders(deps)
+        folders, problems = image_folders(built_deployments(plan, users))
         diags.extend(problems)
         folder = build_folder(images, image)
-        files[f"{folder}/Dockerfile"] = dockerfile(plan, image, users, folders)
-        files[f"{folder}/Dockerfile.dockerignore"] = template(
-            "images/Dockerfile.dockerignore.j2").render()
+        files[f"{folder}/Dockerfile"] = dockerfile(plan, image, users, folders, inputs)
         builds.append((shlex.quote(f"{folder}/Dockerfile"), shlex.quote(image)))
-    if builds:
-        files[BUILD_SCRIPT] = template("images/build-images.sh.j2").render(
-            flow=plan.flow.name, context=shlex.quote(context or "."), builds=builds)
+    if not builds:
+        return files, diags
+    files.update(context_files(inputs))
+    files[BUILD_SCRIPT] = template("images/build-images.sh.j2").render(
+        flow=plan.flow.name, builds=builds, context=CONTEXT_DIR, staging=STAGING,
+        base=inputs.base_image or BASE_IMAGE)
     return files, diags
 
 
+def building_text(inputs: BuildInputs) -> str:
+    """The READMEs' paragraph on how build-images.sh builds the images."""
+    return template("images/building.md.j2").render(base=inputs.base_image or BASE_IMAGE,
+                                                    uid=USER_ID).rstrip("\n")
+
+
+def context_files(inputs: BuildInputs) -> dict[str, str | bytes]:
+    """`context/`: the wheel in its hash-named folder, the executors' files under `app/`, and an
+    empty `wheelhouse/` that build-images.sh fills (in a copy) from WHEELHOUSE."""
+    files: dict[str, str | bytes] = {
+        f"{CONTEXT_DIR}/wheelhouse/README.md": template("images/wheelhouse.md.j2").render()}
+    if inputs.wheel is not None:
+        files[f"{CONTEXT_DIR}/{inputs.wheel.folder}/{inputs.wheel.filename}"] = inputs.wheel.data
+    for path, data in sorted((inputs.sources or {}).items()):
+        files[f"{CONTEXT_DIR}/app/{path}"] = data
+    return files
+
+
 def _json_str(text: str) -> str:
-    import json
 
     return json.dumps(text, ensure_ascii=False)

@@ -36,7 +36,7 @@ from flowc.targets.layout import APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, gat
 from flowc.targets.locations import flow_span, span_from_source
 from flowc.targets.templating import template
 from flowc.targets.yamlout import to_yaml, to_yaml_documents
-from flowc.targets.images import USER_ID, image_files
+from flowc.targets.images import USER_ID, BuildInputs, building_text, image_files
 from flowc.targets.k8s_checks import Settings, check
 from flowc.targets.k8s_network import allow_policy, default_deny
 from flowc.targets.k8s_resources import container_resources
@@ -61,6 +61,8 @@ class Options:
     namespace: str | None = None
     create_namespace: bool = False
     context: str = "."
+    base_image: str | None = None  # `--base-image`: the Dockerfiles' ARG BASE_IMAGE default
+    build: BuildInputs = BuildInputs()  # the wheel, executors' files, base image (images.py)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> "Options":
@@ -70,7 +72,9 @@ class Options:
                              "(lowercase letters, digits and '-', at most 63 characters)")
         return cls(image=options.get("image") or None, namespace=namespace,
                    create_namespace=bool(options.get("create_namespace")),
-                   context=options.get("context") or ".")
+                   context=options.get("context") or ".",
+                   base_image=options.get("base_image") or None,
+                   build=BuildInputs.from_mapping(options))
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,7 +94,7 @@ class _Ctx:
         return f"dns:///{service}.{self.namespace}.svc.cluster.local:{port}"
 
 
-def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+def render(plan: Plan, options: Options) -> tuple[dict[str, str | bytes], list[Diagnostic]]:
     """Render the plan into Kubernetes manifests; no I/O (see the module docstring)."""
     diags: list[Diagnostic] = []
     images, image_diags = resolve_images(plan, options.image)
@@ -102,7 +106,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
         diags.append(error("FC710", f"the plan is {len(plan_json.encode())} bytes, more than "
                            "a ConfigMap holds (1 MiB)", flow_span(plan),
                            hint="split the Flow into several Flows"))
-    files, build_diags = image_files(plan, images, options.context)
+    files, build_diags = image_files(plan, images, options.build)
     diags += build_diags
     if any(d.severity is Severity.ERROR for d in diags):
         return {}, diags
@@ -148,6 +152,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     files["README.md"] = template("k8s/README.md.j2").render(
         flow=plan.flow.name, namespace=ctx.namespace, create_namespace=options.create_namespace,
         builds=sorted(images.builds), port=gateway_port(plan), version=flowc_version(),
+        building=building_text(options.build),
         gateway_image=images.gateway,
         raft_secrets=sorted({raft_secret_name(plan, d) for d in plan.deployments
                              if d.stateful and d.hosted}))

@@ -15,6 +15,7 @@ hands it to the replicas in their environment (FLOWC_RAFT_PASSWORD).
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -113,8 +114,6 @@ def _procfile_name(name: str) -> str:
 
 
 def _shell_quote(arg: str) -> str:
-    import shlex
-
     return shlex.quote(arg)
 
 

@@ -45,6 +45,7 @@ from flowc.compiler.names import derived_name, dns_label
 from flowc.targets.layout import check_gateway_host, gateway_host, gateway_port
 from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
 from flowc.targets.env import env_values
+from flowc.targets.images import Wheel
 from flowc.targets.templating import template
 
 DEFAULT_RUNTIME = "/opt/flowc/bin/flowc-runtime"
@@ -66,6 +67,7 @@ class Options:
     install_root: str = "/opt/flowc/flows"
     context: str = ".."  # the Flow's directory, relative to the output directory
     gateway_host: str | None = None  # the gateway's bind address (layout.gateway_host)
+    wheel: Wheel | None = None  # flowc's wheel, shipped for install.sh (flowc.targets.wheel)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":
@@ -79,6 +81,7 @@ class Options:
             install_root=str(options.get("install_root") or defaults.install_root).rstrip("/"),
             context=str(options.get("context") or defaults.context),
             gateway_host=check_gateway_host(options.get("gateway_host")),
+            wheel=options.get("wheel"),
         )
 
 
@@ -126,7 +129,7 @@ class _Ports:
         return self.next
 
 
-def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnostic]]:
+def render(plan: Plan, options: Options) -> tuple[dict[str, str | bytes], list[Diagnostic]]:
     """Render the plan into unit files, env files, plan.json, addresses.json, install.sh, README."""
     diags = _check_options(options)
     flow = plan.flow.name
@@ -136,7 +139,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
     if has_errors(diags):
         return {}, diags
 
-    files: dict[str, str] = {
+    files: dict[str, str | bytes] = {
         "plan.json": plan.to_json(),
         "addresses.json": compact_json(addresses) + "\n",
     }
@@ -158,7 +161,11 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str], list[Diagnosti
                    gateway_host=gateway_host(plan, options.gateway_host),
                    secrets=secrets, venv=_venv_of(options.runtime_path), plan=plan,
                    raft_password=f"{conf}/{RAFT_PASSWORD_FILE}" if peers else "",
-                   context_q=shlex.quote(options.context))
+                   context_q=shlex.quote(options.context),
+                   wheel=(f"{options.wheel.folder}/{options.wheel.filename}"
+                          if options.wheel else None))
+    if options.wheel:
+        files[f"{options.wheel.folder}/{options.wheel.filename}"] = options.wheel.data
     files["install.sh"] = template("systemd/install.sh.j2").render(**context)
     files["README.md"] = template("systemd/README.md.j2").render(**context)
     return dict(sorted(files.items())), diags

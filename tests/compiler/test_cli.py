@@ -145,6 +145,38 @@ def test_build_writes_prunes_and_checks(tmp_path, monkeypatch):
     assert flowc("build", CHAIN, "--target", "bad", "-o", str(out_dir))[0] == 1
 
 
+def test_build_never_overwrites_a_file_it_did_not_write(tmp_path, monkeypatch):
+    """Issue 10 §3: a user's README.md in a folder flowc never built into was overwritten."""
+    import flowc.targets as targets
+
+    outputs = {"README.md": "generated\n", "sub/b.txt": "B\n"}
+    monkeypatch.setattr(targets, "render", lambda target, plan, options: (dict(outputs), []))
+    out_dir = tmp_path / "out"
+    (out_dir / "sub").mkdir(parents=True)
+    (out_dir / "README.md").write_text("the user's notes\n")
+    (out_dir / "sub" / "b.txt").symlink_to(tmp_path / "elsewhere.txt")
+    for extra in ((), ("--check",)):
+        code, out, err = flowc("build", CHAIN, "--target", "k8s", "-o", str(out_dir), *extra)
+        assert code == 1 and out == "" and "Traceback" not in err
+        assert err.count("error[FC906]") == 2 and f"{out_dir}/README.md:1:1:" in err
+        assert "sub/b.txt" in err and "give `-o` another directory" in err
+    # nothing was written: not the other file, not the manifest, not through the symlink
+    assert (out_dir / "README.md").read_text() == "the user's notes\n"
+    assert not (out_dir / ".flowc-manifest").exists() and not (tmp_path / "elsewhere.txt").exists()
+    # once the files are out of the way, the build writes them and rebuilds overwrite them
+    (out_dir / "README.md").unlink()
+    (out_dir / "sub" / "b.txt").unlink()
+    assert flowc("build", CHAIN, "--target", "k8s", "-o", str(out_dir))[0] == 0
+    outputs["README.md"] = "generated again\n"
+    assert flowc("build", CHAIN, "--target", "k8s", "-o", str(out_dir))[0] == 0
+    assert (out_dir / "README.md").read_text() == "generated again\n"
+    # a file the manifest does not list is refused even in a folder flowc built into before
+    outputs["new.txt"] = "N\n"
+    (out_dir / "new.txt").write_text("mine\n")
+    code, _, err = flowc("build", CHAIN, "--target", "k8s", "-o", str(out_dir))
+    assert code == 1 and "`new.txt`" in err and (out_dir / "new.txt").read_text() == "mine\n"
+
+
 def test_run_needs_a_file_or_a_plan():
     assert flowc("run")[0] == 2
 
@@ -184,10 +216,10 @@ def test_build_output_does_not_depend_on_how_the_flow_file_is_named(tmp_path, mo
                       ("./flows/../flows/f.yml", "o3/k8s")):
         code, _, err = flowc("build", name, "--target", "k8s", "-o", out, "--image", "t/gw:1")
         assert code == 0, err
-        trees.append({p.relative_to(out).as_posix(): p.read_text()
+        trees.append({p.relative_to(out).as_posix(): p.read_bytes()
                       for p in Path(out).rglob("*") if p.is_file()})
     assert trees[0] == trees[1] == trees[2]
-    plan = trees[0]["plan.yaml"]
+    plan = trees[0]["plan.yaml"].decode()
     assert str(tmp_path) not in plan and "flows/" not in plan
     assert '"source": "f.yml:3:5"' in plan and '"/env": "deploy/b.yml:5:8"' in plan
 

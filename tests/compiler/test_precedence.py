@@ -67,6 +67,21 @@ def test_flow_with_pass_down_tables():
     assert p.executor_inherited(flow_with, {}) == {"timeout_ready": 5, "tracing": True}
 
 
+def test_resources_merge_under_an_entry_s_own_and_other_keys_are_replaced():
+    flow_with = {"resources": {"limits": {"cpu": "1", "memory": "4Gi"}, "requests": {"cpu": "1"}},
+                 "gpus": 1, "env_from_secret": {"A": {"name": "s", "key": "k"}}}
+    entry = {"resources": {"limits": {"memory": "8Gi", "cpu": None}}, "gpus": 2,
+             "env_from_secret": {"B": {"name": "t", "key": "k"}}}
+    assert p.PASS_DOWN_MERGE == {"resources": "deep"}
+    assert p.executor_inherited(flow_with, entry) == {
+        "resources": {"limits": {"cpu": "1", "memory": "8Gi"}, "requests": {"cpu": "1"}}}
+    assert p.executor_inherited(flow_with, {}) == flow_with
+    # a runtime reference or a value that is not a mapping is never merged into
+    assert not p.merges("resources", {"$template": "${{ ENV.R }}"}, {"limits": {}})
+    assert not p.merges("resources", {"limits": {}}, "${{ ENV.R }}")
+    assert not p.merges("gpus", 1, 2)
+
+
 def test_tables_match_jina():
     assert p.NOT_PASSED_TO_EXECUTORS == {"port", "ports", "port_monitoring", "uses", "uses_with",
                                          "protocol", "protocols"}

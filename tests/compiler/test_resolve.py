@@ -250,7 +250,8 @@ def test_flow_level_resources_and_placement_defaults(tmp_path):
     assert r.ok, r.diagnostics
     a, b = r.plan.deployments
     assert a.resources.requests == {"cpu": "500m"} and a.placement == "gateway"
-    assert b.resources.limits == {"memory": "1Gi"} and b.resources.requests == {}
+    # `resources` merges (precedence.PASS_DOWN_MERGE): b keeps the Flow's request beside its limit
+    assert b.resources.limits == {"memory": "1Gi"} and b.resources.requests == {"cpu": "500m"}
     assert b.placement == "process" and b.resources.gpus == 1
     assert r.plan.gateway.resources.requests == {"cpu": "500m"}
     assert "placement" not in r.plan.gateway.options

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from flowc_run_harness import FLOWC, ROOT, FlowcRun, free_port, wait_gone  # noqa: E402
 
 from flowc.runtime import Client, GenericDoc  # noqa: E402
+from tests.ports import free_port_block  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 
@@ -193,6 +194,38 @@ def test_build_local_then_run_plan_answers_shards_with_uses_requests(run_flow, t
     assert f"at grpc://127.0.0.1:{port}" in run.output
     _check_shards_answers(port)
     _stop_and_check(run, signal.SIGTERM)
+
+
+def test_run_plan_port_moves_the_gateway_and_refuses_a_taken_plan_port(run_flow, tmp_path):
+    """Issue 10 §3: `flowc run --plan DIR --port P` ignored `--port` without a word."""
+    base = free_port_block(3)  # the workers' fixed ports: base + 1, base + 2
+    out = tmp_path / "out"
+    built = subprocess.run([FLOWC, "build", str(EXAMPLES / "chain/flow.yml"), "--target", "local",
+                            "-o", str(out), "--base-port", str(base)],
+                           capture_output=True, text=True, timeout=60)
+    assert built.returncode == 0, built.stderr
+    written = json.loads((out / "launch.json").read_text())["gateway"]["port"]
+    assert written == 54321  # the Flow's own `port`, which may well be taken on a shared machine
+    port = free_port()
+    run = run_flow("--plan", str(out), "--port", str(port))
+    run.ready()
+    assert (f"flowc run: the gateway listens on port {port} (--port), not on {written} as "
+            f"{out / 'launch.json'} says") in run.output
+    assert f"at grpc://127.0.0.1:{port}" in run.output
+    (gateway,) = [cmd for cmd in run.children().values() if " gateway --plan " in cmd]
+    assert f"--port {port} " in gateway and str(written) not in gateway
+    assert [d.text for d in _post(port, "/default", ["hello"])] == ["HELLO! [demo]"]
+    _stop_and_check(run, signal.SIGTERM)
+    assert json.loads((out / "launch.json").read_text())["gateway"]["port"] == written
+
+    # a port the launch plan gives another server: refused before anything starts
+    clash = run_flow("--plan", str(out), "--port", str(base + 1))
+    assert clash.wait(60) == 1
+    assert (f"flowc run: error: cannot move the gateway of {out / 'launch.json'} to --port "
+            f"{base + 1}: port {base + 1} is upper/rep-0's in this launch plan") in clash.output
+    assert " is ready in " not in clash.output and "Traceback" not in clash.output
+    bad = run_flow("--plan", str(out), "--port", "70000")
+    assert bad.wait(60) == 2 and "--port 70000 is not a TCP port" in bad.output
 
 
 def test_in_process_keeps_a_sharded_entry_in_its_own_processes(run_flow, tmp_path):

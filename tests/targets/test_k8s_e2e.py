@@ -135,7 +135,7 @@ def _running(tmp: Path, example: str, change=lambda plan: plan) -> Iterator[tupl
     assert not [d for d in diags if d.severity >= 2], diags
     docs = _docs(files)
     # The image copies the Flow directory to /app: check that before standing in for it.
-    assert 'COPY [".", "/app"]' in "".join(t for p, t in files.items() if p.endswith("Dockerfile"))
+    assert 'COPY ["app", "/app"]' in "".join(t for p, t in files.items() if p.endswith("Dockerfile"))
     plan_file = tmp / "etc-flowc" / "plan.json"
     plan_file.parent.mkdir()
     plan_file.write_text(next(d for d in docs if d["kind"] == "ConfigMap")["data"]["plan.json"])

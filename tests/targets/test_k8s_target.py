@@ -255,10 +255,10 @@ def test_local_code_runs_the_built_image_with_the_plan_paths():
     assert enc["nodeSelector"] == {"gpu": "true"}
     assert "images/my-encoder/Dockerfile" in files
     script = files["build-images.sh"]
-    assert "-f images/my-encoder/Dockerfile -t team/flow:1.0 \"$CONTEXT\"" in script
+    assert "-f images/my-encoder/Dockerfile -t team/flow:1.0 \"$context\"" in script
     dockerfile = files["images/my-encoder/Dockerfile"]
     for folder in ("executors/encoder", "merge", "pre"):
-        assert f'COPY ["{folder}", "/app/{folder}"]' in dockerfile
+        assert f'COPY ["app/{folder}", "/app/{folder}"]' in dockerfile
     plan_doc = next(d for d in docs if d["kind"] == "ConfigMap")
     assert json.loads(plan_doc["data"]["plan.json"]) == full_plan().to_dict()
 
