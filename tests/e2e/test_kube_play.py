@@ -13,6 +13,8 @@ needs; flowc's output stays what a cluster gets. The rewrite, and why:
   the gateway's port is published on 127.0.0.1 only, on a free host port.
 - gRPC probes are ignored by podman: readiness is the gateway answering (it is SERVING only once
   every node it routes to is).
+- podman turns each ConfigMap into a volume of that name, reuses an existing one (an earlier
+  run's plan) and keeps it after `podman kube down`: the test removes them before and after.
 
 Every pod and the network are removed, also on failure. The rewrite itself is checked in the unit
 suite (no podman needed).
@@ -129,6 +131,12 @@ def test_k8s_manifests_answer_under_podman_kube_play(podman, tmp_path: Path) -> 
     YAML(typ="safe").dump_all(docs, buffer)
     played.write_text(buffer.getvalue())
 
+    volumes = [doc["metadata"]["name"] for doc in docs if doc["kind"] == "ConfigMap"]
+
+    def remove_volumes() -> None:
+        flowrun.run(["podman", "volume", "rm", "-f", *volumes], env=podman.env, check=False)
+
+    remove_volumes()
     try:
         flowrun.run(["podman", "network", "create", "--subnet", f"{prefix}.0/24", network],
                     env=podman.env)
@@ -147,3 +155,7 @@ def test_k8s_manifests_answer_under_podman_kube_play(podman, tmp_path: Path) -> 
         flowrun.run(["podman", "kube", "down", str(played)], env=podman.env, check=False,
                     timeout=120)
         flowrun.run(["podman", "network", "rm", "-f", network], env=podman.env, check=False)
+        remove_volumes()
+    left = flowrun.run(["podman", "volume", "ls", "--format", "{{.Name}}"],
+                       env=podman.env).stdout.split()
+    assert not set(left) & set(volumes), f"volumes left: {sorted(set(left) & set(volumes))}"
