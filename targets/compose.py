@@ -42,7 +42,7 @@ from flowc.targets.layout import (
     APP_DIR, LOOPBACK, PLAN_PATH, RAFT_PORT, SERVER_PORT, check_gateway_host, gateway_host,
     gateway_port)
 from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
-from flowc.targets.env import env_text, env_values
+from flowc.targets.env import ENV_NAME, env_text, env_values
 from flowc.targets.templating import template
 from flowc.targets.yamlout import to_yaml
 from flowc.targets.images import USER_ID, BuildInputs, building_text, image_files
@@ -53,7 +53,6 @@ RAFT_PASSWORD = ("FLOWC_RAFT_PASSWORD", SecretRef("flowc-raft", "password"))
 WORKSPACE_ROOT = "/workspace"
 HEALTH_INTERVAL = "5s"  # also how soon `up --wait` sees a started service healthy
 READY_CAP_S = 86_400  # start_period when timeout_ready is -1 (wait "forever")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SECRET_SOURCES = ("file", "environment")
 
 
@@ -336,15 +335,15 @@ def _environment(ctx: _Ctx, who: str, env: dict, secrets: dict, at: Callable[...
     """Plain env values, and env entries that are exactly one secret variable (they read the
     same secret). A value mixing a secret with other text cannot be expressed: an error."""
     for name in sorted(env):
-        if not _ENV_NAME.match(name):
+        if not ENV_NAME.match(name):
             ctx.diags.append(error("FC732", f"env `{name}` of {who} is not a usable environment "
                                    "variable name", env_span(at, name),
                                    hint="use letters, digits and `_`, not starting with a digit"))
-    typed, problems = env_values(who, {k: v for k, v in env.items() if _ENV_NAME.match(k)},
+    typed, problems = env_values(who, {k: v for k, v in env.items() if ENV_NAME.match(k)},
                                  secrets, at)
     ctx.diags += problems
     for var in secrets:
-        if not _ENV_NAME.match(var):
+        if not ENV_NAME.match(var):
             ctx.diags.append(error("FC732", f"`env_from_secret` variable `{var}` of {who} is not "
                                    "a usable environment variable name",
                                    at("env_from_secret", var)))

@@ -9,12 +9,16 @@ them), so it does not use this module.
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from flowc.compiler.argv import compact_json
 from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.plan import SecretRef, is_template, template_secret_var
+
+# A variable name a shell, compose's `environment:` and systemd's `Environment=` all accept.
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def env_secret(who: str, name: str, value: Any, secrets: dict, at: Any
@@ -39,10 +43,12 @@ def env_secret(who: str, name: str, value: Any, secrets: dict, at: Any
 
 @dataclass(frozen=True)
 class EnvValue:
-    """One variable: `text` to set as it is, or the `secret` whose value it is."""
+    """One variable: `text` to set as it is, or the `secret` whose value it is (`var`: the
+    `env_from_secret` variable the value names, which may differ from the variable set)."""
 
     text: str | None = None
     secret: SecretRef | None = None
+    var: str | None = None
 
 
 def env_text(value: Any) -> str:
@@ -53,7 +59,7 @@ def env_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return compact_json(value)
     return str(value)
 
 
@@ -69,7 +75,7 @@ def env_values(who: str, env: Mapping[str, Any], secrets: Mapping[str, SecretRef
             ref, more = env_secret(who, name, value, dict(secrets), at)
             problems += more
             if ref is not None:
-                typed[name] = EnvValue(secret=ref)
+                typed[name] = EnvValue(secret=ref, var=template_secret_var(value))
         else:
             typed[name] = EnvValue(text=env_text(value))
     return typed, problems

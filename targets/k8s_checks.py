@@ -10,9 +10,9 @@ from functools import partial
 from typing import Any, Callable
 
 from flowc.compiler.diagnostics import Diagnostic, error, warning
-from flowc.compiler.plan import Plan, Resources, is_template
+from flowc.compiler.plan import Plan, Resources
 from flowc.targets.locations import entry_span, env_span, gateway_span
-from flowc.targets.env import env_secret
+from flowc.targets.env import env_values
 
 TARGET = "k8s"
 TARGET_PATH = ("targets", TARGET)  # where the block sits in an entry or the gateway section
@@ -207,8 +207,4 @@ def text_value(value: Any) -> str:
 
 def env_problems(who: str, env: dict, secrets: dict, at: Locate) -> list[Diagnostic]:
     """Env values built from secrets: Kubernetes can pass a secret only as a whole value."""
-    out = []
-    for name, value in sorted(env.items()):
-        if is_template(value):
-            out += env_secret(who, name, value, secrets, at)[1]
-    return out
+    return env_values(who, env, secrets, at)[1]

@@ -39,12 +39,12 @@ from typing import Any, Callable, Mapping
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
 from flowc.compiler.argv import (Argv, compact_json, gateway_addresses, port_key,
                                 raft_peer_groups, runtime_argv)
-from flowc.compiler.plan import GRPC, Deployment, Plan, Server, template_secret_var
+from flowc.compiler.plan import GRPC, Deployment, Plan, Server
 from flowc.compiler.syntax import Span
 from flowc.compiler.names import derived_name, dns_label
 from flowc.targets.layout import check_gateway_host, gateway_host, gateway_port
 from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
-from flowc.targets.env import env_values
+from flowc.targets.env import ENV_NAME, env_values
 from flowc.targets.images import Wheel
 from flowc.targets.templating import template
 
@@ -53,7 +53,6 @@ RAFT_PEERS_FILE = "raft-peers.json"  # entry → shards → Raft addresses, read
 RAFT_PASSWORD_VAR = "FLOWC_RAFT_PASSWORD"  # the credential's name and the runtime's variable
 RAFT_PASSWORD_FILE = "raft-password"  # in the config folder; install.sh makes it if missing
 LOCAL_HOST = "127.0.0.1"
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ABS_PATH = re.compile(r"^/[A-Za-z0-9_./@+-]*$")  # no spaces or specifiers: safe in unit files
 
 
@@ -429,18 +428,17 @@ def _environment(flow_env: dict, env: dict, secrets: dict, conf: str, owner: str
     args = [a for var, _ in creds for a in ("--env-from-file", f"{var}=%d/{var}")]
     merged = {**flow_env, **env}
     for key in sorted(merged):
-        if not _ENV_NAME.match(key):
+        if not ENV_NAME.match(key):
             diags.append(error("FC746", f"`{owner}`: `{key}` is not a usable environment "
                                         "variable name", env_span(at, key),
                                hint="use letters, digits and `_`, not starting with a digit"))
     typed, problems = env_values(f"`{owner}`", {k: v for k, v in merged.items()
-                                                if _ENV_NAME.match(k)}, secrets, at)
+                                                if ENV_NAME.match(k)}, secrets, at)
     diags += problems
     plain = [(key, value.text) for key, value in typed.items() if value.secret is None]
     for key, value in typed.items():  # a secret under another name: the credential it reads
         if value.secret is not None:
-            var = template_secret_var(merged[key])
-            args += ["--env-from-file", f"{key}=%d/{var}"]
+            args += ["--env-from-file", f"{key}=%d/{value.var}"]
     return plain, creds, args
 
 
@@ -451,7 +449,7 @@ def _credentials(secrets: dict, conf: str, owner: str, at: Callable[..., Span | 
     out = []
     for var in sorted(secrets):
         ref = secrets[var]
-        if not _ENV_NAME.match(var):
+        if not ENV_NAME.match(var):
             diags.append(error("FC746", f"`{owner}`: `{var}` is not a usable environment "
                                         "variable name", at("env_from_secret", var),
                                hint="use letters, digits and `_`, not starting with a digit"))
