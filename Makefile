@@ -44,7 +44,7 @@ e2e: e2e-setup
 
 # Benchmarks (BENCHMARKS.md): Jina 3.34 is compared when JINA_REF's interpreter exists
 # (set it up as ../shared/jina-reference/README.md says).
-JINA_REF ?= /work/.jina-ref
+JINA_REF ?= ../.jina-ref
 bench: setup
 	$(BIN)/python benchmarks/bench_compiler.py --jina $(JINA_REF)/bin/python
 	$(BIN)/python benchmarks/bench_build.py

@@ -10,7 +10,7 @@ ratio and the bars from issue 4 (≥ 6× faster for 1 executor, ≥ 7× for 100,
 Each tool gets one untimed warm-up run per size, so both run with a filled bytecode cache (in a
 private PYTHONPYCACHEPREFIX folder), the way installed software runs; the tools take turns so both
 see the same machine load. Jina runs inside a loopback-only network namespace with telemetry off and a pinned gateway image
-(see /work/shared/jina-reference/README.md); it is skipped above `--jina-max` executors (default
+(see ../shared/jina-reference/README.md); it is skipped above `--jina-max` executors (default
 100) since it takes minutes there. `--flowc-cmd` can point at another flowc executable.
 """
 
@@ -28,8 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-JINA = Path(os.environ.get("JINA_BIN", "/work/.jina-ref/bin/jina"))
-NETNS = Path(os.environ.get("JINA_NETNS", "/work/shared/jina-reference/netns_run.sh"))
+JINA = Path(os.environ.get("JINA_BIN", ROOT.parent / ".jina-ref" / "bin" / "jina"))
+NETNS = Path(os.environ.get("JINA_NETNS",
+                           ROOT.parent / "shared" / "jina-reference" / "netns_run.sh"))
 BARS = {1: ("ratio", 6.0), 100: ("ratio", 7.0), 1000: ("seconds", 3.0)}
 
 

@@ -6,7 +6,7 @@
    10 / 100 / 1,000 / 10,000 executors, each with a substituted variable.
 
 Usage: .venv/bin/python benchmarks/bench_compiler.py [--runs 15] [--sizes 10,100,1000,10000]
-       [--jina /work/.jina-ref/bin/python]
+       [--jina ../.jina-ref/bin/python]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "chain" / "flow.yml"
-DEFAULT_JINA = Path("/work/.jina-ref/bin/python")
+DEFAULT_JINA = ROOT.parent / ".jina-ref" / "bin" / "python"  # beside the repository
 
 
 def time_process(argv: list[str], runs: int, cwd: Path, env: dict[str, str]

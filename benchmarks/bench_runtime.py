@@ -1,13 +1,13 @@
 """Runtime benchmark (issue 3, "Measured"): flowc against Jina 3.34 in one run; a markdown table.
 
     .venv/bin/python benchmarks/bench_runtime.py [--rounds 3] [--starts 3] [--seconds 4]
-                     [--json out.json] [--jina /work/.jina-ref/bin/python] [--no-jina]
+                     [--json out.json] [--jina ../.jina-ref/bin/python] [--no-jina]
 
 The Flow is gateway + 3 passthrough executors in a chain (`benchmarks/flows/{flowc,jina}/flow.yml`,
 the same YAML; each side's passthrough executor is written for its own API). Each side is measured
 by the same driver, `benchmarks/flows/drive.py`, run by that side's interpreter: flowc's is started
 by `flowc run` and driven by flowc's Client; Jina's by `jina flow --uses` and Jina's Client, inside
-a loopback-only network namespace with telemetry off (`/work/shared/jina-reference/netns_run.sh`),
+a loopback-only network namespace with telemetry off (`../shared/jina-reference/netns_run.sh`),
 client included. Both sides run with a filled bytecode cache in a private folder (one untimed
 warm-up start each), the way installed software runs. The sides take turns, `--rounds` times, so
 that both see the same changes of load on a shared machine; each rate is the median over rounds.
@@ -33,8 +33,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = ROOT / "benchmarks" / "flows" / "drive.py"
-DEFAULT_JINA = Path(os.environ.get("JINA_PYTHON", "/work/.jina-ref/bin/python"))
-NETNS = Path(os.environ.get("JINA_NETNS", "/work/shared/jina-reference/netns_run.sh"))
+DEFAULT_JINA = Path(os.environ.get("JINA_PYTHON", ROOT.parent / ".jina-ref" / "bin" / "python"))
+NETNS = Path(os.environ.get("JINA_NETNS",
+                           ROOT.parent / "shared" / "jina-reference" / "netns_run.sh"))
 HOPS = 4
 # The issue's bars: flowc's start ≤ 0.7 s, ≥ 3× Jina's rates, ≤ 250 MiB idle.
 START_BAR, RATE_BAR, MEMORY_BAR = 0.7, 3.0, 250.0

@@ -102,8 +102,7 @@ def in_process_plan(plan: Plan) -> tuple[Plan, list[str]]:
     for dep in plan.deployments:
         if dep.is_external:
             deployments.append(dep)
-        elif (dep.shards > 1 or dep.uses_before is not None or dep.uses_after is not None
-              or dep.stateful):
+        elif dep.needs_head or dep.stateful:
             why = (f"has {dep.shards} shards" if dep.shards > 1 else "is stateful (Raft)"
                    if dep.stateful else "has uses_before/uses_after")
             notes.append(f"--in-process: entry {dep.name!r} {why}: it keeps its own processes "

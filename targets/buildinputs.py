@@ -12,13 +12,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from flowc.compiler.output import MANIFEST  # a folder holding it is some `flowc build` output
 from flowc.compiler.plan import Plan
 from flowc.targets.images import image_folders
 
 # Never copied into an image: history, local environments, caches, secrets (at any depth).
 EXCLUDED_DIRS = (".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache")
-EXCLUDED_FILES = ("*.pyc", ".env", ".env.*", "*.env", "*.pem", "*.key", ".flowc-manifest")
-MANIFEST = ".flowc-manifest"  # a folder holding it is some `flowc build` output: never copied
+EXCLUDED_FILES = ("*.pyc", ".env", ".env.*", "*.env", "*.pem", "*.key", MANIFEST)
 
 
 def excluded_file(name: str) -> bool:

@@ -1,6 +1,6 @@
 """Differential test: SPEC §3 overrides against Jina 3.34 in its own virtual environment.
 
-Skipped unless `FLOWC_JINA_REF` names that environment (e.g. `FLOWC_JINA_REF=/work/.jina-ref`);
+Skipped unless `FLOWC_JINA_REF` names that environment (e.g. `FLOWC_JINA_REF=../.jina-ref`);
 it is not part of CI. Where flowc differs from Jina on purpose the test says so: when
 `uses_requests` binds a method to a new endpoint, Jina drops the method's old binding only if it
 came from `@requests`, flowc (SPEC §3) also if it came from the file's `requests:`.

@@ -1,7 +1,7 @@
 """Differential test against Jina 3.34's substitution (JAML.load(substitute=True)).
 
 Not run by default: set FLOWC_JINA_REF to a virtual environment with Jina 3.34 installed
-(e.g. FLOWC_JINA_REF=/work/.jina-ref). Jina runs in a subprocess of that environment; flowc never
+(e.g. FLOWC_JINA_REF=../.jina-ref). Jina runs in a subprocess of that environment; flowc never
 imports it. SAME lists inputs where flowc must agree with Jina; DIFFERENT lists the traps SPEC §2
 fixes on purpose, with what each side gives, so the differences stay deliberate and documented.
 """

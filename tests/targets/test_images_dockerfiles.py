@@ -134,7 +134,7 @@ def test_flow_root_files_copy_the_whole_directory():
 
 
 def test_files_outside_the_flow_directory_are_located_errors():
-    out = Deployment("out", ExecutorRef("file", path="../shared/config.yml"), ("gateway",),
+    out = Deployment("out", ExecutorRef("file", path="../elsewhere/config.yml"), ("gateway",),
                      source="flow.yml:9:3")
     _, diags = _files(_plan(out))
     assert [(d.code, str(d.span)) for d in diags] == [("FC706", "flow.yml:9:3")]
