@@ -10,7 +10,7 @@ ratio and the bars from issue 4 (≥ 6× faster for 1 executor, ≥ 7× for 100,
 Each tool gets one untimed warm-up run per size, so both run with a filled bytecode cache (in a
 private PYTHONPYCACHEPREFIX folder), the way installed software runs; the tools take turns so both
 see the same machine load. Jina runs inside a loopback-only network namespace with telemetry off and a pinned gateway image
-(see ../shared/jina-reference/README.md); it is skipped above `--jina-max` executors (default
+(`make jina-ref`); it is skipped above `--jina-max` executors (default
 100) since it takes minutes there. `--flowc-cmd` can point at another flowc executable.
 """
 
@@ -28,9 +28,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-JINA = Path(os.environ.get("JINA_BIN", ROOT.parent / ".jina-ref" / "bin" / "jina"))
-NETNS = Path(os.environ.get("JINA_NETNS",
-                           ROOT.parent / "shared" / "jina-reference" / "netns_run.sh"))
+# the Jina reference: FLOWC_JINA_REF as in the tests, else `make jina-ref`'s environment
+JINA_REF = Path(os.environ.get("FLOWC_JINA_REF", ROOT / ".venv" / "jina-ref"))
+JINA = Path(os.environ.get("JINA_BIN", JINA_REF / "bin" / "jina"))
+NETNS = Path(os.environ.get("JINA_NETNS", ROOT / "tests" / "jina" / "netns_run.sh"))
 BARS = {1: ("ratio", 6.0), 100: ("ratio", 7.0), 1000: ("seconds", 3.0)}
 
 

@@ -6,7 +6,7 @@
    10 / 100 / 1,000 / 10,000 executors, each with a substituted variable.
 
 Usage: .venv/bin/python benchmarks/bench_compiler.py [--runs 15] [--sizes 10,100,1000,10000]
-       [--jina ../.jina-ref/bin/python]
+       [--jina .venv/jina-ref/bin/python]
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "chain" / "flow.yml"
-DEFAULT_JINA = ROOT.parent / ".jina-ref" / "bin" / "python"  # beside the repository
+# the Jina reference: FLOWC_JINA_REF as in the tests, else `make jina-ref`'s environment
+JINA_REF = Path(os.environ.get("FLOWC_JINA_REF", ROOT / ".venv" / "jina-ref"))
+DEFAULT_JINA = JINA_REF / "bin" / "python"
 
 
 def time_process(argv: list[str], runs: int, cwd: Path, env: dict[str, str]

@@ -1,13 +1,13 @@
 """Runtime benchmark (issue 3, "Measured"): flowc against Jina 3.34 in one run; a markdown table.
 
     .venv/bin/python benchmarks/bench_runtime.py [--rounds 3] [--starts 3] [--seconds 4]
-                     [--json out.json] [--jina ../.jina-ref/bin/python] [--no-jina]
+                     [--json out.json] [--jina .venv/jina-ref/bin/python] [--no-jina]
 
 The Flow is gateway + 3 passthrough executors in a chain (`benchmarks/flows/{flowc,jina}/flow.yml`,
 the same YAML; each side's passthrough executor is written for its own API). Each side is measured
 by the same driver, `benchmarks/flows/drive.py`, run by that side's interpreter: flowc's is started
 by `flowc run` and driven by flowc's Client; Jina's by `jina flow --uses` and Jina's Client, inside
-a loopback-only network namespace with telemetry off (`../shared/jina-reference/netns_run.sh`),
+a loopback-only network namespace with telemetry off (`tests/jina/netns_run.sh`),
 client included. Both sides run with a filled bytecode cache in a private folder (one untimed
 warm-up start each), the way installed software runs. The sides take turns, `--rounds` times, so
 that both see the same changes of load on a shared machine; each rate is the median over rounds.
@@ -33,12 +33,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = ROOT / "benchmarks" / "flows" / "drive.py"
-DEFAULT_JINA = Path(os.environ.get("JINA_PYTHON", ROOT.parent / ".jina-ref" / "bin" / "python"))
-NETNS = Path(os.environ.get("JINA_NETNS",
-                           ROOT.parent / "shared" / "jina-reference" / "netns_run.sh"))
+# the Jina reference: FLOWC_JINA_REF as in the tests, else `make jina-ref`'s environment
+JINA_REF = Path(os.environ.get("FLOWC_JINA_REF", ROOT / ".venv" / "jina-ref"))
+DEFAULT_JINA = Path(os.environ.get("JINA_PYTHON", JINA_REF / "bin" / "python"))
+NETNS = Path(os.environ.get("JINA_NETNS", ROOT / "tests" / "jina" / "netns_run.sh"))
 HOPS = 4
 # The issue's bars: flowc's start ≤ 0.7 s, ≥ 3× Jina's rates, ≤ 250 MiB idle.
 START_BAR, RATE_BAR, MEMORY_BAR = 0.7, 3.0, 250.0
+# issue 13 §5: start ≥ 3.5× faster than Jina, idle PSS ≤ 0.6× Jina's, 8 concurrent ≥ 3× Jina
+START_RATIO_BAR, PSS_RATIO_BAR, CONCURRENT_BAR = 3.5, 0.6, 3.0
 
 ECHO_SERVER = '''
 import asyncio, sys
@@ -73,8 +76,10 @@ def child_env() -> dict[str, str]:
 
 def warm_up(argv: list[str]) -> None:
     """One untimed start: fills the bytecode cache."""
-    subprocess.run(argv + ["--seconds", "0.2", "--starts", "1"], env=child_env(), check=True,
-                   capture_output=True)
+    done = subprocess.run(argv + ["--seconds", "0.2", "--starts", "1"], env=child_env(),
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
 
 
 def run_side(argv: list[str], seconds: float, starts: int) -> dict[str, Any]:
@@ -98,7 +103,7 @@ def merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     def median_figures(figures: list[dict[str, float]]) -> dict[str, float]:
         return {k: statistics.median(f[k] for f in figures) for k in figures[0]}
 
-    for key in ("seq_1", "seq_100"):
+    for key in ("seq_1", "seq_100", "concurrent_8"):
         merged[key] = median_figures([r[key] for r in rounds])
     if "raw" in merged:
         merged["raw"] = {label: median_figures([r["raw"][label] for r in rounds])
@@ -178,6 +183,24 @@ def table(flowc: dict[str, Any], jina: dict[str, Any] | None, echo: dict[str, An
                 f"≤ {MEMORY_BAR:g} MiB: {'met' if idle_f['rss'] <= MEMORY_BAR else 'MISSED'} |")
     rows.append(f"| idle RSS, gateway + 3 executors (tree minus `flowc run` / `jina flow`) | "
                 f"{_servers(idle_f):.0f} MiB | {_or(_servers(idle_j), '{:.0f} MiB')} | – | – |")
+    for label in ("1", "100"):  # issue 13: each side's own protocol, raw stub, one channel
+        f, j = flowc["raw"][label], (js.get("raw") or {}).get(label)
+        rows.append(f"| raw gRPC stub, prepared requests, {label} doc{'s' if label != '1' else ''}"
+                    f", sequential | {_rate(f)} | {_rate(j)} | "
+                    f"{ratio(f['rps'], j['rps']) if j else '–'} | – |")
+    f, j = flowc["concurrent_8"], js.get("concurrent_8")
+    verdict = "–" if j is None else ("met" if f["rps"] >= CONCURRENT_BAR * j["rps"] else "MISSED")
+    rows.append(f"| 8 concurrent clients, 1 doc (raw stubs, one channel each) | {_rate(f)} | "
+                f"{_rate(j)} | {ratio(f['rps'], j['rps']) if j else '–'} | "
+                f"≥ {CONCURRENT_BAR:g}×: {verdict} |")
+    if jina:
+        faster = start_j / start_f
+        rows.append(f"| start, flowc vs Jina (issue 13) | – | – | {faster:.1f}× faster | "
+                    f"≥ {START_RATIO_BAR:g}×: {'met' if faster >= START_RATIO_BAR else 'MISSED'} |")
+        pss = idle_f["pss"] / idle_j["pss"]
+        rows.append(f"| idle PSS, flowc / Jina (issue 13) | {idle_f['pss']:.0f} MiB | "
+                    f"{idle_j['pss']:.0f} MiB | {pss:.2f}× | ≤ {PSS_RATIO_BAR:g}×: "
+                    f"{'met' if pss <= PSS_RATIO_BAR else 'MISSED'} |")
     for label in ("1", "100"):
         raw, e = flowc["raw"][label], echo[label]
         per_hop = (raw["p50_ms"] - HOPS * e["p50_ms"]) / HOPS
@@ -251,6 +274,17 @@ def main() -> None:
         line = [f"{name} " + ", ".join(f"{r[f'seq_{label}']['rps']:.0f}" for r in side["rounds"])
                 for name, side in (("flowc", flowc), ("Jina", jina)) if side]
         print(f"{label} doc(s)/request, req/s per round: {'; '.join(line)}")
+    for key, what in (("concurrent_8", "8 concurrent, raw"),):
+        line = [f"{name} " + ", ".join(f"{r[key]['rps']:.0f}" for r in side["rounds"])
+                for name, side in (("flowc", flowc), ("Jina", jina)) if side]
+        print(f"{what}, req/s per round: {'; '.join(line)}")
+    for label in ("1", "100"):
+        line = [f"{name} " + ", ".join(f"{r['raw'][label]['rps']:.0f}" for r in side["rounds"])
+                for name, side in (("flowc", flowc), ("Jina", jina)) if side]
+        print(f"raw {label} doc(s)/request, req/s per round: {'; '.join(line)}")
+    line = [f"{name} " + ", ".join(f"{r['idle']['pss']:.0f}" for r in side["rounds"])
+            for name, side in (("flowc", flowc), ("Jina", jina)) if side]
+    print(f"idle PSS MiB per round: {'; '.join(line)}")
     if args.json:
         args.json.write_text(json.dumps({"flowc": flowc, "jina": jina, "echo": echo,
                                          "load_before": before, "load_after": load_average()},

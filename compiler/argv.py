@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from .lower import MONITORING, WEB_PURPOSES
 from .plan import GRPC, RAFT, Plan, Server
 
 RUNTIME = "flowc-runtime"
@@ -57,10 +58,15 @@ def port_key(server: Server, purpose: str = GRPC) -> str:
 
 
 def runtime_argv(plan: Plan, server: Server, address_of: AddressOf, *, plan_path: str,
-                 port: str, base_dir: str | None = None, host: str | None = None) -> Argv:
+                 port: str, base_dir: str | None = None, host: str | None = None,
+                 web_ports: dict[str, str] | None = None,
+                 monitoring_port: str | None = None) -> Argv:
     """The `flowc-runtime` command line of `server`: what it is, where it listens (`host`,
-    `port`) and the addresses of what it calls (`address_of`). `base_dir` is where the plan's
-    relative paths start (the runtime's default: the plan file's directory)."""
+    `port` for gRPC, `web_ports` {purpose: port} for its HTTP/WebSocket ports, given as
+    `--http-port`/`--websocket-port`, `monitoring_port` for Prometheus' `/metrics` when the
+    server has that purpose) and the addresses of what it calls (`address_of`).
+    `base_dir` is where the plan's relative paths start (the runtime's default: the plan file's
+    directory)."""
     argv = Argv(server.kind, [("--plan", plan_path)])
     if host is not None:
         argv.set("--host", host)
@@ -74,6 +80,13 @@ def runtime_argv(plan: Plan, server: Server, address_of: AddressOf, *, plan_path
         if server.shard is not None:
             argv.set("--shard", str(server.shard)).set("--replica", str(server.replica))
     argv.set("--port", port)
+    for purpose in server.ports:
+        if purpose in WEB_PURPOSES:
+            argv.set(f"--{purpose}-port", (web_ports or {})[purpose])
+        elif purpose == MONITORING:
+            if monitoring_port is None:
+                raise ValueError(f"{server.name}: monitoring is on, but no port was given")
+            argv.set("--monitoring-port", monitoring_port)
     if server.kind == "head":
         argv.set("--shards", compact_json([_dedup(address_of(plan.server(n), GRPC) for n in group)
                                            for group in server.shards]))

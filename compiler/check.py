@@ -36,7 +36,8 @@ from flowc.schemas import inlined, load_schema, registry
 
 from . import fastcheck
 from .check_messages import describe, got, where
-from .check_support import support_warnings
+from .check_shapes import shape_errors
+from .check_support import gateway_served_paths, support_warnings
 from .check_when import when_diagnostics
 from .diagnostics import Diagnostic, Related, error, normalise
 from .suggest import did_you_mean, listing
@@ -44,10 +45,21 @@ from .syntax import Mapping, Node, Scalar, Sequence, Span, child, locate
 
 __all__ = ["KINDS", "detect_kind", "check", "plain"]
 
-KINDS: tuple[str, ...] = ("flow", "deployment", "executor")
+KINDS: tuple[str, ...] = ("flow", "deployment", "executor", "gateway")
 _FLOW_KEYS = ("executors", "deployments", "gateway")
 _EXECUTOR_KEYS = ("metas", "requests", "dynamic_batching", "components")
+# Top-level keys only a Gateway file has (Jina's gateway runtime keys, jaml/parsers/gateway).
+_GATEWAY_KEYS = ("timeout_send", "retries", "prefetch", "compression")
 _JTYPE_HOLDERS = ("uses", "uses_before", "uses_after")
+# Jina's old names that Jina 3.34 no longer reads (it ignores them with a "renamed" tip,
+# jina/parsers/deprecated.py): flowc refuses them (FC201) and names the new spelling. The old
+# names Jina 3.34 still reads are accepted with FC225 (`x-flowc-deprecated` in the schemas).
+RENAMED: dict[str, str] = {
+    "override_with": "`uses_with`", "override_metas": "`uses_metas`",
+    "override_requests": "`uses_requests`", "https": "`tls`",
+    "parallel": "`shards` (to divide the data) or `replicas` (to copy the executor)",
+    "pods": "`executors` (Jina 3 drops every executor listed under `pods:`)",
+}
 
 
 # --- document kind --------------------------------------------------------------------------
@@ -69,13 +81,15 @@ def _jtype(node: Node) -> str | None:
 
 
 def detect_kind(root: Node) -> str:
-    """`flow`, `deployment` or `executor`, from `jtype` (or a leading tag `!Name`).
+    """`flow`, `deployment`, `executor` or `gateway`, from `jtype` (or a leading tag `!Name`).
 
     When a tag and a different `jtype` disagree (check() reports FC208), neither is trusted: the
     document's sections decide, as if it named no kind. Any other class name is an Executor file,
     unless the document has a Flow's sections (then it is a Flow whose `jtype` is misspelt,
-    which the schema reports). Without either, a document with an Executor file's sections
-    (`metas`, `requests`, ...) is an Executor file, and anything else a Flow.
+    which the schema reports) or a Gateway file's top-level runtime keys (`timeout_send`,
+    `retries`, `prefetch`, `compression`: a custom gateway class's file). Without either, a
+    document with an Executor file's sections (`metas`, `requests`, ...) is an Executor file, and
+    anything else a Flow.
     """
     jtype, tag = _jtype(root), _tag_name(root)
     if jtype is not None and tag is not None and jtype != tag and "$" not in jtype:
@@ -85,8 +99,13 @@ def detect_kind(root: Node) -> str:
         return "flow"
     if name == "Deployment":
         return "deployment"
+    if name == "Gateway":
+        return "gateway"
     if isinstance(root, Mapping) and any(k in root for k in _FLOW_KEYS):
         return "flow"
+    if isinstance(root, Mapping) and any(k in root for k in _GATEWAY_KEYS) \
+            and not any(k in root for k in ("dynamic_batching", "components")):
+        return "gateway"
     if name is not None:
         return "executor"
     if isinstance(root, Mapping) and any(k in root for k in _EXECUTOR_KEYS):
@@ -101,7 +120,8 @@ def _kind_by_sections(root: Node, jtype: str) -> str:
         return "flow"
     if isinstance(root, Mapping) and any(k in root for k in _EXECUTOR_KEYS):
         return "executor"
-    return {"Flow": "flow", "Deployment": "deployment"}.get(jtype, "executor")
+    return {"Flow": "flow", "Deployment": "deployment", "Gateway": "gateway"}.get(jtype,
+                                                                                 "executor")
 
 
 # --- the plain value the schema sees ----------------------------------------------------------
@@ -198,7 +218,8 @@ def _schema_diagnostics(root: Node, kind: str, *, substituted: bool) -> tuple[
                 unknown.extend((path, key, sorted(allowed))
                                for key in leaf.instance if key not in allowed)
                 continue
-            if _pending(_exact(root, path), substituted):
+            if _pending(_exact(root, path), substituted) or (
+                    leaf.instance is None and _option_key(path, kind)):
                 continue
             chosen.setdefault(path, []).append(leaf)
     diags: list[Diagnostic] = []
@@ -214,12 +235,29 @@ def _schema_diagnostics(root: Node, kind: str, *, substituted: bool) -> tuple[
     return diags, paths
 
 
+def _option_key(path: tuple, kind: str) -> bool:
+    """Whether `path` is a key Jina reads as a command-line option: of an executor entry, the
+    Flow's `with:` or `gateway:`. Jina drops such a key when its value is null (empty), as if it
+    were not written (`ArgNamespace.kwargs2list`), and so does flowc (resolve's `_canonical`)."""
+    sections = ("executors", "deployments")
+    if kind == "deployment":
+        return len(path) == 2 and path[0] == "with"
+    if kind != "flow":
+        return False
+    return (len(path) == 2 and path[0] in ("with", "gateway")) \
+        or (len(path) == 3 and path[0] in sections and isinstance(path[1], int)) \
+        or (len(path) == 4 and path[0] in sections and path[2] == "with")
+
+
 def _unknown_key(root: Node, path: tuple, key: str, allowed: list[str], kind: str) -> Diagnostic:
     mapping = _exact(root, path)
     key_node = mapping.key_node(key) if isinstance(mapping, Mapping) else None
     span = key_node.span if key_node is not None else _span(root, path)
     place = f"in {where(path)}" if path else f"at the top level of the {_KIND_WORD[kind]}"
-    hints = [h for h in (did_you_mean(key, allowed),) if h]
+    if key in RENAMED:
+        hints = [f"Jina renamed `{key}` to {RENAMED[key]}; Jina 3.34 ignores the old name"]
+    else:
+        hints = [h for h in (did_you_mean(key, allowed),) if h]
     if not hints:
         elsewhere = [place for place, keys in _places(kind) if key in keys]
         if elsewhere:
@@ -254,9 +292,10 @@ def _places(kind: str) -> tuple[tuple[str, frozenset[str]], ...]:
             ("the top level of the Flow", frozenset(flow["properties"])))
 
 
-_KIND_WORD = {"flow": "Flow", "deployment": "Deployment", "executor": "Executor file"}
+_KIND_WORD = {"flow": "Flow", "deployment": "Deployment", "executor": "Executor file",
+              "gateway": "Gateway file"}
 _DOCUMENT = {"flow": "the Flow document", "deployment": "the Deployment document",
-             "executor": "the Executor file"}
+             "executor": "the Executor file", "gateway": "the Gateway file"}
 
 
 def _span(root: Node, path: tuple) -> Span:
@@ -395,7 +434,13 @@ def check(root: Node, kind: str, *, substituted: bool = False) -> list[Diagnosti
         diags = [d for d in diags if d.span is None
                  or not any(_inside(d.span, span) for span in conflicts)]
     diags += semantic
-    diags += support_warnings(root, kind, skip=error_paths)
+    shapes, replaced = shape_errors(root, kind)  # say what the schema would say confusingly
+    if replaced:
+        diags = [d for d in diags if d.span is None
+                 or not any(_inside(d.span, span) for span in replaced)]
+    diags += shapes
+    served = gateway_served_paths(root) if kind == "deployment" else set()
+    diags += support_warnings(root, kind, skip=set(error_paths) | served)
     return normalise(diags)
 
 

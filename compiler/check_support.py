@@ -10,6 +10,10 @@ The schemas mark such keys with custom annotations (data, not code):
   for `external: true` entries) (FC220);
 - `"x-flowc-unsupported-values": [...]` — values accepted but not implemented yet, compared
   case-insensitively (`protocol: HTTP`) (FC221).
+- `"x-flowc-hint": TEXT` — the hint of that key's FC220 warning, when the general one says too
+  little;
+- `"x-flowc-deprecated": NEW` — a deprecated alias Jina 3.34 still honours (`port_expose`);
+  accepted as NEW, with a warning giving the new spelling (FC225).
 
 One warning is about a value combination rather than a key: `restart: true` on an entry with no
 Executor YAML for `flowc run` to watch (FC224).
@@ -175,7 +179,8 @@ class _Walk:
                     and path not in self.skip:
                 self.diags.append(warning(
                     "FC221", f"`{_last_key(path)}: {node.value}` is not supported by flowc yet",
-                    node.span, hint="flowc serves gRPC only for now; use GRPC"))
+                    node.span, hint="the value is accepted so Jina files load; flowc "
+                                    "treats it as absent"))
                 return
 
     def mapping(self, node: Mapping, parts: tuple[Part, ...], path: tuple) -> None:
@@ -202,16 +207,23 @@ class _Walk:
         marks: dict[str, Any] = {}
         for sub, file in subs:
             for part, _ in _expand(sub, file, _value(node, key, key_node)):
-                for mark in ("x-flowc-support", "x-flowc-support-unless"):
+                for mark in ("x-flowc-support", "x-flowc-support-unless", "x-flowc-deprecated",
+                             "x-flowc-hint"):
                     if mark in part:
                         marks.setdefault(mark, part[mark])
         support = marks.get("x-flowc-support")
         unless = marks.get("x-flowc-support-unless")
         span = key_node.span
+        renamed = marks.get("x-flowc-deprecated")
+        if renamed is not None:
+            self.diags.append(warning(
+                "FC225", f"`{key}` is a deprecated Jina alias of `{renamed}`; flowc reads it as "
+                         f"`{renamed}`", span, hint=f"write `{renamed}` instead of `{key}`"))
         if support == "unsupported":
             self.diags.append(warning(
                 "FC220", f"`{key}` is not supported by flowc yet; it is ignored", span,
-                hint="remove it, or keep it for Jina; flowc behaves as if it were not there"))
+                hint=marks.get("x-flowc-hint")
+                or "remove it, or keep it for Jina; flowc behaves as if it were not there"))
         elif support == "legacy":
             self.diags.append(warning(
                 "FC223", f"`{key}` is a legacy Jina key; flowc ignores it", span))
@@ -237,6 +249,30 @@ def _last_key(path: tuple) -> str:
         if isinstance(part, str):
             return part
     return "value"
+
+
+# Keys of a lone Deployment its gateway serves when it speaks HTTP or WebSocket (Jina's
+# Deployment serves them itself; flowc's gateway in front of it does, on the same ports).
+SERVED_BY_GATEWAY = ("protocol", "protocols", "port", "ports", "title", "description", "cors",
+                     "uvicorn_kwargs", "ssl_certfile", "ssl_keyfile")
+
+
+def speaks_web(body: Node | None) -> bool:
+    """Whether a Deployment's `with:` names HTTP or WebSocket among its protocols."""
+    if not isinstance(body, Mapping):
+        return False
+    protocol = body.get("protocol") or body.get("protocols")
+    values = protocol.items if isinstance(protocol, Sequence) else (protocol,)
+    return any(isinstance(v, Scalar) and str(v.value).lower() in ("http", "websocket")
+               for v in values)
+
+
+def gateway_served_paths(root: Node) -> set[tuple]:
+    """The `with:` keys of a lone Deployment that its gateway serves (no FC220 for them)."""
+    body = root.get("with") if isinstance(root, Mapping) else None
+    if not speaks_web(body):
+        return set()
+    return {("with", key) for key in SERVED_BY_GATEWAY}
 
 
 def support_warnings(root: Node, kind: str, *, skip: set[tuple] = frozenset()) -> list[Diagnostic]:

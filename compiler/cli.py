@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 import flowc.targets as targets
-from flowc.schemas import schema_text
+from flowc.schemas.editor import published_text
 from flowc.targets import OPTIONS, TARGETS
 
+from . import cli_probe, cli_serve
 from .diagnostics import CATALOGUE, Diagnostic, Severity, error, has_errors, normalise
+from .migrate_cli import add_parser as migrate_options
+from .migrate_cli import cmd_migrate as migrate
 from .syntax import Span
+from .target_files import render_target
 
 FORMATS = ("human", "json", "github", "sarif")
+FORMAT_HELP = ("human (default), json (docs/diagnostics-json.md), github (workflow annotations) "
+               "or sarif (code scanning)")
 
 EXAMPLES = {
     "validate": "example:\n  flowc validate examples/chain/flow.yml --env-file .env --strict\n"
@@ -39,8 +43,14 @@ EXAMPLES = {
     "run": "example:\n  flowc run examples/chain/flow.yml\n"
            "  flowc run examples/chain/flow.yml --in-process --port 54321\n"
            "  flowc run --plan build/local",
+    "new": "example:\n  flowc new executor text-encoder --gpu torch\n"
+           "  flowc new flow search --executor text-encoder -o projects/",
+    "migrate": "example:\n  flowc migrate flow.yml --map Clip=docker://registry.example/clip:1.0\n"
+               "  flowc migrate flows/*.yml --map-file hub-images.yml --write\n"
+               "  flowc migrate flow.yml --check   # CI: exit 1 when a migration is needed",
     "post": "example:\n  flowc post examples/chain/flow.yml --on /default --data '[\"hello\"]'\n"
             "  flowc post grpc://127.0.0.1:54321 --on /search --parameters '{\"top_k\": 3}'",
+    **cli_probe.EXAMPLES,
 }
 
 
@@ -59,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="flowc", description="Validate, explain and compile Jina-style Flow YAML.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="run `flowc COMMAND --help` for a command's options and an example")
+    parser.add_argument("--version", action="version", version=f"flowc {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -66,37 +77,46 @@ def build_parser() -> argparse.ArgumentParser:
                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
     p = command("validate", "check Flow, Deployment and Executor files; report every problem")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="Flow, Deployment or Executor YAML "
+                   "files (each checked with the files it names)")
     p.add_argument("--strict", action="store_true", help="warnings also fail (exit 1)")
-    p.add_argument("--format", choices=FORMATS, default="human")
+    p.add_argument("--format", choices=FORMATS, default="human", help=FORMAT_HELP)
     p.add_argument("--timings", action="store_true", help="print time per phase to stderr")
     _input_options(p)
 
     p = command("explain", "show every resolved value and where it came from")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--format", choices=("human", "json"), default="human")
+    p.add_argument("file", metavar="FILE", help="a Flow or Deployment YAML file")
+    p.add_argument("--format", choices=("human", "json"), default="human",
+                   help="human: one line per value; json: docs/explain-json.md")
     _input_options(p)
 
     p = command("graph", "draw the Flow's graph (offline)")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    p.add_argument("file", metavar="FILE", help="a Flow or Deployment YAML file")
+    p.add_argument("--format", choices=("mermaid", "dot"), default="mermaid",
+                   help="mermaid (Markdown renders it) or dot (Graphviz)")
     _input_options(p)
 
     p = command("schema", "print a JSON Schema (for editors and CI)")
-    p.add_argument("name", nargs="?", default="flow",
-                   choices=("flow", "executor", "deployment", "plan"))
+    p.add_argument("name", nargs="?", default="flow", help="which document's schema (default "
+                   "flow); printed whole, referring to no other file",
+                   choices=("flow", "executor", "deployment", "gateway", "plan"))
 
     p = command("build", "compile a Flow into deployment files for a target")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="a Flow or Deployment YAML file")
     p.add_argument("--target", required=True, metavar="T", help="k8s, compose, systemd or local")
-    p.add_argument("-o", "--output", required=True, metavar="DIR")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="where the files go (created when missing; flowc replaces only the "
+                        "files an earlier build there wrote)")
     _target_options(p)
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 with a diff when DIR differs")
+    p.add_argument("--format", choices=FORMATS, default="human", help=FORMAT_HELP + "; with "
+                   "--check and a format other than human, one FC903 per differing file, on "
+                   "stdout, instead of the diff")
     _input_options(p)
 
     p = command("run", "run a Flow on this machine until Ctrl-C")
-    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("file", nargs="?", metavar="FILE", help="a Flow or Deployment YAML file")
     p.add_argument("--plan", metavar="DIR", help="run what `flowc build --target local` wrote")
     p.add_argument("--in-process", action="store_true", help="run executors inside the gateway process (sharded "
                    "entries keep their head and shards)")
@@ -104,12 +124,31 @@ def build_parser() -> argparse.ArgumentParser:
                    "instead of the one launch.json gives)")
     _input_options(p)
 
+    p = command("migrate", "rewrite a Jina Flow into one flowc accepts (prints a diff)")
+    migrate_options(p)
+
     p = command("post", "send one request to a running Flow")
-    p.add_argument("target", metavar="ADDRESS_OR_FLOWFILE")
-    p.add_argument("--on", required=True, metavar="/ENDPOINT")
-    p.add_argument("--data", metavar="JSON", help="a JSON list of texts or document objects")
-    p.add_argument("--parameters", metavar="JSON")
-    p.add_argument("--request-size", type=int, default=100, metavar="N")
+    p.add_argument("target", metavar="ADDRESS_OR_FLOWFILE", help="HOST:PORT (or "
+                   "grpc://HOST:PORT), or a Flow file: the address `flowc run` serves it at")
+    p.add_argument("--on", required=True, metavar="/ENDPOINT", help="the endpoint, e.g. /search")
+    p.add_argument("--data", metavar="JSON", help="a JSON list of texts or document objects "
+                   "(@FILE reads a file, - stdin)")
+    p.add_argument("--parameters", metavar="JSON", help="a JSON object every executor receives "
+                   "as `parameters`")
+    p.add_argument("--request-size", type=int, default=100, metavar="N",
+                   help="documents per request (default 100)")
+    p.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
+                   help="with a Flow file: how long to wait for it to serve (default 10), e.g. "
+                        "just after `flowc run flow.yml &`")
+    _input_options(p)  # a Flow file as the target is compiled to find its address
+    p.add_argument("--stream", action="store_true", help="a streaming endpoint: send the one "
+                   "document of --data and print each document it streams back as it comes")
+
+    cli_probe.add_parsers(command, _input_options)  # `flowc endpoints`, `flowc ping`
+
+    p = command("new", "write a new executor package or Flow project (offline)")
+    from .newproject import add_parser as new_options  # small: no jinja2, no templates
+    new_options(p)
     return parser
 
 
@@ -127,8 +166,46 @@ def _target_options(p: argparse.ArgumentParser) -> None:
                            choices=option.choices, help=help_text)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # `--version` only
+
+    try:
+        return version("flowc")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
+def _unknown_command(argv: Sequence[str], err: TextIO) -> bool:
+    """`flowc biuld ...`: say which command was meant (argparse lists every choice instead)."""
+    from difflib import get_close_matches  # only when the first word is not a command
+
+    word = next((a for a in argv if not a.startswith("-")), None)
+    if word is None or word in COMMANDS or (argv and argv[0].startswith("-")):
+        return False
+    close = get_close_matches(word, sorted(COMMANDS), n=1, cutoff=0.6)
+    guess = f"; did you mean `flowc {close[0]}`?" if close else ""
+    err.write(f"flowc: unknown command `{word}`{guess}\n"
+              f"flowc: the commands are {', '.join(sorted(COMMANDS))} (`flowc --help`)\n")
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `flowc` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] != ["run"]:
+        return _main(argv)
+    from flowc.runtime import forked  # standard library only (runtime/forked.py)
+
+    forked.prestart()  # its imports overlap the parsing and compiling
+    try:
+        return _main(argv)
+    finally:
+        forked.discard()  # when no run took it (an error before the start)
+
+
+def _main(argv: list[str]) -> int:
+    if _unknown_command(argv, sys.stderr):
+        return 2
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -197,8 +274,9 @@ def _compile(args: argparse.Namespace, path: str, err: TextIO, fmt: str = "human
         err.write(_render(all_diags, fmt, err))
     if not result.ok:
         return None
-    if result.kind == "executor":
-        err.write(f"flowc: {path} is an Executor file; this command needs a Flow or Deployment\n")
+    if result.kind in ("executor", "gateway"):
+        word = "an Executor" if result.kind == "executor" else "a Gateway"
+        err.write(f"flowc: {path} is {word} file; this command needs a Flow or Deployment\n")
         return None
     return result
 
@@ -213,7 +291,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     timings: dict[str, float] = {}
     clean: list[str] = []
     for path in args.files:
-        result = compile_flow(path, **kw)
+        result = compile_flow(path, **kw, for_build=False)  # unknown values: FC417 warnings
         diags += result.diagnostics
         for phase, seconds in result.timings.items():
             timings[phase] = timings.get(phase, 0.0) + seconds
@@ -257,12 +335,12 @@ def cmd_graph(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
-    out.write(schema_text(args.name))
+    out.write(published_text(args.name))
     return 0
 
 
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .output import NotOurs, apply_files, diff_files, foreign_files  # 1 ms, `build` only
+    from .output import NotOurs, apply_files, foreign_files  # 1 ms, `build` only
 
 
     given = {key: getattr(args, key) for key in targets.OPTIONS}
@@ -280,17 +358,12 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     outdir = Path(args.output)
     flow_dir = Path(args.file).resolve().parent
-    options = {**given, "context": os.path.relpath(flow_dir, outdir.resolve())}
     try:  # the wheel and executors' files the output ships (read here: render does no I/O)
-        from flowc.targets.buildinputs import gather  # 27 ms (wheel, zipfile), `build` only
-
-        row = targets.TARGETS.get(args.target)
-        options.update(gather(row.ships if row else (), result.plan, flow_dir, outdir))
+        files, diags = render_target(result.plan, args.target, flow_dir, outdir, given)
     except OSError as exc:
         err.write(f"flowc build: error: cannot read `{exc.filename or ''}`, which the output "
                   f"ships: {exc.strerror or exc}\n")
         return 1
-    files, diags = targets.render(args.target, result.plan, options)
     diags = _in_flow_dir(diags, args.file)
     if diags:
         err.write(_render(normalise(diags), "human", err))
@@ -301,14 +374,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(_not_ours(outdir, clash, err))
         return 1
     if args.check:
-        diff = diff_files(outdir, files)
-        if diff:
-            out.write(diff)
-            err.write(_render([error("FC903", f"`{outdir}` differs from what `flowc build` "
-                                     f"generates", None,
-                                     hint=CATALOGUE["FC903"].default_hint)], "human", err))
-            return 1
-        return 0
+        return _check_output(outdir, files, args.format, out, err)
     try:
         written, removed = apply_files(outdir, files)
     except NotOurs as exc:  # appeared since the check above
@@ -321,9 +387,42 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                  f"{reason}", None,
                                  hint=CATALOGUE["FC904"].default_hint)], "human", err))
         return 1
+    unchanged = len(files) - written
     err.write(f"flowc: wrote {written} file(s) to {outdir}"
+              + (f", {unchanged} unchanged" if unchanged else "")
               + (f", removed {removed} stale file(s)" if removed else "") + "\n")
     return 0
+
+
+def _check_output(outdir: Path, files: dict[str, str | bytes], fmt: str, out: TextIO,
+                  err: TextIO) -> int:
+    """`build --check`: 0 when `outdir` holds what the build generates; else 1 with a diff
+    (human) or one FC903 per differing file (json, github, sarif: for CI annotations)."""
+    from .output import MANIFEST, diff_files, differing_files  # 1 ms, `build --check` only
+
+    if fmt == "human":
+        diff = diff_files(outdir, files)
+        if diff:
+            out.write(diff)
+            err.write(_render([error("FC903", f"`{outdir}` differs from what `flowc build` "
+                                     f"generates", None,
+                                     hint=CATALOGUE["FC903"].default_hint)], "human", err))
+        return 1 if diff else 0
+    names = differing_files(outdir, files)
+    generated = set(files) | {MANIFEST}
+    diags = [error("FC903", _drift(outdir, name, generated), Span(
+                       str(outdir / name), 1, 1, 1, 1), hint=CATALOGUE["FC903"].default_hint)
+             for name in names]
+    out.write(_render(diags, fmt, out, summary=False))
+    return 1 if diags else 0
+
+
+def _drift(outdir: Path, name: str, generated: set[str]) -> str:
+    if not (outdir / name).is_file():
+        return f"`{name}` is missing"
+    if name in generated:
+        return f"`{name}` differs from what `flowc build` generates"
+    return f"`{name}` is no longer generated (a build removes it)"
 
 
 def _not_ours(outdir: Path, names: Sequence[str], err: TextIO) -> str:
@@ -354,125 +453,32 @@ def _in_flow_dir(diags: Sequence[Diagnostic], flow_file: str) -> list[Diagnostic
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if bool(args.file) == bool(args.plan):
-        err.write("flowc run: give a Flow FILE or --plan DIR (one of the two)\n")
-        return 2
-    if args.port is not None and not 1 <= args.port <= 65535:
-        err.write(f"flowc run: --port {args.port} is not a TCP port (1 to 65535)\n")
-        return 2
-    # imported here: 47 ms (-X importtime) that every other command would pay
-    from flowc.runtime.launcher import LaunchPlanError, prepare_run
-
-    if args.plan:
-        if args.in_process:
-            err.write("flowc run: --in-process has no effect with --plan (the launch plan written "
-                      "by `flowc build --target local` fixes the processes)\n")
-        plan_dir = Path(args.plan)
-        try:
-            run = prepare_run(None, base_dir=plan_dir, plan_dir=plan_dir, port=args.port,
-                              out=err)
-        except LaunchPlanError as exc:
-            err.write(f"flowc run: error: {exc}\n")
-            return 1
-    else:
-        result = _compile(args, args.file, err)
-        if result is None:
-            return 1
-        run = prepare_run(result.plan, base_dir=Path(args.file).resolve().parent,
-                          in_process=args.in_process, port=args.port, compiled=result,
-                          recompile=lambda: _compile(args, args.file, err),  # Flow `reload`
-                          out=err)
-    for note in run.notes:
-        err.write(f"flowc run: {note}\n")
-    err.flush()
-    return _run_until_stopped(run, err)
-
-
-def _run_until_stopped(run: Any, err: TextIO) -> int:
-    """Start, say where the Flow serves, supervise until SIGINT/SIGTERM, stop everything."""
-    from flowc.runtime.launcher import LaunchError  # imported by cmd_run already
-
-    def on_signal(signum: int, _frame: object) -> None:
-        run.request_stop()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        try:
-            seconds = run.start()
-        except LaunchError as exc:
-            err.write(f"flowc run: error: {exc}\n")
-            return 1
-        if run.stop_requested.is_set():
-            run.stop()
-            return 0
-        err.write(f"flowc run: {run.flow} is ready in {seconds:.2f} s at grpc://{run.address} "
-                  "(Ctrl-C stops it)\n")
-        err.flush()
-        run.supervise()
-        err.write("flowc run: stopping\n")
-        err.flush()
-        run.stop()
-        return 0
-    finally:
-        run.close()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    return cli_serve.run(args, out, err, _compile)
 
 
 def cmd_post(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    address = args.target
-    if args.target.endswith((".yml", ".yaml")) or os.path.isfile(args.target):
-        result = _compile(args, args.target, err)  # a Flow file: its gateway's port
-        if result is None:
-            err.write("flowc post: cannot compile the Flow (above)\n")
-            return 1
-        if not result.plan.gateway.ports:
-            err.write(f"flowc post: {args.target} sets no gateway port (`with: port:`); pass the "
-                      "address `flowc run` printed instead\n")
-            return 1
-        address = f"127.0.0.1:{result.plan.gateway.ports[0]}"
-    # imported here: 84 ms (-X importtime; grpc, protobuf) that every other command would pay
-    from flowc.runtime.client import Client, FlowcRequestError, Response
-    from flowc.runtime.json_docs import doc_json, read_inputs
+    return cli_serve.post(args, out, err, _compile)
 
-    try:
-        inputs = read_inputs(args.data)
-        params = json.loads(args.parameters) if args.parameters else None
-        if params is not None and not isinstance(params, dict):
-            raise ValueError("--parameters must be a JSON object")
-    except (ValueError, OSError) as exc:
-        err.write(f"flowc post: {exc}\n")
-        return 1
-    failed = False
 
-    def on_error(response: Response, error: FlowcRequestError) -> None:
-        nonlocal failed
-        failed = True
-        err.write(f"flowc post: error: {error}\n")
-        if error.stacks:
-            err.write("".join(error.stacks).rstrip() + "\n")
+def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .newproject import cmd_new as new  # jinja2 and the templates: `new` only
 
-    client = Client(address=address)
-    try:
-        responses = client.post(args.on, inputs, parameters=params,
-                                request_size=args.request_size, return_responses=True,
-                                on_error=on_error)
-    except (ConnectionError, TimeoutError) as exc:
-        err.write(f"flowc post: {exc}\n")
-        return 1
-    finally:
-        client.close()
-    for response in responses:
-        for doc in response.docs:
-            out.write(doc_json(doc) + "\n")
-        results = response.parameters.get("__results__")
-        if results:
-            out.write(json.dumps({"__results__": results}, sort_keys=True) + "\n")
-    return 1 if failed else 0
+    return new(args, out, err, lambda diags: _render(diags, "human", err))
+
+
+def cmd_migrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    return migrate(args, out, err, lambda diags: _render(diags, "human", err))
+
+
+def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`flowc endpoints` and `flowc ping` (cli_probe.py)."""
+    return cli_probe.run(args, out, err, _compile)
 
 
 COMMANDS = {"validate": cmd_validate, "explain": cmd_explain, "graph": cmd_graph,
-            "schema": cmd_schema, "build": cmd_build, "run": cmd_run, "post": cmd_post}
+            "schema": cmd_schema, "build": cmd_build, "run": cmd_run, "post": cmd_post,
+            "migrate": cmd_migrate, "endpoints": cmd_probe, "ping": cmd_probe,
+            "new": cmd_new}
 
 
 if __name__ == "__main__":

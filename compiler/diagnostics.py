@@ -7,7 +7,7 @@ wording of each code lives in `CATALOGUE` so messages stay consistent and docume
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 from .syntax import Span
@@ -123,6 +123,12 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC224", "check", "`restart: true` without an Executor YAML to watch (ignored)",
          "`restart` watches the Executor YAML file `uses` names: point `uses` at one, or use "
          "`reload: true` to reload Python code"),
+    Code("FC225", "check", "deprecated Jina alias (accepted under its new name)",
+         "write the new spelling the message gives; Jina 3.34 reads both"),
+    Code("FC226", "check", "`uses` is empty and the Executor's keys sit beside it",
+         "indent the Executor's keys (`jtype`, `with`, ...) under `uses:`"),
+    Code("FC227", "check", "a document that is only a tag",
+         "a tag only names the `jtype` of a mapping: write `jtype: Name` and the document's keys"),
     # FC3xx substitute (Brief C): `${...}` forms, references, --env-file / --context inputs
     Code("FC301", "substitute", "undefined variable",
          "set it, give a default with ${NAME:-value}, or pass --allow-undefined"),
@@ -154,6 +160,9 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC407", "resolve", "external executor without an address",
          "give `host` and `port` (or `host: grpc://host:port`)"),
     Code("FC408", "resolve", "value not usable by flowc"),
+    Code("FC410", "resolve", "`port` and `protocol` lists of different lengths",
+         "give one port per protocol, in the same order (`protocol: [grpc, http]`, "
+         "`port: [8080, 8081]`)"),
     Code("FC409", "resolve", "invalid container image reference",
          "write `name[:tag]` or `registry/team/name:tag`, the repository in lower case"),
     # FC415-FC416 secrets and unknown values (compiler/runtime_values.py)
@@ -162,6 +171,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC416", "resolve", "a secret no process can receive",
          "declare the variable in the `env_from_secret` of the process that uses it, and use "
          "secrets only in `env` and `uses_with`/`uses_metas`/`uses_requests`"),
+    Code("FC417", "resolve", "a value flowc needs when building is unknown (validate only)",
+         "set the variable (or give it a default) when you build"),
     # FC5xx graph (Brief D)
     Code("FC501", "graph", "`needs` names no entry"),
     Code("FC502", "graph", "cycle in `needs`"),
@@ -243,6 +254,19 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC747", "target", "retired: now FC709 (env value mixes a secret with text)"),
     Code("FC760", "target", "the local target cannot run a docker:// executor",
          "use the compose or k8s target, or point `uses` at the executor's YAML or class"),
+    # FC8xx `flowc migrate` (compiler/migrate.py): what it cannot rewrite by itself
+    Code("FC801", "migrate", "Jina Hub reference without a `--map`",
+         "map it: `--map Name=docker://registry/image:tag` (or an Executor YAML path, or a class "
+         "name); the Hub no longer serves it"),
+    Code("FC802", "migrate", "invalid `--map` argument",
+         "write `--map Name=docker://registry/image:tag`, `--map Name=exec.yml` or "
+         "`--map Name=ClassName`"),
+    Code("FC803", "migrate", "invalid `--map-file` entry",
+         "write one `Name: docker://registry/image:tag` (or `exec.yml`, or `ClassName`) per line"),
+    Code("FC804", "migrate", "a deprecated key and its new name are both set",
+         "keep one of the two keys"),
+    Code("FC805", "migrate", "a deprecated key with no single replacement"),
+    Code("FC806", "migrate", "a form `flowc migrate` cannot rewrite by itself"),
     # FC9xx driver / CLI (Brief D)
     Code("FC903", "cli", "generated files differ from the output directory",
          "run the same command without --check to update them"),
@@ -253,6 +277,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in [
     Code("FC906", "cli", "the output directory holds a file flowc did not write",
          "move or remove it, or give `-o` another directory: flowc overwrites only the files "
          "its `.flowc-manifest` there lists"),
+    Code("FC907", "cli", "`flowc new` cannot write here",
+         "give another NAME, or `-o` a folder where NAME/ does not exist yet (or is empty)"),
     Code("FC999", "cli", "internal error",
          "this is a bug in flowc: please report it with the input that caused it"),
 ]}

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping as TMapping
 
 from .check import check, detect_kind
+from .check_support import SERVED_BY_GATEWAY, speaks_web
 from .diagnostics import Diagnostic, DiagnosticError, Severity, normalise
 from .envfile import parse_env_file
 from .graph import FlowGraph, build_graph
@@ -30,7 +31,7 @@ from .model import ResolvedFlow
 from .plan import Plan
 from .planner import make_plan
 from .resolve import resolve
-from .resolve_files import FileContext
+from .resolve_files import FileContext, executor_modules
 from .runtime_values import flow_secret_names
 from .substitute import SubstitutionContext, failed_spans, substitute
 from .syntax import Mapping, Node, Scalar, Sequence, Span
@@ -43,7 +44,7 @@ class CompileResult:
     graph: FlowGraph | None
     diagnostics: list[Diagnostic]
     timings: dict[str, float] = field(default_factory=dict)
-    kind: str | None = None  # 'flow' | 'deployment' | 'executor' (None if the file did not load)
+    kind: str | None = None  # 'flow' | 'deployment' | 'executor' | 'gateway' (None: not loaded)
 
     @property
     def ok(self) -> bool:
@@ -53,12 +54,14 @@ class CompileResult:
 def compile_flow(path: str | os.PathLike, *, env: TMapping[str, str] | None = None,
                  env_file: str | os.PathLike | None = None, context: TMapping[str, Any] | None = None,
                  allow_undefined: bool = False, display_name: str | None = None,
-                 context_complete: bool = True) -> CompileResult:
+                 context_complete: bool = True, for_build: bool = True) -> CompileResult:
     """Compile a Flow (or a lone Deployment / Executor) file. Executor files stop after check.
 
     `context_complete=False` says a context source was refused (e.g. a `--context-file` that is
     not a mapping, already reported): a context name it may have defined is then left unknown,
-    not reported as undefined (that would repeat the first error once per name)."""
+    not reported as undefined (that would repeat the first error once per name).
+    `for_build=False` (`flowc validate`): a value --allow-undefined left unknown where flowc
+    needs it to build is a warning (FC417), not an error (FC415), and no plan is made."""
     run, files = _Run(), Files()
     display = display_name or str(path)
     with _gc_paused():
@@ -67,7 +70,8 @@ def compile_flow(path: str | os.PathLike, *, env: TMapping[str, str] | None = No
             return run.result(None, None, None, None)
         return compile_tree(document.root, path=path, display=display, env=env,
                             env_file=env_file, context=context, allow_undefined=allow_undefined,
-                            run=run, context_complete=context_complete, files=files)
+                            run=run, context_complete=context_complete, files=files,
+                            for_build=for_build)
 
 
 @contextlib.contextmanager
@@ -88,21 +92,26 @@ def compile_tree(root: Node, *, path: str | os.PathLike, display: str,
                  env: TMapping[str, str] | None = None, env_file: str | os.PathLike | None = None,
                  context: TMapping[str, Any] | None = None, allow_undefined: bool = False,
                  run: "_Run | None" = None, context_complete: bool = True,
-                 files: Files | None = None) -> CompileResult:
+                 files: Files | None = None, for_build: bool = True) -> CompileResult:
     """The phases after load on a syntax tree (from the loader, or built by the Python API);
     `path` is where the Flow file is (or would be): its directory is the base directory."""
     if run is None:
         with _gc_paused():
             return compile_tree(root, path=path, display=display, env=env, env_file=env_file,
                                 context=context, allow_undefined=allow_undefined, run=_Run(),
-                                context_complete=context_complete, files=files)
+                                context_complete=context_complete, files=files,
+                                for_build=for_build)
     files = files if files is not None else Files()
     kind = detect_kind(root)
-    if kind == "executor":  # checked as written: the worker substitutes it
-        run.phase("check", lambda: (None, check(root, kind)))
-        return run.result(None, None, None, kind)
     base = Path(path).resolve().parent
     where = FileContext(display, base, base)
+    if kind == "gateway":  # checked only: flowc does not read Gateway files (`gateway: uses:`)
+        run.phase("check", lambda: (None, check(root, kind)))
+        return run.result(None, None, None, kind)
+    if kind == "executor":  # checked as written: the worker substitutes it
+        run.phase("check", lambda: (None, check(root, kind)))
+        run.phase("resolve", lambda: _executor_modules(root, where))  # as from a Flow: FC406
+        return run.result(None, None, None, kind)
     ctx = run.phase("env", lambda: _context(env, env_file, context, allow_undefined,
                                             context_complete, _secrets(root, where, files)))
     root = run.phase("substitute", lambda: _substitute(root, ctx, run))
@@ -111,12 +120,14 @@ def compile_tree(root: Node, *, path: str | os.PathLike, display: str,
         flow_root, where, files, lambda doc: _substitute_included(doc, ctx)))
     run.phase("check", lambda: (None, check(root, kind, substituted=True) + included.check()))
     resolved = run.phase("resolve", lambda: resolve(flow_root, included, path=path,
-                                                    display=display))
+                                                    display=display, unknown_ok=not for_build))
     if resolved is None:
         return run.result(None, None, None, kind)
+    unknown = [d.span for d in run.diagnostics if d.code == "FC417" and d.span is not None]
+    run.rejected += unknown  # left unknown (--allow-undefined): the graph's checks skip them
     graph = run.phase("graph", lambda: build_graph(resolved))
     plan = None
-    if graph is not None and run.clean():
+    if graph is not None and run.clean() and not unknown:  # a plan needs those values
         plan = run.phase("plan", lambda: (make_plan(resolved, graph), []))
         run.phase("lower", lambda: (plan.servers, []))  # Plan.servers: compiler/lower.py
     return run.result(plan, resolved, graph, kind)
@@ -171,10 +182,39 @@ def _substitute_included(root: Node, ctx: SubstitutionContext) -> tuple[Node, li
     return substitute(root, ctx, deferred=lambda _path: own)
 
 
+def _executor_modules(root: Node, where: FileContext) -> tuple[None, list[Diagnostic]]:
+    """A lone Executor file's `py_modules` must exist, as when a Flow names the file (which Flow
+    does is not known here, so no folder counts as outside its directory)."""
+    if not isinstance(root, Mapping):
+        return None, []
+    alone = FileContext(where.display, where.directory, Path(where.directory.anchor))
+    return None, executor_modules(root, alone)[1]
+
+
 def _as_flow(root: Node) -> Mapping:
-    """A lone Deployment file compiles as a Flow with that one entry."""
+    """A lone Deployment file compiles as a Flow with that one entry. When it speaks HTTP or
+    WebSocket (`protocol: [grpc, http]`), its protocols, ports and HTTP settings move to the
+    gateway, which then answers on the Deployment's ports as Jina's Deployment would."""
     key = Scalar("executors", root.span)
-    return Mapping(((key, Sequence((root,), root.span)),), root.span)
+    entry, gateway = _split_served(root)
+    items: tuple = ((key, Sequence((entry,), root.span)),)
+    if gateway is not None:
+        items += ((Scalar("gateway", gateway.span), gateway),)
+    return Mapping(items, root.span)
+
+
+def _split_served(root: Node) -> tuple[Node, Mapping | None]:
+    """(the entry without the keys its gateway serves, a `gateway:` of those keys) when the
+    Deployment names a protocol other than gRPC, else (root, None)."""
+    body = root.get("with") if isinstance(root, Mapping) else None
+    if not isinstance(body, Mapping) or not speaks_web(body):
+        return root, None
+    kept = tuple((k, v) for k, v in body.items if str(k.value) not in SERVED_BY_GATEWAY)
+    moved = tuple((k, v) for k, v in body.items if str(k.value) in SERVED_BY_GATEWAY)
+    new_body = Mapping(kept, body.span, body.tag)
+    entry = Mapping(tuple((k, new_body if str(k.value) == "with" else v) for k, v in root.items),
+                    root.span, root.tag)
+    return entry, Mapping(moved, body.span)
 
 
 class _Run:

@@ -36,7 +36,7 @@ from .cache import cache_dir, write_atomic
 
 __all__ = ["KINDS", "Invalid", "is_valid", "validator", "cache_key", "cache_path", "generate"]
 
-KINDS: tuple[str, ...] = ("flow", "deployment", "executor")
+KINDS: tuple[str, ...] = ("flow", "deployment", "executor", "gateway")
 _ANNOTATIONS = ("description", "title", "$schema", "$comment", "examples")
 _IMPORT_LINE = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException"
 _LOCAL_IMPORT = ("from flowc.compiler.fastcheck import Invalid as JsonSchemaValueException, "

@@ -223,6 +223,14 @@ def _check_protocol(entry: ResolvedEntry, diags: list[Diagnostic]) -> None:
         diags.append(_err("FC507", f"executor `{entry.name}` uses protocol {bad[0].upper()} with "
                                    f"shards: {shards}; only GRPC executors can be sharded",
                           value.provenance.span or entry.name_span))
+    elif bad:  # (a lone Deployment's protocols moved to its gateway: driver.py)
+        value = entry.values["protocol"]
+        diags.append(warning(
+            "FC221", f"`protocol: {bad[0]}` on executor `{entry.name}` inside a Flow is not "
+                     f"supported by flowc yet: it serves gRPC to the gateway",
+            value.provenance.span or entry.name_span,
+            hint=f"set `protocol: [grpc, {bad[0]}]` on the Flow's `with:` or `gateway:`: the "
+                 f"gateway serves every endpoint over {bad[0].upper()}"))
 
 
 def _check_cycles(entries: tuple[ResolvedEntry, ...], needs: dict[str, tuple[str, ...]]

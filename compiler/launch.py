@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .argv import port_key, raft_peer_groups, runtime_argv
-from .plan import RAFT, Plan, Server
+from .lower import MONITORING, WEB_PURPOSES
+from .plan import GRPC, RAFT, Plan, Server
 
 LAUNCH_VERSION = 1
 PLAN_FILE = "plan.json"
@@ -50,8 +51,12 @@ def processes(plan: Plan, ports: Mapping[str, int], *, plan_path: str, base_dir:
 
     out = []
     for server in plan.servers:
+        web = {p: str(ports[port_key(server, p)]) for p in server.ports if p in WEB_PURPOSES}
+        watch = (str(ports[port_key(server, MONITORING)]) if MONITORING in server.ports
+                 else None)
         argv = runtime_argv(plan, server, address_of, plan_path=plan_path, host=host,
-                            base_dir=base_dir, port=str(ports[server.name]))
+                            base_dir=base_dir, port=str(ports[server.name]), web_ports=web,
+                            monitoring_port=watch)
         if RAFT in server.ports:
             argv.set("--raft-peers", f"@{raft_peers}")
         out.append(Process(server.name, server.kind, ports[server.name], tuple(argv.render())))
@@ -68,11 +73,46 @@ def launch_document(plan: Plan, procs: list[Process], *, base_dir: str,
                     host: str) -> dict[str, Any]:
     """launch.json: what the supervisor starts."""
     gateway = next(p for p in procs if p.kind == "gateway")
+    server = plan.server(plan.gateway.name)
+    address: dict[str, Any] = {"host": host, "port": gateway.port}
+    served = [p for p in server.ports if p != MONITORING]  # the protocols clients use
+    if len(served) > 1:  # every protocol's port: {purpose: port}, grpc included
+        address["ports"] = {p: _argv_port(gateway.argv, p) for p in served}
+        if plan.gateway.options.get("ssl_certfile"):
+            address["tls"] = True
     return {
         "version": LAUNCH_VERSION,
         "flow": plan.flow.name,
         "base_dir": base_dir,
         "plan": PLAN_FILE,
-        "gateway": {"host": host, "port": gateway.port},
+        "gateway": address,
         "processes": [p.to_dict() for p in procs],
     }
+
+
+def gateway_fixed_ports(plan: Plan, first: int | None = None) -> dict[str, int]:
+    """The gateway's ports the Flow fixes (by `port_keys` name: one per listed protocol, in
+    order); `first` replaces the first listed protocol's (`flowc run --port`)."""
+    gw = plan.gateway
+    server = plan.server(gw.name)
+    fixed = dict(zip(gw.protocols, gw.ports)) if len(gw.ports) == len(gw.protocols) else {}
+    if first is not None:
+        fixed[gw.protocols[0] if gw.protocols else GRPC] = first
+    return {port_key(server, p): int(n) for p, n in fixed.items() if p in server.ports}
+
+
+def metrics_addresses(processes: list[dict[str, Any]]) -> dict[str, str]:
+    """{server name: its Prometheus `/metrics` URL} for the launch plan's processes (`to_dict`
+    form) that serve one (`monitoring: true`), in start order."""
+    out = {}
+    for proc in processes:
+        argv = tuple(proc["argv"])
+        if "--monitoring-port" in argv:
+            host = argv[argv.index("--host") + 1] if "--host" in argv else "0.0.0.0"
+            out[proc["name"]] = f"http://{host}:{_argv_port(argv, MONITORING)}/metrics"
+    return out
+
+
+def _argv_port(argv: tuple[str, ...], purpose: str) -> int:
+    option = "--port" if purpose == GRPC else f"--{purpose}-port"
+    return int(argv[argv.index(option) + 1])

@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 # Port purposes: what a server listens for on each of its ports.
-GRPC, RAFT = "grpc", "raft"
+GRPC, RAFT, HTTP, WEBSOCKET = "grpc", "raft", "http", "websocket"
+# Prometheus `/metrics` (`monitoring: true`): every server of a monitored entry, or the gateway
+MONITORING = "monitoring"
+# Purposes a server reaches its callers with besides gRPC, passed as `--<purpose>-port`.
+WEB_PURPOSES = (HTTP, WEBSOCKET)
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,10 @@ class Server:
     role: str = "executor"  # 'executor' | 'uses_before' | 'uses_after' | 'head' | 'gateway'
     shard: int | None = None  # an executor replica's shard and replica; None for the others
     replica: int | None = None
-    ports: tuple[str, ...] = (GRPC,)  # purposes, in order: grpc, then raft for stateful replicas
+    # purposes, in order: grpc, then raft for stateful replicas; the gateway: grpc, then its
+    # other protocols in the order the Flow lists them (grpc is always served: health, probes);
+    # last `monitoring` when the entry (or the gateway) has `monitoring: true`
+    ports: tuple[str, ...] = (GRPC,)
     shards: tuple[tuple[str, ...], ...] = ()  # a head: each shard's replicas
     uses_before: str | None = None  # a head: its uses_before / uses_after worker
     uses_after: str | None = None
@@ -64,8 +71,22 @@ def lower(plan: Any) -> tuple[Server, ...]:
         servers += own
         routes[dep.name] = (own[-1].name,) if dep.needs_head else tuple(s.name for s in own)
     servers.append(Server(name=plan.gateway.name, kind="gateway", role="gateway",
+                          ports=gateway_purposes(plan.gateway.protocols)
+                          + _monitored(plan.gateway),
                           routes=dict(sorted(routes.items()))))
     return tuple(servers)
+
+
+def gateway_purposes(protocols: Any) -> tuple[str, ...]:
+    """The gateway's port purposes: grpc first (also when not listed: the runtime's health
+    checks, readiness and `flowc post` use it), then the other protocols in the Flow's order."""
+    return (GRPC,) + tuple(p for p in dict.fromkeys(str(x).lower() for x in protocols)
+                           if p != GRPC)
+
+
+def _monitored(node: Any) -> tuple[str, ...]:
+    """(MONITORING,) for an entry or gateway with `monitoring: true`, else ()."""
+    return (MONITORING,) if (getattr(node, "observability", None) or {}).get("monitoring") else ()
 
 
 def _entry_servers(dep: Any) -> Iterator[Server]:
@@ -73,10 +94,11 @@ def _entry_servers(dep: Any) -> Iterator[Server]:
     replicas (shard by shard), uses_after, then the head that calls them all."""
     roles = {role: f"{dep.name}/{role}" for role in ("uses_before", "uses_after")
              if getattr(dep, role) is not None}
+    watched = _monitored(dep)
     if "uses_before" in roles:
         yield Server(name=roles["uses_before"], kind="worker", deployment=dep.name,
-                     role="uses_before")
-    ports = (GRPC, RAFT) if dep.stateful else (GRPC,)
+                     role="uses_before", ports=(GRPC,) + watched)
+    ports = ((GRPC, RAFT) if dep.stateful else (GRPC,)) + watched
     shards = []
     for shard in range(dep.shards):
         group = [Server(name=replica_name(dep.name, shard, replica, dep.shards), kind="worker",
@@ -86,7 +108,7 @@ def _entry_servers(dep: Any) -> Iterator[Server]:
         yield from group
     if "uses_after" in roles:
         yield Server(name=roles["uses_after"], kind="worker", deployment=dep.name,
-                     role="uses_after")
+                     role="uses_after", ports=(GRPC,) + watched)
     if dep.needs_head:
         yield Server(name=f"{dep.name}/head", kind="head", deployment=dep.name, role="head",
-                     shards=tuple(shards), **roles)
+                     ports=(GRPC,) + watched, shards=tuple(shards), **roles)

@@ -147,6 +147,14 @@ class EntryFields:
     restart: bool = False
     port: tuple[int, ...] = ()
     grpc_server_options: dict | None = None
+    monitoring: bool = False
+    port_monitoring: int | None = None
+    tracing: bool = False
+    traces_exporter_host: str | None = None
+    traces_exporter_port: int | None = None
+    metrics: bool = False
+    metrics_exporter_host: str | None = None
+    metrics_exporter_port: int | None = None
     targets: dict | None = None
 
 
@@ -168,6 +176,14 @@ class GatewayFields:
     resources: dict | None = None
     gpus: int | str | None = None
     service_account: str | None = None
+    monitoring: bool = False
+    port_monitoring: int | None = None
+    tracing: bool = False
+    traces_exporter_host: str | None = None
+    traces_exporter_port: int | None = None
+    metrics: bool = False
+    metrics_exporter_host: str | None = None
+    metrics_exporter_port: int | None = None
     targets: dict | None = None
 
 

@@ -54,18 +54,21 @@ def foreign_files(outdir: Path, names: Iterable[str]) -> list[str]:
 
 
 def apply_files(outdir: Path, files: dict[str, str | bytes]) -> tuple[int, int]:
-    """Write `files` under `outdir`, prune stale generated files; (written, removed).
+    """Write `files` under `outdir`, prune stale generated files; (written, removed): a file
+    that already holds its bytes is left alone and not counted.
     Raises `NotOurs`, writing nothing, when a file to write is not flowc's to overwrite."""
     clash = foreign_files(outdir, files)
     if clash:
         raise NotOurs(clash)
     outdir.mkdir(parents=True, exist_ok=True)
+    written = 0
     for name, text in sorted(files.items()):
         path = _safe(outdir, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = _bytes(text)
         if not path.is_file() or path.read_bytes() != data:
             path.write_bytes(data)
+            written += 1
         if data.startswith(b"#!"):  # a script (build-images.sh, install.sh): `./script` runs it
             path.chmod(0o755)
     removed = 0
@@ -84,23 +87,34 @@ def apply_files(outdir: Path, files: dict[str, str | bytes]) -> tuple[int, int]:
                 parent.rmdir()
                 parent = parent.parent
     (outdir / MANIFEST).write_text(_manifest_text(files), encoding="utf-8")
-    return len(files), removed
+    return written, removed
+
+
+def _wanted(files: dict[str, str | bytes]) -> dict[str, str | bytes]:
+    return {**files, MANIFEST: _manifest_text(files)}
+
+
+def differing_files(outdir: Path, files: dict[str, str | bytes]) -> list[str]:
+    """The names (sorted) a build would write, change or remove in `outdir`."""
+    wanted = _wanted(files)
+    names = sorted(set(wanted) | {n for n in _previous(outdir) if n not in wanted})
+    return [name for name in names if _current(outdir / name) != (
+        None if wanted.get(name) is None else _bytes(wanted[name]))]
+
+
+def _current(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
 
 
 def diff_files(outdir: Path, files: dict[str, str | bytes]) -> str:
     """A unified diff from what is in `outdir` to what would be written ('' when equal)."""
-    wanted: dict[str, str | bytes] = dict(files)
-    wanted[MANIFEST] = _manifest_text(files)
-    names = sorted(set(wanted) | {n for n in _previous(outdir) if n not in wanted})
+    wanted = _wanted(files)
     import difflib  # only `build --check` diffs
 
     chunks: list[str] = []
-    for name in names:
-        path = outdir / name
-        old_bytes = path.read_bytes() if path.is_file() else None
+    for name in differing_files(outdir, files):
+        old_bytes = _current(outdir / name)
         value = wanted.get(name)
-        if old_bytes == (None if value is None else _bytes(value)):
-            continue
         if isinstance(value, bytes) or not _is_text(old_bytes):
             chunks.append(f"Binary files {'a/' + name if old_bytes is not None else '/dev/null'}"
                           f" and {'b/' + name if value is not None else '/dev/null'} differ\n")

@@ -37,12 +37,18 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any, Iterator
 
-from .lower import GRPC, RAFT, Server, lower, replica_name  # noqa: F401 (the plan's API)
+from .lower import (GRPC, MONITORING, RAFT, Server, lower,  # noqa: F401 (the plan's API)
+                    replica_name)
 
 PLAN_VERSION = 1
 GATEWAY = "gateway"
 TEMPLATE_KEY = "$template"
 TEMPLATE_QUOTED_KEY = "quoted"  # beside TEMPLATE_KEY: render the text as a quoted scalar
+# Jina's observability keys an entry or the gateway carries in `observability` (when set):
+# Prometheus `/metrics` on a port of its own, OTLP traces and OTLP metrics (docs/decisions.md)
+OBSERVABILITY_KEYS = ("monitoring", "port_monitoring", "tracing", "traces_exporter_host",
+                      "traces_exporter_port", "metrics", "metrics_exporter_host",
+                      "metrics_exporter_port")
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ class Deployment:
     restart: bool = False
     ports: tuple[int, ...] = ()  # ports the user fixed; empty = the target chooses
     grpc_server_options: dict = field(default_factory=dict)
+    # monitoring / tracing / metrics keys as given (OBSERVABILITY_KEYS), only those set
+    observability: dict = field(default_factory=dict)
     targets: dict = field(default_factory=dict)  # {'k8s': {...}, 'compose': {...}, ...}
     # 'file:line:col' of the entry, for messages after compilation; not part of equality (a Flow
     # built in Python and the same Flow in YAML give equal plans)
@@ -180,6 +188,7 @@ class Gateway:
     resources: Resources = field(default_factory=Resources)
     service_account: str | None = None
     options: dict = field(default_factory=dict)  # other accepted gateway keys, passed through
+    observability: dict = field(default_factory=dict)  # as Deployment.observability
     targets: dict = field(default_factory=dict)
     # {JSON pointer: 'line:col' in the Flow file, or 'file:line:col'} (see the module docstring)
     sources: dict = field(default_factory=dict, compare=False)

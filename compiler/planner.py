@@ -20,15 +20,15 @@ from typing import Any
 from .graph import FlowGraph
 from .model import (GatewayFields, ResolvedEntry, ResolvedExecutor, ResolvedFlow,
                     ResolvedGateway, Value)
-from .plan import (Address, Deployment, ExecutorRef, FlowInfo, Gateway, Plan, Resources,
-                   SecretRef, TEMPLATE_KEY, TEMPLATE_QUOTED_KEY)
+from .plan import (OBSERVABILITY_KEYS, Address, Deployment, ExecutorRef, FlowInfo, Gateway,
+                   Plan, Resources, SecretRef, TEMPLATE_KEY, TEMPLATE_QUOTED_KEY)
 from .positions import position_text
 from .syntax import Mapping, Node, Scalar, Sequence, Span
 
 # Gateway keys the plan has fields for; every other gateway key is passed through in `options`.
 _GATEWAY_FIELDS = frozenset(f.name for f in fields(GatewayFields))
-# Gateway keys that only matter to the compiler (never passed through).
-_GATEWAY_DROPPED = frozenset({"timeout_ready", "placement"})
+# Gateway keys that only matter to the compiler (never passed through); `jcloud` is JCloud's.
+_GATEWAY_DROPPED = frozenset({"timeout_ready", "placement", "jcloud"})
 # Keys whose place (and their nested keys' places) the plan keeps in `sources`: the ones targets
 # validate, so a target error points at the key the user wrote, not at the entry.
 _LOCATED = ("env", "env_from_secret", "host", "image", "image_pull_secrets", "resources",
@@ -68,6 +68,7 @@ def _gateway(gw: ResolvedGateway, flow_file: str | None, base: str) -> Gateway:
         resources=_resources(f.resources, f.gpus),
         service_account=f.service_account,
         options=options,
+        observability=_observability(f),
         targets=dict(f.targets or {}),
         sources=_sources(gw.values, flow_file, base),
     )
@@ -109,10 +110,18 @@ def _deployment(entry: ResolvedEntry, graph: FlowGraph, base: str) -> Deployment
         restart=f.restart,
         ports=() if external else f.port,
         grpc_server_options=dict(f.grpc_server_options or {}),
+        observability={} if external else _observability(f),
         targets=dict(f.targets or {}),
         source=position_text(entry.span, base),
         sources=_sources(entry.values, entry.span.file if entry.span else None, base),
     )
+
+
+def _observability(f: Any) -> dict:
+    """The observability keys that were given (`false` and unset keys left out), so a plan
+    without monitoring or tracing is unchanged by them."""
+    given = {k: getattr(f, k) for k in OBSERVABILITY_KEYS}
+    return {k: v for k, v in given.items() if v is not None and v is not False}
 
 
 def _executor(ex: ResolvedExecutor) -> ExecutorRef:

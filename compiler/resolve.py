@@ -21,6 +21,7 @@ from .model import (Provenance, ResolvedEntry, ResolvedExecutor, ResolvedFlow, R
 from .includes import Included
 from .resolve_files import (USES_SCHEME, FileContext, err, executor_from_file, executor_inline,
                             py_module_list, resolve_py_modules, uses_file_text, value_of)
+from .hubref import hub_hint
 from .runtime_values import check_runtime_values
 from .syntax import Mapping, Node, Scalar, Sequence, Span
 
@@ -30,6 +31,9 @@ ALIASES: dict[str, str] = {
     "force": "force_update",
 }
 FLOW_ALIASES: dict[str, str] = {"deployments": "executors"}
+# Jina 3.34's deprecated names of the gateway's port, in `gateway:` and the Flow's `with:`
+# (the check phase warns, FC225).
+GATEWAY_ALIASES: dict[str, str] = {"port_expose": "port", "port_in": "port"}
 
 # Defaults of the entry keys the plan uses: (value, why). Shown by `flowc explain`.
 ENTRY_DEFAULTS: dict[str, tuple[Any, str]] = {
@@ -59,16 +63,17 @@ DEFAULT_JTYPE = "Executor"
 _OVERRIDE_KEYS = tuple(precedence.OVERRIDES)
 
 
-def resolve(root: Node, included: Included, *, path: str | Path, display: str | None = None
-            ) -> tuple[ResolvedFlow | None, list[Diagnostic]]:
+def resolve(root: Node, included: Included, *, path: str | Path, display: str | None = None,
+            unknown_ok: bool = False) -> tuple[ResolvedFlow | None, list[Diagnostic]]:
     """Resolve a checked, substituted Flow tree and the files it includes. `path` is the Flow
-    file (its directory is the base directory)."""
+    file (its directory is the base directory); `unknown_ok`: see `check_runtime_values`."""
     flow_path = Path(path).resolve()
     ctx = FileContext(display or str(path), flow_path.parent, flow_path.parent)
     diags: list[Diagnostic] = []
     if not isinstance(root, Mapping):
         return None, diags
-    flow_with = _canonical(root.get("with"), FLOW_ALIASES | ALIASES, ctx, diags)
+    flow_with = _canonical(root.get("with"), FLOW_ALIASES | ALIASES | GATEWAY_ALIASES, ctx,
+                           diags)
     common = {k: v for k, v in flow_with.items() if k not in precedence.FLOW_OWN_KEYS}
     if "py_modules" in common and common["py_modules"].node is not None:
         modules, more = resolve_py_modules(py_module_list(common["py_modules"].node), ctx)
@@ -93,7 +98,7 @@ def resolve(root: Node, included: Included, *, path: str | Path, display: str | 
                         values=flow_values, gateway=gateway, entries=tuple(entries),
                         span=root.span, complete=complete)
 
-    return flow, diags + check_runtime_values(flow)
+    return flow, diags + check_runtime_values(flow, unknown_ok=unknown_ok)
 
 
 # --- Flow and gateway -------------------------------------------------------------------------
@@ -120,13 +125,11 @@ def _flow_name(given: Value | None, flow_path: Path, ctx: FileContext) -> Value:
 def _gateway(section: Node | None, common: dict[str, Value], ctx: FileContext,
              diags: list[Diagnostic]) -> ResolvedGateway:
     values = {k: _passed(v) for k, v in common.items() if k not in precedence.NOT_PASSED_TO_GATEWAY}
-    for key, value in _canonical(section, ALIASES, ctx, diags).items():
+    for key, value in _canonical(section, ALIASES | GATEWAY_ALIASES, ctx, diags).items():
         values[key] = _merged(key, common[key], value) if key in values else value
     for key, (default, why) in GATEWAY_DEFAULTS.items():
         values.setdefault(key, Value(default, Provenance("default", why)))
-    proto = values["protocol"]
-    protocols = proto.value if isinstance(proto.value, list) else [proto.value]
-    values["protocol"] = Value([str(p).lower() for p in protocols], proto.provenance, proto.node)
+    _protocol_ports(values, gateway=True, ctx=ctx, diags=diags)
     _check_image(values.get("image"), section.span if section is not None else None, ctx, diags)
     return ResolvedGateway(values)
 
@@ -216,6 +219,8 @@ def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dic
                          gpus.provenance.span or span, ctx,
                          hint="write a whole number such as `gpus: 1`"))
     _check_image(values.get("image"), span, ctx, diags)
+    if "protocol" in values:
+        _protocol_ports(values, gateway=False, ctx=ctx, diags=diags)
 
     modules, more = resolve_py_modules(py_module_list(node.get("py_modules")), ctx)
     diags += more
@@ -233,10 +238,10 @@ def _entry(node: Mapping, index: int, common: dict[str, Value], flow_values: dic
 
     needs_node = node.get("needs")
     needs, needs_spans = None, ()
-    if isinstance(needs_node, Scalar) and needs_node.value is not None:
+    if isinstance(needs_node, Scalar) and needs_node.value is not None and needs_node.known:
         needs, needs_spans = (str(needs_node.value),), (needs_node.span,)
-    elif isinstance(needs_node, Sequence):
-        scalars = [n for n in needs_node.items if isinstance(n, Scalar)]
+    elif isinstance(needs_node, Sequence):  # an unknown name (--allow-undefined) is left out
+        scalars = [n for n in needs_node.items if isinstance(n, Scalar) and n.known]
         needs = tuple(str(n.value) for n in scalars)
         needs_spans = tuple(n.span for n in scalars)
     name_node = node.get("name")
@@ -313,7 +318,7 @@ class _Uses:
                 return ResolvedExecutor(kind="docker", jtype=None, span=node.span,
                                         image=scheme.group(2), overrides=overrides)
             diags.append(err("FC405", f"`uses: {text}` is not supported by flowc", node.span,
-                             ctx))
+                             ctx, hint=hub_hint(text, node.span.file)))
             return None
         if text.isidentifier():
             return ResolvedExecutor(kind="class", jtype=text, span=node.span,
@@ -335,6 +340,30 @@ def _check_image(value: Value | None, span: Span | None, ctx: FileContext,
         diags.append(err("FC409", f"`image: {value.value}` is not a valid image reference: "
                                   f"{problem}",
                          value.provenance.span or span, ctx, hint=IMAGE_HINT))
+
+
+def _protocol_ports(values: dict[str, Value], *, gateway: bool, ctx: FileContext,
+                    diags: list[Diagnostic]) -> None:
+    """`protocol` in lower case, as a list; `port` lists one port per protocol (as in Jina).
+    An entry's single protocol may keep a port list (one port per replica, as before)."""
+    proto = values["protocol"]
+    if not isinstance(proto.value, (list, str)):
+        return  # a wrong type: the check phase reported it
+    protocols = [str(p).lower() for p in (proto.value if isinstance(proto.value, list)
+                                          else [proto.value])]
+    values["protocol"] = Value(protocols, proto.provenance, proto.node)
+    port = values.get("port")
+    if port is None or not _known(port.node) or not _known(proto.node):
+        return
+    ports = port.value if isinstance(port.value, list) else [port.value]
+    if len(ports) != len(protocols) and (gateway or len(protocols) > 1):
+        where = "the gateway" if gateway else f"`{values['name'].value}`" \
+            if "name" in values else "this entry"
+        diags.append(err(
+            "FC410", f"{where} lists {len(protocols)} protocol(s) ({', '.join(protocols)}) and "
+                     f"{len(ports)} port(s)", port.provenance.span, ctx,
+            related=(Related(proto.provenance.span, "protocols listed here"),)
+            if proto.provenance.span is not None else ()))
 
 
 def _known(node: Node | None) -> bool:
@@ -390,4 +419,5 @@ def _canonical(node: Node | None, aliases: dict[str, str], ctx: FileContext,
     if not isinstance(node, Mapping):
         return {}
     node = _alias_node(node, aliases, ctx, diags)
-    return {str(k.value): value_of(v, ctx) for k, v in node.items}
+    return {str(k.value): value_of(v, ctx) for k, v in node.items
+            if not (isinstance(v, Scalar) and v.value is None)}  # null: not set, as in Jina

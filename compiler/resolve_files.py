@@ -20,6 +20,7 @@ from typing import Any
 from .diagnostics import CATALOGUE, Diagnostic, Related, error
 from .model import Provenance, ResolvedExecutor, Value
 from .plan import TEMPLATE_KEY
+from .pymodules import find_module, is_module_name
 from .syntax import Mapping, Node, Scalar, Sequence, Span, State
 
 # `uses` values naming an Executor file end with one of these.
@@ -143,8 +144,16 @@ def py_module_list(node: Node | None) -> list[Scalar]:
     return []
 
 
-def resolve_py_modules(nodes: list[Scalar], ctx: FileContext) -> tuple[list[str], list[Diagnostic]]:
-    """py_modules made relative to the base directory; pending substitutions are kept as text."""
+def resolve_py_modules(nodes: list[Scalar], ctx: FileContext,
+                       module_dirs: tuple[Path, ...] | None = None
+                       ) -> tuple[list[str], list[Diagnostic]]:
+    """py_modules made relative to the base directory; pending substitutions are kept as text.
+
+    An entry that is no file but a module name importable from `module_dirs` (the folders the
+    worker puts on `sys.path` for it: the base directory, and for an Executor file its own
+    folder) or the installed packages is kept as that name: the worker imports it as a module,
+    as Jina does (`pymodules.py`)."""
+    module_dirs = (ctx.base_dir,) if module_dirs is None else module_dirs
     out: list[str] = []
     diags: list[Diagnostic] = []
     for node in nodes:
@@ -153,10 +162,24 @@ def resolve_py_modules(nodes: list[Scalar], ctx: FileContext) -> tuple[list[str]
             out.append(text)
             continue
         _, rel, problems = locate_file(text, node.span, ctx, "py_modules file")
-        diags += problems
         if rel:
             out.append(rel)
+            continue
+        if is_module_name(text) and all(d.code == "FC406" for d in problems):
+            if find_module(text, module_dirs) is not None:
+                out.append(text)
+                continue
+            shown = join_display(ctx, text)
+            diags.append(err(
+                "FC406", f"py_modules `{text}` is neither a file (looked for `{shown}`) nor a "
+                         f"module Python can import", node.span, ctx,
+                hint="name a .py file or package folder relative to this file, or a module "
+                     "installed where flowc runs or found in the Flow's folder"
+                     + (" or this file's" if len(module_dirs) > 1 else "")))
+            continue
+        diags += problems
     return out, diags
+
 
 
 def executor_modules(root: Mapping, ctx: FileContext) -> tuple[list[str], list[Diagnostic]]:
@@ -165,7 +188,7 @@ def executor_modules(root: Mapping, ctx: FileContext) -> tuple[list[str], list[D
     metas = root.get("metas")
     if isinstance(metas, Mapping):
         nodes += py_module_list(metas.get("py_modules"))
-    return resolve_py_modules(nodes, ctx)
+    return resolve_py_modules(nodes, ctx, (ctx.directory, ctx.base_dir))
 
 
 def document_jtype(root: Mapping) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, warning
 from .model import ResolvedEntry, ResolvedFlow, Value
 from .substitution_parse import CONTEXT, ENV, Fault, parse_parts
 from .syntax import Mapping, Node, Scalar, Sequence, State
@@ -115,10 +115,14 @@ def _deployment_file_names(item: Scalar, read: Callable[[str], Node | None]) -> 
 
 # --- the check (resolve) -----------------------------------------------------------------------
 
-def check_runtime_values(flow: ResolvedFlow) -> list[Diagnostic]:
+def check_runtime_values(flow: ResolvedFlow, *, unknown_ok: bool = False) -> list[Diagnostic]:
     """FC415 for a secret or unknown value in a key flowc needs when building (BUILD_TIME_KEYS);
     FC416 for a secret no process can receive: in a key no process reads at run time, or used
-    by a process that does not declare it. Each diagnostic points at the scalar."""
+    by a process that does not declare it. Each diagnostic points at the scalar.
+
+    `unknown_ok` (`flowc validate`, which makes no artifacts): an unknown value
+    (--allow-undefined) in a BUILD_TIME_KEYS key is warning FC417 instead of FC415 (SPEC §2: the
+    checks that need it are skipped)."""
     diags: list[Diagnostic] = []
     gateway_declared = _names(flow.gateway.values.get("env_from_secret"))
     hosted = [e for e in flow.entries if e.get("external") is not True
@@ -126,7 +130,7 @@ def check_runtime_values(flow: ResolvedFlow) -> list[Diagnostic]:
     for key, value in flow.values.items():
         for path, scalar in _unknowns(value.node, key):
             if key != "env":
-                diags += _build_time(key, path, scalar, "the Flow's `with:`")
+                diags += _build_time(key, path, scalar, "the Flow's `with:`", unknown_ok)
                 continue
             users = [("the gateway", gateway_declared,
                       "the `gateway:` section's `env_from_secret`")]
@@ -140,15 +144,19 @@ def check_runtime_values(flow: ResolvedFlow) -> list[Diagnostic]:
                 diags += _undeclared(path, scalar, "the gateway", gateway_declared,
                                      "the `gateway:` section's `env_from_secret`")
             else:
-                diags += _build_time(key, path, scalar, _owner(value, "the gateway"))
+                diags += _build_time(key, path, scalar, _owner(value, "the gateway"),
+                                     unknown_ok)
     for entry in flow.entries:
-        diags += _entry_problems(entry, gateway_declared)
+        diags += _entry_problems(entry, gateway_declared, unknown_ok)
     return diags
 
 
-def _entry_problems(entry: ResolvedEntry, gateway_declared: frozenset[str]) -> list[Diagnostic]:
+def _entry_problems(entry: ResolvedEntry, gateway_declared: frozenset[str],
+                    unknown_ok: bool) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    who = f"`{entry.name}`"
+    name = entry.values.get("name")
+    unnamed = name is not None and isinstance(name.node, Scalar) and not name.node.known
+    who = f"entry {entry.index} of `executors:`" if unnamed else f"`{entry.name}`"
     for key, value in entry.values.items():
         for path, scalar in _unknowns(value.node, key):
             runtime = key in RUNTIME_KEYS or (
@@ -161,7 +169,7 @@ def _entry_problems(entry: ResolvedEntry, gateway_declared: frozenset[str]) -> l
                 diags += _undeclared(path, scalar, who, _declared_by(entry, gateway_declared),
                                      where)
             else:
-                diags += _build_time(key, path, scalar, _owner(value, who))
+                diags += _build_time(key, path, scalar, _owner(value, who), unknown_ok)
     return diags
 
 
@@ -200,7 +208,8 @@ def _unknowns(node: Node | None, key: str) -> Iterator[tuple[tuple, Scalar]]:
             stack.extend((path + (i,), v) for i, v in reversed(list(enumerate(current.items))))
 
 
-def _build_time(key: str, path: tuple, scalar: Scalar, who: str) -> list[Diagnostic]:
+def _build_time(key: str, path: tuple, scalar: Scalar, who: str, unknown_ok: bool
+                ) -> list[Diagnostic]:
     shown = _dotted(path)
     if scalar.state is State.DEFERRED:
         names = ", ".join(f"`{v}`" for v in template_variables(scalar.value))
@@ -216,6 +225,11 @@ def _build_time(key: str, path: tuple, scalar: Scalar, who: str) -> list[Diagnos
                       hint=hint)]
     if key not in BUILD_TIME_KEYS:
         return []  # unknown where flowc does not need it: the FC301 warning says enough
+    if unknown_ok:
+        return [warning("FC417", f"`{shown}` of {who} is unknown (--allow-undefined): the checks "
+                        f"that need it are skipped, and `flowc build` will need it "
+                        f"({BUILD_TIME_KEYS[key]})", scalar.span,
+                        hint="set the variable (or give it a default) when you build")]
     return [error("FC415", f"`{shown}` of {who} is unknown (--allow-undefined), but flowc needs "
                   f"this value when it builds ({BUILD_TIME_KEYS[key]})", scalar.span,
                   hint="set the variable (or give it a default) when you build; "

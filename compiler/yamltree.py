@@ -329,7 +329,7 @@ class Builder:
                 self.duplicate(key, explicit[name])
                 continue
             explicit[name] = key
-            entries.append((key, value))
+            entries.append((key, _at_key(key, value)))
         if merge_at is None:
             return tuple(entries)
         out: list[tuple[Scalar, Node]] = []
@@ -365,6 +365,16 @@ class Builder:
 
 _WHAT = {"scalar": "scalar", "map": "mapping", "seq": "list"}
 _TAGS_FOR = {"scalar": {"str", "int", "float", "bool", "null"}, "map": {"map"}, "seq": {"seq"}}
+
+
+def _at_key(key: Scalar, value: Node) -> Node:
+    """An empty value (`description:` and nothing after it) spans its key: YAML places it at the
+    next token, often on the next line, where a caret would point at the wrong key."""
+    if isinstance(value, Scalar) and value.value is None and value.style == "" \
+            and value.tag is None and (value.span.line, value.span.col) == (
+                value.span.end_line, value.span.end_col):
+        return Scalar(None, key.span, value.style, value.tag, value.origin)
+    return value
 
 
 def _after_properties(mark: Any) -> Any:

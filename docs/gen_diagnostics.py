@@ -29,6 +29,7 @@ PHASES = {
     "resolve": "included files, `uses`, precedence and pass-down",
     "graph": "`needs`, names and the shape of the graph",
     "target": "`flowc build` for one target",
+    "migrate": "`flowc migrate`: what it cannot rewrite by itself",
     "cli": "the command line itself",
 }
 

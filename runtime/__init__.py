@@ -1,6 +1,6 @@
 """flowc's runtime: the Executor API, worker, head, gateway and client.
 
-    from flowc.runtime import Executor, requests, DocList, BaseDoc
+    from flowc.runtime import Executor, requests, dynamic_batching, DocList, BaseDoc
 
 Names are resolved lazily (module `__getattr__`), so importing `flowc.runtime` or writing an
 executor costs nothing until a name that needs grpc or docarray is actually used.
@@ -15,6 +15,8 @@ _EXPORTS: dict[str, str] = {
     "Executor": "flowc.runtime.executor",
     "requests": "flowc.runtime.executor",
     "write": "flowc.runtime.executor",
+    "monitor": "flowc.runtime.executor",
+    "dynamic_batching": "flowc.runtime.batching",
     "Client": "flowc.runtime.client",
     "AsyncClient": "flowc.runtime.client",
     "FlowcRequestError": "flowc.runtime.client",

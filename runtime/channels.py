@@ -9,6 +9,9 @@ Requests travel over one long-lived `ProcessStream` per replica (`streams.py`: f
 request than a unary call); a `dns:///` target keeps unary calls, since gRPC balances calls, not
 the messages of one stream, and a server without `ProcessStream` is called unary.
 
+A server that answers UNIMPLEMENTED to flowc's `Process` is a Jina Executor (an `external: true`
+entry): the connection calls Jina's `process_single_data` from then on (jina_wire.py).
+
 A call that cannot reach a replica (UNAVAILABLE) is retried on the next replica, `retries` times
 (−1 means max(3, replicas)), within the hop's deadline (`timeout_send`, ms). An executor's own
 error status is an answer, never retried. What fails is raised as `HopFailure`, which turns into
@@ -27,6 +30,7 @@ from typing import Any, Sequence
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from .jina_wire import JinaCaller
 from .proto import flowc_pb2, flowc_pb2_grpc
 from .streams import StreamError, StreamHop
 from .wire import MAX_MESSAGE_BYTES, RECEIVE, SEND
@@ -119,7 +123,7 @@ class HopFailure(Exception):
 class Connection:
     """One channel with its stubs, and the data stream over it (None: unary calls)."""
 
-    __slots__ = ("target", "channel", "unary", "stream", "endpoints", "health")
+    __slots__ = ("target", "channel", "unary", "stream", "flowc_endpoints", "health", "jina")
 
     def __init__(self, target: Target, options: Sequence[tuple[str, Any]] = ()):
         self.target = target
@@ -127,12 +131,15 @@ class Connection:
         stub = flowc_pb2_grpc.FlowcStub(self.channel)
         self.unary = stub.Process
         self.stream = None if target.balanced else StreamHop(self.channel)
-        self.endpoints = stub.Endpoints
+        self.flowc_endpoints = stub.Endpoints
         self.health = health_pb2_grpc.HealthStub(self.channel).Check
+        self.jina: JinaCaller | None = None  # set once the far side proved to speak Jina only
 
     async def process(self, request: flowc_pb2.DataRequest,
                       timeout: float | None = None) -> flowc_pb2.DataRequest:
         """The answer; a failure raises an exception with `.code()` (AioRpcError, StreamError)."""
+        if self.jina is not None:
+            return await self.jina.process(request, timeout)
         if self.stream is not None:
             try:
                 return await self.stream.process(request, timeout)
@@ -141,7 +148,26 @@ class Connection:
                     self.stream = None  # a server without ProcessStream: unary from now on
                 elif not exc.unsent:
                     raise
-        return await self.unary(request, timeout=timeout)  # (a request no stream carried)
+        try:
+            return await self.unary(request, timeout=timeout)  # (a request no stream carried)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+        # no Flowc service there: a Jina Executor (an `external: true` entry), from now on
+        self.jina = JinaCaller(self.channel)
+        return await self.jina.process(request, timeout)
+
+    async def endpoints(self, name: str, timeout: float | None = None
+                        ) -> flowc_pb2.EndpointsReply:
+        """The far side's endpoints, from Jina's endpoint discovery when it speaks Jina."""
+        if self.jina is None:
+            try:
+                return await self.flowc_endpoints(flowc_pb2.EndpointsRequest(), timeout=timeout)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                    raise
+            self.jina = JinaCaller(self.channel)
+        return await self.jina.endpoints(name, timeout)
 
     async def close(self) -> None:
         if self.stream is not None:
@@ -178,6 +204,8 @@ class ReplicaSet:
         self._options = tuple(options)
         self._connections: list[Connection] | None = None
         self._next = itertools.count()
+        self.observer: Any = None  # observe.py: hops measured and traced when set
+
 
     @property
     def connections(self) -> list[Connection]:
@@ -191,6 +219,13 @@ class ReplicaSet:
     async def process(self, request: flowc_pb2.DataRequest,
                       timeout_ms: int | None = None) -> flowc_pb2.DataRequest:
         """Send `request` to one replica; retry others when unreachable; raise HopFailure."""
+        if self.observer is None:
+            return await self._process(request, timeout_ms)
+        return await self.observer.hop(self.name, request,
+                                       lambda sent: self._process(sent, timeout_ms))
+
+    async def _process(self, request: flowc_pb2.DataRequest,
+                       timeout_ms: int | None) -> flowc_pb2.DataRequest:
         conns = self.connections
         if not timeout_ms or timeout_ms < 0:
             timeout_ms = self.timeout_ms
@@ -232,7 +267,7 @@ class ReplicaSet:
         last: Exception | None = None
         for conn in self.connections:
             try:
-                return await conn.endpoints(flowc_pb2.EndpointsRequest(), timeout=timeout)
+                return await conn.endpoints(self.name, timeout=timeout)
             except grpc.aio.AioRpcError as exc:
                 last = exc
         raise HopFailure(self.name, "unavailable", f"{self.name}: no replica answered the "

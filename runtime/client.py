@@ -2,7 +2,8 @@
 
 One gRPC channel per client, reused across calls. Inputs (a DocList, a list of documents, one
 document, a generator, or None) are sent in batches of `request_size`; the answers are
-concatenated into one DocList (or returned as `Response` objects with `return_responses=True`).
+concatenated into one DocList (or returned as `Response` objects with `return_responses=True`):
+of `return_type`, else as the Flow returned them, every field kept (`DocList[AnyDoc]`, as Jina).
 An ERROR status raises `FlowcRequestError` naming the executor and its exception, or goes to
 `on_error(response, error)` when given. `AsyncClient` is the same over grpc.aio.
 """
@@ -13,13 +14,15 @@ import asyncio
 import itertools
 import sys
 import uuid
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Callable, Iterator
 
 import grpc
 
 from .docs import _doc_class, as_doclist, decode_docs, encode_docs
 from .health import check, open_channel
+from . import probe
 from .host import struct_to_dict
+from .probe import EndpointSchema
 from .proto import flowc_pb2, flowc_pb2_grpc
 from .streams import BlockingStream, StreamError, StreamHop
 from .wire import CLIENT_CHANNEL_OPTIONS as CHANNEL_OPTIONS  # the server enforces its limits
@@ -50,10 +53,21 @@ class FlowcRequestError(Exception):
         return cls(message, response)
 
 
+class AsReturned:
+    """`post` without a `return_type`: answers are decoded as the Flow returned them, every
+    field kept (`DocList[AnyDoc]`, as Jina; `answer_docs.py`). `fill_from` is the request's
+    document type, whose defaults fill the fields flowc's wire leaves out (None: unknown)."""
+
+    __slots__ = ("fill_from",)
+
+    def __init__(self, fill_from: type | None) -> None:
+        self.fill_from = fill_from
+
+
 class Response:
     """One answer: `.docs` (decoded on first use), `.parameters`, `.header`, `.status`."""
 
-    def __init__(self, proto: Any, return_type: type | None = None) -> None:
+    def __init__(self, proto: Any, return_type: "type | AsReturned | None" = None) -> None:
         self.proto = proto
         self._return_type = return_type
         self._docs: Any = None
@@ -61,12 +75,20 @@ class Response:
     @property
     def docs(self) -> Any:
         if self._docs is None:
-            self._docs = decode_docs(self.proto.docs, self._return_type)
+            self._docs = self._decode(self.proto.docs)
         return self._docs
 
     @property
     def docs_matrix(self) -> list[Any]:
-        return [decode_docs(part, self._return_type) for part in self.proto.docs_matrix]
+        return [self._decode(part) for part in self.proto.docs_matrix]
+
+    def _decode(self, data: bytes) -> Any:
+        if isinstance(self._return_type, AsReturned):
+            # docarray: 300 ms that an answer whose documents nobody reads never pays
+            from .answer_docs import decode_as_returned
+
+            return decode_as_returned(data, self._return_type.fill_from)
+        return decode_docs(data, self._return_type)
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -150,18 +172,20 @@ class _Common:
             yield request
 
     @staticmethod
-    def _collect(responses: list[Response], return_type: type | None) -> Any:
+    def _collect(responses: list[Response], return_type: "type | AsReturned | None") -> Any:
         # docarray: 300 ms that a client which decodes no documents never pays
         # (`is_ready`, a refused connection, `flowc post` answered by an error)
         from docarray import DocList
+        from docarray.base_doc import AnyDoc
 
         if len(responses) == 1:
             return responses[0].docs
-        cls = _doc_class(return_type)
+        cls = AnyDoc if isinstance(return_type, AsReturned) else _doc_class(return_type)
         return DocList[cls](itertools.chain.from_iterable(r.docs for r in responses))
 
-    def _handle(self, proto: Any, return_type: type | None, on_done: Callable | None,
-                on_error: Callable | None, options: dict[str, Any]) -> Response | None:
+    def _handle(self, proto: Any, return_type: "type | AsReturned | None",
+                on_done: Callable | None, on_error: Callable | None,
+                options: dict[str, Any]) -> Response | None:
         response = Response(proto, return_type)
         on_always = options.get("on_always")
         try:
@@ -180,6 +204,39 @@ class _Common:
         finally:
             if on_always is not None:
                 on_always(response)
+
+    async def stream_doc(self, on: str, inputs: Any, parameters: dict | None = None,
+                         return_type: Any = None, timeout: float | None = None,
+                         target_executor: str | None = None) -> AsyncIterator[Any]:
+        """Send one document to a streaming endpoint (a generator, see streaming.py) and yield
+        each document it streams back as it comes: an async iterator, as Jina's `stream_doc`.
+        The documents are `return_type` (default: the input's type). An executor's error
+        raises FlowcRequestError; a Flow that cannot stream raises it with the reason."""
+        if not hasattr(inputs, "to_protobuf") or hasattr(inputs, "doc_type"):
+            raise TypeError("stream_doc sends one document (a docarray BaseDoc) as `inputs`")
+        doc_type = _return_doc_type(return_type, inputs)
+        request = next(self._requests(on, inputs, parameters, 1, target_executor, timeout))
+        channel, owned = self._stream_channel()
+        call = flowc_pb2_grpc.FlowcStreamStub(channel).StreamDoc(request, timeout=timeout)
+        try:
+            async for answer in call:
+                response = Response(answer, doc_type)
+                if response.is_error:
+                    raise FlowcRequestError.from_response(response)
+                for doc in response.docs:
+                    yield doc
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                raise FlowcRequestError(f"{self.address}: {exc.details()}") from None
+            raise self._rpc_error(exc, timeout) from None
+        finally:
+            call.cancel()
+            if owned:
+                await channel.close()
+
+    def _stream_channel(self) -> tuple[Any, bool]:
+        """(a grpc.aio channel for stream_doc, whether stream_doc must close it)."""
+        return open_channel(self.address, aio=True, options=self._options), True
 
     def _rpc_error(self, exc: Any, timeout: float | None) -> Exception:
         code = exc.code() if hasattr(exc, "code") else None
@@ -254,6 +311,14 @@ def _return_doc_type(return_type: Any, inputs: Any) -> type | None:
     return getattr(return_type, "doc_type", None) or return_type
 
 
+def _answer_type(return_type: Any, inputs: Any) -> "type | AsReturned":
+    """How `post` decodes answers: as `return_type`, else as the Flow returned them (Jina's
+    client, whose default `return_type` is `DocList`, i.e. `DocList[AnyDoc]`)."""
+    if return_type is None:
+        return AsReturned(_input_type(inputs))
+    return getattr(return_type, "doc_type", None) or return_type
+
+
 class Client(_Common):
     """Blocking client: `Client(host='127.0.0.1', port=8080)` or `Client(address='grpc://h:p')`."""
 
@@ -286,7 +351,7 @@ class Client(_Common):
              **options: Any) -> Any:
         """Send `inputs` to endpoint `on`; the answers' documents (or `Response` objects)."""
         _check_options(options)
-        doc_type = _return_doc_type(return_type, inputs)
+        doc_type = _answer_type(return_type, inputs)
         process = self._stub()
         responses: list[Response] = []
         for request in self._requests(on, inputs, parameters, request_size, target_executor,
@@ -303,6 +368,26 @@ class Client(_Common):
     def is_ready(self, timeout: float = 2.0) -> bool:
         """True when the server reports SERVING."""
         return check(self.address, timeout) == "SERVING"
+
+    def endpoints(self, timeout: float | None = 10.0) -> dict[str, EndpointSchema]:
+        """Every endpoint of the Flow (or node), sorted: its input and output document JSON
+        Schemas and its parameters model (`probe.EndpointSchema`). ConnectionError when a
+        node does not answer."""
+        self._stub()
+        try:
+            return probe.endpoints(self._channel, timeout)
+        except grpc.RpcError as exc:
+            raise self._rpc_error(exc, timeout) from None
+
+    def dry_run(self, timeout: float | None = 10.0) -> bool:
+        """True when the gateway and every node it routes to are SERVING (Jina's `dry_run`; no
+        endpoint runs). A worker or head: True when it is SERVING."""
+        self._stub()
+        try:
+            result = probe.dry_run(self._channel, timeout)
+        except grpc.RpcError:
+            return False
+        return self.is_ready(timeout or 2.0) if result is None else result.ok
 
     def close(self) -> None:
         if self._stream is not None:
@@ -332,6 +417,10 @@ class AsyncClient(_Common):
             self._loop = loop
         return self._send
 
+    def _stream_channel(self) -> tuple[Any, bool]:
+        self._stub()  # this loop's channel, shared with post()
+        return self._channel, False
+
     async def _send(self, request: Any, timeout: float | None = None) -> Any:
         """As `Client._send`: the stream unless a timeout asks for a gRPC deadline; a request
         the stream did not carry (the server was stopping) goes as a unary call."""
@@ -351,7 +440,7 @@ class AsyncClient(_Common):
                    on_error: Callable | None = None, target_executor: str | None = None,
                    timeout: float | None = None, **options: Any) -> Any:
         _check_options(options)
-        doc_type = _return_doc_type(return_type, inputs)
+        doc_type = _answer_type(return_type, inputs)
         process = self._stub()
         responses: list[Response] = []
         for request in self._requests(on, inputs, parameters, request_size, target_executor,

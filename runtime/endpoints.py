@@ -45,10 +45,11 @@ def union_endpoints(name: str, replies: Sequence[flowc_pb2.EndpointsReply]
         for info in reply.endpoints:
             seen = merged.get(info.endpoint)
             if seen is None:
-                merged[info.endpoint] = flowc_pb2.EndpointInfo(
-                    endpoint=info.endpoint, input_schema=info.input_schema,
-                    output_schema=info.output_schema, write=info.write)
+                merged[info.endpoint] = seen = flowc_pb2.EndpointInfo()
+                seen.CopyFrom(info)
             else:
+                if info.parameters_schema and not seen.parameters_schema:
+                    seen.parameters_schema = info.parameters_schema
                 if info.output_schema:
                     seen.output_schema = info.output_schema
                 seen.write = seen.write or info.write

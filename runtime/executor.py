@@ -13,7 +13,9 @@ not it calls `super().__init__()` or accepts `**kwargs`. Passing `metas=`/`reque
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import functools
 import inspect
 import logging
 import os
@@ -24,6 +26,8 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Mapping
 
 DEFAULT_ENDPOINT = "/default"
+# `metas` fields an executor always has, with Jina 3.34's defaults (`get_default_metas()`).
+METAS_DEFAULTS = {"name": "", "description": "", "workspace": "", "py_modules": ""}
 _REQUESTS_MARK = "__flowc_endpoints__"
 _WRITE_MARK = "__flowc_write__"
 
@@ -71,6 +75,22 @@ def write(func: Callable) -> Callable:
     return func
 
 
+def monitor(*, name: str | None = None, documentation: str | None = None) -> Callable:
+    """Jina's `@monitor(name=..., documentation=...)`: time every call of a helper method as the
+    Prometheus summary `jina_<name>` (default `<method>_seconds`) when the entry has
+    `monitoring: true`; a plain call otherwise. `@requests` methods are timed already."""
+    def decorate(func: Callable) -> Callable:
+        name_ = name or f"{func.__name__}_seconds"
+        doc_ = documentation or f"Time spent calling method {func.__name__}"
+
+        @functools.wraps(func)
+        def timed(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with self.monitor(name_, doc_):
+                return func(self, *args, **kwargs)
+        return timed
+    return decorate
+
+
 def is_write(method: Callable) -> bool:
     return bool(getattr(getattr(method, "__func__", method), _WRITE_MARK, False))
 
@@ -89,6 +109,11 @@ class Executor:
 
     # {endpoint: method name} from the decorators, filled per class by __init_subclass__.
     _flowc_class_requests: dict[str, str] = {}
+    # Jina's OpenTelemetry tracer and meter (`tracing: true`, `metrics: true`; set by the
+    # worker once the executor is built), None otherwise, as in Jina
+    tracer: Any = None
+    meter: Any = None
+    _flowc_observer: Any = None  # the worker's observe_on.Observer when it is observed
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,9 +150,12 @@ class Executor:
     def _flowc_setup(self, metas: Mapping | None, reqs: Mapping | None,
                      runtime_args: Mapping | None) -> None:
         cls = type(self)
-        meta_values = {"name": cls.__name__, "description": None, "py_modules": None,
-                       "workspace": None}
+        # Jina's defaults (jina/serve/executors/metas.py): '' for what the user did not set, so
+        # `self.metas.description.upper()` works; a null written in YAML counts as not set
+        # (Jina keeps None there: docs/decisions.md); an empty name is the class name.
+        meta_values = dict(METAS_DEFAULTS)
         meta_values.update({k: v for k, v in dict(metas or {}).items() if v is not None})
+        meta_values["name"] = meta_values["name"] or cls.__name__
         self.metas = SimpleNamespace(**meta_values)
         args = {"name": meta_values["name"], "entry": None, "replicas": 1,
                 "shards": 1, "shard_id": 0, "replica_id": 0, "workspace": None,
@@ -163,6 +191,13 @@ class Executor:
     def logger(self) -> Any:
         """A `logging.Logger` named after the replica (Jina executors use `self.logger`)."""
         return logging.getLogger(str(self.runtime_args.name))
+
+    def monitor(self, name: str, documentation: str) -> Any:
+        """Jina's `with self.monitor(name, documentation):` the block timed as the Prometheus
+        summary `jina_<name>` (label `runtime_name`) when monitoring is on; else nothing."""
+        if self._flowc_observer is None:
+            return contextlib.nullcontext()
+        return self._flowc_observer.timer(name, documentation)
 
     def close(self) -> None:
         """Release resources; called once when the worker stops. Override it."""
@@ -240,6 +275,15 @@ def endpoint_types(method: Callable) -> tuple[type | None, type | None, type | N
     """
     fn = getattr(method, "__func__", method)
     hints = _hints(fn)
-    in_type = _doc_type_of(getattr(fn, "__flowc_request_schema__", None) or hints.get("docs"))
+    # a streaming endpoint takes one `doc`; its `AsyncIterator[T]` return gives T (get_args)
+    docs_hint = hints.get("doc") if is_streaming(fn) else hints.get("docs")
+    in_type = _doc_type_of(getattr(fn, "__flowc_request_schema__", None) or docs_hint)
     out_type = _doc_type_of(getattr(fn, "__flowc_response_schema__", None) or hints.get("return"))
     return in_type, out_type or in_type, _params_model(hints.get("parameters"))
+
+
+def is_streaming(method: Callable) -> bool:
+    """Whether an endpoint streams its results: a generator (async or not), as Jina's
+    `stream_doc` endpoints are; it takes one document as `doc` and yields documents."""
+    fn = getattr(method, "__func__", method)
+    return inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn)

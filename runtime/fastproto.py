@@ -73,18 +73,20 @@ def _empty_by_default(info: Any) -> bool:
 
 
 def fields_from_proto(cls: type, message: Any, unknown: dict | None = None) -> dict[str, Any]:
-    """Constructor arguments of `cls` from a `DocProto`; fields `cls` lacks go to `unknown`."""
+    """Constructor arguments of `cls` from a `DocProto`; fields `cls` lacks go to `unknown`,
+    unless `cls` takes every field (docarray's `AnyDoc`: `_load_extra_fields_from_protobuf`)."""
     known = cls._docarray_fields()
+    every = bool(cls.model_config.get("_load_extra_fields_from_protobuf"))
     values: dict[str, Any] = {}
     for key, node in message.data.items():
         info = known.get(key)
-        if info is None:
+        if info is None and not every:
             if unknown is not None:
                 unknown[key] = node.SerializeToString(deterministic=True)
             continue
         content = node.WhichOneof("content")
         if content is None:
-            if info.default is not None:
+            if info is None or info.default is not None:
                 values[key] = None
         elif content == "text":
             # typed strings (`ID`, URLs) too: pydantic turns the str into the field's type,

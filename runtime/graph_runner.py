@@ -107,8 +107,15 @@ class GraphRunner:
         self._index = {n.name: i for i, n in enumerate(topology.nodes)}
         self._awaited = frozenset(topology.awaited)
         self._background: set[asyncio.Task] = set()
+        self.observer: Any = None  # observe.py: requests measured and traced when set
 
     async def run(self, request: flowc_pb2.DataRequest) -> flowc_pb2.DataRequest:
+        """The Flow's answer to `request` (every protocol's requests pass here)."""
+        if self.observer is None:
+            return await self._run(request)
+        return await self.observer.served(request, self._run)
+
+    async def _run(self, request: flowc_pb2.DataRequest) -> flowc_pb2.DataRequest:
         started = time.time_ns()
         if not request.header.request_id:
             request.header.request_id = uuid.uuid4().hex

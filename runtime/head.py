@@ -17,6 +17,7 @@ from flowc.compiler.plan import Plan
 
 from .endpoints import EndpointsUnion
 from .loading import EnvFileError, add_env_from_file_option, apply_env_from_files
+from .observe import add_monitoring_option, observer_for
 from .proto import flowc_pb2
 from .server import Hooks, serve
 from .shard_router import ShardRouter, build_router
@@ -27,12 +28,15 @@ __all__ = ["HeadServicer", "main", "parse_shards"]
 class HeadServicer:
     """The `Flowc` service of a head: only the RPC methods."""
 
-    def __init__(self, router: ShardRouter):
+    def __init__(self, router: ShardRouter, observer: Any = None):
         self.router = router
+        self.observer = observer  # observe.py: None when monitoring and tracing are off
         self._endpoints = EndpointsUnion(router.deployment.name, [router.shards[0]])
 
     async def Process(self, request: flowc_pb2.DataRequest, context: Any) -> flowc_pb2.DataRequest:
-        return await self.router.process(request)
+        if self.observer is None:
+            return await self.router.process(request)
+        return await self.observer.served(request, self.router.process)
 
     async def Endpoints(self, request: Any, context: Any) -> flowc_pb2.EndpointsReply:
         return await self._endpoints.answer(context)
@@ -68,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--uses-before", default=None)
     parser.add_argument("--uses-after", default=None)
     parser.add_argument("--grace", type=float, default=10.0)
+    add_monitoring_option(parser)
     add_env_from_file_option(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
@@ -86,11 +91,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"flowc-runtime head: {exc}", file=sys.stderr)
         return 2
+    name = f"{args.deployment}/head"
+    try:
+        observer = observer_for(plan.deployment(args.deployment).observability, name=name,
+                                kind="head", host=args.host, monitoring_port=args.monitoring_port)
+    except OSError as exc:
+        print(f"flowc-runtime head: cannot serve metrics on {args.host}:{args.monitoring_port}: "
+              f"{exc}", file=sys.stderr)
+        return 2
+    for replicas in router.dependencies:  # the hops to shards and uses_before/after
+        replicas.observer = observer
     hooks = Hooks(dependencies=router.dependencies, close=router.close)
     return asyncio.run(serve(
-        HeadServicer(router), name=f"{args.deployment}/head", host=args.host, port=args.port,
+        HeadServicer(router, observer), name=name, host=args.host, port=args.port,
         grace=args.grace, options=plan.deployment(args.deployment).grpc_server_options,
-        hooks=hooks))
+        hooks=hooks, observer=observer))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,9 +4,10 @@ Used by the worker's gRPC servicer and, in-process, by the gateway (`placement: 
 owns what happens between a `DataRequest` arriving and the answer leaving: choosing the bound
 method (or passing the request through), per-executor parameters, the parameters model, running
 sync methods in a thread and `async def` ones on the loop, serialising requests unless
-`allow_concurrent`, interpreting the return value, and turning an exception into an ERROR status
-that names the executor. It never raises for a user's error. A request whose deadline passed
-while it waited for its turn is not executed (`DeadlineExceeded`; see `deadline_scope`).
+`allow_concurrent`, interpreting the return value, dynamic batching (the queues are in
+batching.py), and turning an exception into an ERROR status that names the executor. It never
+raises for a user's error. A request whose deadline passed while it waited for its turn is not
+executed (`DeadlineExceeded`; see `deadline_scope`).
 
 Requests are treated as immutable: the answer is a new message, or the request itself when the
 executor passes it through unchanged.
@@ -32,8 +33,10 @@ from typing import Any, Callable, Iterator
 
 from google.protobuf import struct_pb2
 
+from .batching import Batcher, Expired, batch_settings, parameters_key
 from .docs import DocumentsMismatch, LazyDocList, encode_docs, generic_doc_type
-from .executor import DEFAULT_ENDPOINT, Executor, endpoint_types, is_write
+from .executor import DEFAULT_ENDPOINT, Executor, endpoint_types, is_streaming, is_write
+from .observe_on import TRACING_CONTEXT
 from .proto import flowc_pb2
 
 RESULTS_KEY = "__results__"
@@ -98,6 +101,7 @@ class _Binding:
     output_type: type | None
     params_model: type | None
     write: bool
+    streaming: bool = False  # a generator endpoint: reached by StreamDoc (streaming.py)
 
 
 class ExecutorHost:
@@ -121,20 +125,37 @@ class ExecutorHost:
         self._pool: Any = (_SerialThread(name) if self._lock else
                            ThreadPoolExecutor(max_workers=8, thread_name_prefix=name))
         self._closed = False
+        self.observer: Any = None  # observe_on.Observer when monitoring or tracing is on
         self.inflight = 0  # requests being processed
         self.busy_threads = 0  # sync endpoint calls running now (they cannot be cancelled)
         self._busy_lock = threading.Lock()
+        self._batcher = Batcher(batch_settings(executor, runtime_name, skip=[
+            e for e, b in self._bindings.items() if getattr(b, "streaming", False)]),
+            self._run_whole)
 
     # -- requests ---------------------------------------------------------------------------
     async def process(self, request: flowc_pb2.DataRequest) -> flowc_pb2.DataRequest:
-        """The answer to one data request (an ERROR status when the executor raised)."""
+        """The answer to one data request (an ERROR status when the executor raised),
+        measured and traced when the worker is observed (observe.py)."""
+        if self.observer is None:
+            return await self._process(request)
+        return await self.observer.served(request, self._process,
+                                          type(self.executor).__name__)
+
+    async def _process(self, request: flowc_pb2.DataRequest) -> flowc_pb2.DataRequest:
         endpoint = request.header.endpoint or DEFAULT_ENDPOINT
         binding = self._bindings.get(endpoint) or self._bindings.get(DEFAULT_ENDPOINT)
         if binding is None:
             return request  # not bound, no default endpoint: pass through unchanged (SPEC §5)
+        if binding.streaming:
+            return self._error(request, NotStreamed(
+                f"endpoint {binding.endpoint} streams its results: call it with "
+                "Client.stream_doc, `flowc post --stream` or HTTP GET"))
         self.inflight += 1
         arrived, deadline = time.monotonic(), _DEADLINE.get()
         try:
+            if binding.endpoint in self._batcher:  # dynamic batching (batching.py)
+                return await self._batched(binding, request, deadline)
             kwargs = self._arguments(binding, request)
             if self._lock is None:
                 result = await self._call(binding, kwargs, arrived, deadline)
@@ -154,6 +175,68 @@ class ExecutorHost:
         finally:
             self.inflight -= 1
 
+    def binding_for(self, request: flowc_pb2.DataRequest) -> _Binding | None:
+        """The method bound to the request's endpoint (or the default one), if any."""
+        endpoint = request.header.endpoint or DEFAULT_ENDPOINT
+        return self._bindings.get(endpoint) or self._bindings.get(DEFAULT_ENDPOINT)
+
+    async def in_thread(self, call: Callable[[], Any]) -> Any:
+        """`call()` run where sync endpoints run (one at a time unless allow_concurrent)."""
+        if isinstance(self._pool, _SerialThread):
+            return await self._pool.run(call)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+
+    def check_fatal(self, exc: BaseException) -> None:
+        """Stop the worker after this error if `exit_on_exceptions` lists it."""
+        self._check_fatal(exc)
+
+    # -- dynamic batching (batching.py) ------------------------------------------------------
+    async def _batched(self, binding: _Binding, request: flowc_pb2.DataRequest,
+                       deadline: float | None) -> flowc_pb2.DataRequest:
+        """Answer `request` from the batch its documents join: requests share a batch only
+        when their parameters (as this entry sees them) are equal."""
+        parameters = for_executor(struct_to_dict(request.parameters), self.entry)
+        key = parameters_key(parameters)
+        if binding.params_model is not None:
+            parameters = _validate_parameters(binding.params_model, parameters, binding.endpoint)
+        docs = LazyDocList(request.docs, binding.input_type).materialise()
+        try:
+            data = await self._batcher.process(binding, docs, parameters, key, deadline)
+        except Expired as exc:
+            raise DeadlineExceeded(str(exc)) from None
+        return self._answer(request, (data, None))
+
+    async def _run_whole(self, binding: _Binding, prepare: Callable[[], dict],
+                         finish: Callable[[Any, dict], Any]) -> Any:
+        """One call of `binding` as any request's: in its turn (one at a time unless
+        allow_concurrent), a sync method in the executor's thread; `prepare()` gives the keyword
+        arguments and `finish(result, kwargs)` what is returned, both beside the method."""
+        async with (self._lock or contextlib.nullcontext()):
+            if binding.is_async:
+                kwargs = prepare()
+                return finish(await binding.method(**kwargs), kwargs)
+
+            def work() -> Any:
+                with self._busy_lock:
+                    self.busy_threads += 1
+                try:
+                    kwargs = prepare()
+                    return finish(binding.method(**kwargs), kwargs)
+                finally:
+                    with self._busy_lock:
+                        self.busy_threads -= 1
+
+            return await self.in_thread(work)
+
+    def flush_batches(self) -> None:
+        """Run the requests waiting for a batch now, and later ones at once (stopping)."""
+        self._batcher.flush()
+
+    def unbatch_writes(self) -> list[str]:
+        """Dynamic batching off for `@write` endpoints (a stateful replica applies each write
+        on its own, in the log's order); the endpoints it was on for."""
+        return self._batcher.remove([e for e, b in sorted(self._bindings.items()) if b.write])
+
     def writes(self, request: flowc_pb2.DataRequest) -> bool:
         """Whether `request` reaches an `@write` endpoint (a stateful replica replicates it)."""
         endpoint = request.header.endpoint or DEFAULT_ENDPOINT
@@ -165,19 +248,33 @@ class ExecutorHost:
         """The ERROR answer to `request` for `exc`, as an endpoint raising it would give."""
         return self._error(request, exc)
 
-    def _arguments(self, binding: _Binding, request: flowc_pb2.DataRequest) -> dict[str, Any]:
+    def stream_arguments(self, binding: _Binding,
+                         request: flowc_pb2.DataRequest) -> dict[str, Any]:
+        """The keyword arguments of a streaming endpoint: the request's one document as `doc`."""
+        docs = LazyDocList(request.docs, binding.input_type)
+        if len(docs) != 1:
+            raise NotStreamed(f"endpoint {binding.endpoint} streams the results of one "
+                              f"document; the request carries {len(docs)}")
+        kwargs = self._arguments(binding, request, doc=docs[0])
+        return kwargs
+
+    def _arguments(self, binding: _Binding, request: flowc_pb2.DataRequest,
+                   doc: Any = None) -> dict[str, Any]:
         parameters = for_executor(struct_to_dict(request.parameters), self.entry)
         if binding.params_model is not None:
             parameters = _validate_parameters(binding.params_model, parameters, binding.endpoint)
         kwargs: dict[str, Any] = {
-            "docs": LazyDocList(request.docs, binding.input_type),
             "parameters": parameters,
             "docs_matrix": ([LazyDocList(part, binding.input_type) for part in request.docs_matrix]
                             if len(request.docs_matrix) else None),
             # Jina also passes these two; methods written for Jina may name them
             "docs_map": None,
-            "tracing_context": None,
+            "tracing_context": TRACING_CONTEXT.get(),  # None unless tracing is on
         }
+        if doc is not None:
+            kwargs["doc"] = doc
+        else:
+            kwargs["docs"] = LazyDocList(request.docs, binding.input_type)
         if binding.accepts is not None:
             kwargs = {k: v for k, v in kwargs.items() if k in binding.accepts}
         return kwargs
@@ -251,7 +348,9 @@ class ExecutorHost:
         for endpoint in sorted(self._bindings):
             binding = self._bindings[endpoint]
             reply.endpoints.add(endpoint=endpoint, input_schema=_schema(binding.input_type),
-                                output_schema=_schema(binding.output_type), write=binding.write)
+                                output_schema=_schema(binding.output_type), write=binding.write,
+                                streaming=binding.streaming,
+                                parameters_schema=_params_schema(binding.params_model))
         return reply
 
     def close(self) -> None:
@@ -333,7 +432,7 @@ def _bind(endpoint: str, method: Callable) -> _Binding:
         accepts = None
     in_type, out_type, params_model = endpoint_types(method)
     return _Binding(endpoint, method, inspect.iscoroutinefunction(fn), accepts, in_type,
-                    out_type, params_model, is_write(method))
+                    out_type, params_model, is_write(method), is_streaming(fn))
 
 
 def _encode_result(docs: Any, result: Any) -> tuple[bytes | None, dict | None]:
@@ -355,6 +454,16 @@ def _kept(docs: Any) -> bytes | None:
     if docs is None or (isinstance(docs, LazyDocList) and not docs.decoded):
         return None
     return encode_docs(docs)
+
+
+def _params_schema(model: type | None) -> str:
+    """The JSON Schema of an endpoint's pydantic parameters model ("" without one)."""
+    if model is None or not hasattr(model, "model_json_schema"):
+        return ""
+    try:
+        return json.dumps(model.model_json_schema(), sort_keys=True)
+    except Exception:  # a model pydantic cannot describe: the OpenAPI document says "any dict"
+        return ""
 
 
 def _schema(doc_type: type | None) -> str:
@@ -385,6 +494,10 @@ def _validate_parameters(model: type, parameters: dict, endpoint: str) -> Any:
 
 class ParametersError(ValueError):
     """The request's parameters do not fit the endpoint's parameters model."""
+
+
+class NotStreamed(ValueError):
+    """A plain request reached a streaming endpoint (which answers StreamDoc only)."""
 
 
 def for_executor(parameters: dict[str, Any], entry: str) -> dict[str, Any]:

@@ -4,13 +4,14 @@ documents become one JSON object per line. Errors are `ValueError`s in the user'
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from .docs import generic_doc_type
 
-__all__ = ["doc_json", "read_inputs"]
+__all__ = ["doc_json", "post_stream", "read_inputs"]
 
 
 def read_inputs(data: str | None) -> Any:
@@ -61,11 +62,43 @@ def _parse_json_docs(text: str) -> list[Any]:
 
 
 def doc_json(doc: Any) -> str:
-    """One document as a JSON line: its set fields, unknown ones kept, keys sorted."""
+    """One document as a JSON line, keys sorted. One rule for nulls: a field without a value
+    (null, {} or []) is left out, whether the document's type declares it or not; what is inside
+    a field (tags, lists) is printed as it is, nulls included."""
     data = json.loads(doc.json()) if hasattr(doc, "json") else dict(doc)
-    data = {k: v for k, v in data.items() if v not in (None, {}, [])}
     unknown = getattr(doc, "unknown_fields", None)
     if callable(unknown):
         for key, value in unknown().items():
             data.setdefault(key, value)
+    data = {k: v for k, v in data.items() if v not in (None, {}, [])}
     return json.dumps(data, sort_keys=True, default=str)
+
+
+def post_stream(client: Any, on: str, inputs: Any, parameters: Any, out: TextIO,
+                err: TextIO) -> int:
+    """`flowc post --stream`: send the one document of `--data` to a streaming endpoint and
+    print each document it streams back on its own line as it arrives; the exit code."""
+    from .client import FlowcRequestError  # grpc: loaded already by the caller's client
+
+    if not inputs or len(inputs) != 1:
+        err.write(f"flowc post: --stream sends one document; --data holds {len(inputs or [])}\n")
+        return 1
+
+    async def run() -> None:
+        async for doc in client.stream_doc(on=on, inputs=inputs[0], parameters=parameters):
+            out.write(doc_json(doc) + "\n")
+            out.flush()
+
+    try:
+        asyncio.run(run())
+    except FlowcRequestError as error:
+        err.write(f"flowc post: error: {error}\n")
+        if error.stacks:
+            err.write("".join(error.stacks).rstrip() + "\n")
+        return 1
+    except (ConnectionError, TimeoutError) as exc:
+        err.write(f"flowc post: {exc}\n")
+        return 1
+    finally:
+        client.close()
+    return 0

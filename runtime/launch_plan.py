@@ -45,12 +45,11 @@ def processes(plan: Plan, *, plan_path: str, base_dir: str, host: str, raft_peer
 def launch_from_plan(plan: Plan, *, base_dir: Path, work_dir: Path, host: str = "127.0.0.1",
                      gateway_port: int | None = None) -> dict[str, Any]:
     """Write `plan.json` into `work_dir` and return a launch plan on free ports (the gateway on
-    `gateway_port`, else the Flow's `port` when it sets one)."""
+    `gateway_port` for its first listed protocol, else the Flow's `port` for each protocol)."""
     (work_dir / PLAN_FILE).write_text(plan.to_json(), encoding="utf-8")
-    fixed = gateway_port or (plan.gateway.ports[0] if plan.gateway.ports else None)
     procs = processes(plan, plan_path=str(work_dir / PLAN_FILE), base_dir=str(base_dir),
                       host=host, raft_peers=work_dir / RAFT_PEERS_FILE,
-                      ports={plan.gateway.name: fixed} if fixed else {})
+                      ports=launch.gateway_fixed_ports(plan, gateway_port))
     return launch.launch_document(plan, procs, base_dir=str(base_dir), host=host)
 
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from flowc.compiler.launch import metrics_addresses
 from flowc.compiler.plan import Plan
 
 from .launch_plan import (PLAN_FILE, RAFT_PEERS_FILE, gateway_moved_to, in_process_plan,
@@ -58,6 +59,20 @@ class FlowRun:
     @property
     def address(self) -> str:
         return self.supervisor.address
+
+    @property
+    def addresses(self) -> list[str]:
+        """Every address the gateway serves, as URLs: `grpc://h:p`, then `http://h:p` ..."""
+        gateway = self.supervisor.gateway
+        ports = gateway.get("ports") or {"grpc": gateway["port"]}
+        tls = bool(gateway.get("tls"))  # ssl_certfile: HTTPS / WSS
+        scheme = {"http": "https" if tls else "http", "websocket": "wss" if tls else "ws"}
+        return [f"{scheme.get(p, p)}://{gateway['host']}:{n}" for p, n in ports.items()]
+
+    @property
+    def metrics(self) -> dict[str, str]:
+        """{server: its Prometheus `/metrics` URL} for the servers with `monitoring: true`."""
+        return supervisor_metrics(self.supervisor)
 
     def start(self) -> float:
         """Start every process; the seconds until all serve. LaunchError when the gateway's
@@ -155,6 +170,11 @@ class FlowHandle:
         return self.supervisor.address
 
     @property
+    def metrics(self) -> dict[str, str]:
+        """{server: its Prometheus `/metrics` URL} for the servers with `monitoring: true`."""
+        return supervisor_metrics(self.supervisor)
+
+    @property
     def port(self) -> int:
         return int(self.supervisor.gateway["port"])
 
@@ -201,3 +221,8 @@ def start(plan: Plan, *, base_dir: Path, in_process: bool = False, port: int | N
         work.cleanup()
         raise
     return FlowHandle(supervisor, work.cleanup)
+
+
+def supervisor_metrics(supervisor: Supervisor) -> dict[str, str]:
+    """{server: `/metrics` URL} of a running Flow's processes that serve one, in start order."""
+    return metrics_addresses([{"name": c.name, "argv": c.argv} for c in supervisor.children])

@@ -12,12 +12,15 @@ The plan's `ExecutorRef` says where the executor comes from (`kind`):
             environment: a path to an Executor YAML, or `module.py:ClassName`.
 
 Values written as `{"$template": text}` (secrets kept out of artifacts) are rendered here from
-the environment (as a string when the plan marks them `"quoted": true`). User modules are imported by file path under a unique module name.
+the environment (as a string when the plan marks them `"quoted": true`). User modules are
+imported by file path under a unique module name; a `py_modules` entry that is no file but a
+module name is imported by that name, as in Jina.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import os
 import re
@@ -125,7 +128,7 @@ def _resolve(ref: ExecutorRef, base_dir: Path, env: Mapping[str, str],
     config = merge_executor_config(file_config, **overrides)
     modules += [yaml_dir / p for p in _as_list(config.get("py_modules"))]
     modules += [yaml_dir / p for p in _as_list((config.get("metas") or {}).get("py_modules"))]
-    loaded = [_import_file(path) for path in _unique(modules)]
+    loaded = [_import_entry(path, base_dir) for path in _unique(modules)]
     jtype = config.get("jtype") or ref.jtype
     if not jtype:
         raise ExecutorLoadError(f"deployment {name!r}: no executor class (jtype) is given")
@@ -234,6 +237,29 @@ def _unique(paths: list[Path]) -> list[Path]:
     for path in paths:
         seen.setdefault(str(path.resolve()), path)
     return list(seen.values())
+
+
+# A dotted module name (`clip_server.executors.clip_torch`); a name ending in .py is a file.
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _import_entry(path: Path, base_dir: Path) -> Any:
+    """One `py_modules` entry, as Jina imports it: a file or package folder when `path` exists,
+    else a module name (the last part of `path`), imported with its folder and the base
+    directory on `sys.path` (where the compiler looked for it)."""
+    name = path.name
+    if path.exists() or not _MODULE_NAME.fullmatch(name) or name.endswith(".py"):
+        return _import_file(path)
+    for folder in dict.fromkeys((str(Path(base_dir).resolve()), str(path.parent.resolve()))):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and not f"{name}.".startswith(f"{exc.name}."):
+            raise  # the module exists; something it imports is missing
+        raise ExecutorLoadError(f"py_modules: {name} is neither a file in {path.parent} nor "
+                                f"a module Python can import") from None
 
 
 def _import_file(path: Path) -> Any:

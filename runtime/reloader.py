@@ -155,5 +155,6 @@ async def hot_reload(servicer: Any, rebuild: Callable[[], Any], *, name: str,
 async def _retire(host: Any, grace: float) -> None:
     """Close a replaced executor once its requests are done, endpoint threads included (at
     most `grace` seconds)."""
+    host.flush_batches()  # its requests waiting for a batch run now, not after their timeout
     await wait_idle(host, grace)
     await asyncio.to_thread(host.close)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from flowc.compiler.argv import port_key
 from flowc.compiler.plan import Plan
 
 from .launch_plan import in_process_plan, processes
@@ -272,9 +273,9 @@ class Restarter:
             for note in notes:
                 self._say(note)
         port = int(self.supervisor.gateway["port"])
-        if plan.gateway.ports and plan.gateway.ports[0] != port:
-            self._say(f"the gateway keeps port {port} (restart flowc run to use "
-                      f"{plan.gateway.ports[0]})")
+        fixed = dict(zip(plan.gateway.protocols, plan.gateway.ports)).get("grpc")
+        if fixed is not None and fixed != port:
+            self._say(f"the gateway keeps port {port} (restart flowc run to use {fixed})")
         watches = watches_for(plan, self.layout.files_base, result)
         served = _digests(watches.files)  # before the new processes read them
         if self._swap(plan, self._write_plan(plan), None, "reloading the Flow"):
@@ -303,6 +304,8 @@ class Restarter:
         gone = {id(c) for c in replaced}
         keep = {c.name: c.port for c in running if c.kind != "gateway" and id(c) not in gone}
         keep[plan.gateway.name] = int(sup.gateway["port"])
+        for purpose, number in (sup.gateway.get("ports") or {}).items():  # HTTP, WebSocket
+            keep[port_key(plan.server(plan.gateway.name), purpose)] = int(number)
         procs = self._processes(plan, plan_path, keep)
         fresh = [Child(p.name, p.kind, p.port, list(p.argv)) for p in procs
                  if p.kind != "gateway" and p.name not in keep]

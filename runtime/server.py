@@ -22,13 +22,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Sequence
 
+from grpc_reflection.v1alpha import reflection
+
 from .channels import ReplicaSet, wait_until_serving
 from .health import add_health, set_serving
 from .notify import notify
 from .proto import flowc_pb2_grpc
 from .streams import StreamServer
+from .web import WebPort, WebServers
 from .wire import GuardedServer, ServerSettings
 
+HEALTH_SERVICE = "grpc.health.v1.Health"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 EARLY_WAIT = 10.0  # seconds a request sent before SERVING waits for it (see HoldUntilServing)
 
@@ -53,7 +57,11 @@ class Hooks:
     - `on_serving(port)`: once SERVING (says so; a worker starts its hot reload).
     - `stopping()`: as a stop begins, before anything is refused.
     - `finish(seconds left)`: after gRPC's stop, for work the answers did not wait for.
-    - `close()`: last, also when the port cannot be bound."""
+    - `close()`: last, also when the port cannot be bound.
+    - `services(server)`: registers further services beside `Flowc` (Jina's,
+      jina_services.py) and returns their full names; a router's `server.hold(seconds)` waits
+      as `HoldUntilServing` does. The server then also serves gRPC reflection, which is how
+      Jina's gateway finds what an executor serves."""
 
     dependencies: Sequence[ReplicaSet] | None = None
     prepare: Callable[[asyncio.Event], Awaitable[bool]] | None = None
@@ -61,28 +69,57 @@ class Hooks:
     stopping: Callable[[], None] | None = None
     finish: Callable[[float], Awaitable[None]] = _nothing
     close: Callable[[], Awaitable[None]] = _nothing
+    services: Callable[[Any], list[str]] | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)  # set by a signal, or by the server
 
 
 async def serve(servicer: Any, *, name: str, host: str, port: int, grace: float = 10.0,
                 options: dict[str, Any] | None = None, reuse_port: bool = False,
-                hooks: Hooks | None = None) -> int:
+                hooks: Hooks | None = None, web: Sequence[WebPort] = (),
+                observer: Any = None) -> int:
     """Serve `servicer` (the `Flowc` methods) with health until stopped; the exit code.
 
     `options` are the entry's `grpc_server_options` over wire.py's defaults. Without
     `reuse_port` a port already taken is an error, never silently shared with another server
-    (gRPC's default would let two Flows split one port's requests)."""
+    (gRPC's default would let two Flows split one port's requests). `web`: the HTTP/WebSocket
+    ports served beside gRPC in this event loop (`web.WebServers`): bound with the gRPC port,
+    started before SERVING (their apps need the nodes' endpoints), stopped first.
+    `observer` (observe.py; None when off): its `/metrics` is announced, and it is flushed and
+    closed last."""
     hooks = hooks or Hooks()
+    try:
+        return await _serve(servicer, name=name, host=host, port=port, grace=grace,
+                            options=options, reuse_port=reuse_port, hooks=hooks, web=web,
+                            observer=observer)
+    finally:
+        if observer is not None:
+            observer.close()
+
+
+async def _serve(servicer: Any, *, name: str, host: str, port: int, grace: float,
+                 options: dict[str, Any] | None, reuse_port: bool, hooks: Hooks,
+                 web: Sequence[WebPort], observer: Any) -> int:
     server = ServerSettings(options, fixed={"grpc.so_reuseport": int(reuse_port)}).server()
     guarded = GuardedServer(server, name)
     serving = asyncio.Event()
     router = hooks.dependencies is not None
     registered = HoldUntilServing(servicer, serving, name) if router else servicer
     flowc_pb2_grpc.add_FlowcServicer_to_server(registered, guarded)
+    if hasattr(servicer, "StreamDoc"):  # streaming endpoints (streaming.py): workers, gateway
+        flowc_pb2_grpc.add_FlowcStreamServicer_to_server(registered, guarded)
     health = await add_health(guarded)
+    if hooks.services is not None:  # a router holds early requests of these services too
+        guarded.hold = registered._wait if router else None
+        _add_services(server, guarded, hooks.services)
     bound, reason = _bind(server, host, port)
     if not bound:
         say(name, f"cannot listen on {host}:{port} ({reason})")
+        await hooks.close()
+        return 1
+    webs = WebServers(web, host, reuse_port=reuse_port)
+    ok, reason = webs.bind()
+    if not ok:
+        say(name, reason)
         await hooks.close()
         return 1
     stop = hooks.stop
@@ -96,6 +133,19 @@ async def serve(servicer: Any, *, name: str, host: str, port: int, grace: float 
 
     async def become_ready() -> None:
         await wait_until_serving(hooks.dependencies or ())
+        if webs.ports:
+            try:
+                await webs.start()
+            except Exception as exc:  # an app that cannot be built or served: say why, stop
+                say(name, f"cannot serve {', '.join(p.protocol for p in webs.ports)}: "
+                          f"{type(exc).__name__}: {exc}")
+                failed.append(exc)
+                stop.set()
+                return
+            for protocol, number in webs.bound_ports():
+                say(name, f"{protocol.upper()} on {host}:{number}")
+        if getattr(observer, "registry", None) is not None:
+            say(name, f"metrics on http://{host}:{observer.metrics_port}/metrics")
         await set_serving(health, True)
         serving.set()
         if hooks.on_serving is not None:
@@ -105,6 +155,7 @@ async def serve(servicer: Any, *, name: str, host: str, port: int, grace: float 
         notify("READY=1")
 
     ready = None
+    failed: list[BaseException] = []
     if router:
         say(name, f"listening on {host}:{bound}; NOT_SERVING until its nodes are SERVING")
         ready = loop.create_task(become_ready())
@@ -118,13 +169,22 @@ async def serve(servicer: Any, *, name: str, host: str, port: int, grace: float 
     if ready is not None:
         ready.cancel()
     notify("STOPPING=1")
+    await webs.stop(grace)
     await health.enter_graceful_shutdown()
     registered.streams.drain()
     await server.stop(grace)
     await hooks.finish(max(0.0, grace - (time.monotonic() - started)))
     await hooks.close()
     say(name, f"stopped in {time.monotonic() - started:.2f} s")
-    return 0
+    return 1 if failed else 0
+
+
+def _add_services(server: Any, guarded: GuardedServer,
+                  register: Callable[[Any], list[str]]) -> None:
+    """Further services (guarded like `Flowc`), and reflection listing every service."""
+    names = register(guarded)
+    reflection.enable_server_reflection(
+        sorted({*guarded.services, *names, HEALTH_SERVICE, reflection.SERVICE_NAME}), server)
 
 
 def _bind(server: Any, host: str, port: int) -> tuple[int, str]:
@@ -172,6 +232,11 @@ class HoldUntilServing:
     async def Endpoints(self, request: Any, context: Any) -> Any:
         await self._wait(context.time_remaining() if context is not None else None)
         return await self.servicer.Endpoints(request, context)
+
+    async def StreamDoc(self, request: Any, context: Any) -> Any:
+        await self._wait(context.time_remaining() if context is not None else None)
+        async for answer in self.servicer.StreamDoc(request, context):
+            yield answer
 
 
 __all__ = ["EARLY_WAIT", "HoldUntilServing", "Hooks", "STOP_SIGNALS", "say", "serve"]

@@ -218,6 +218,10 @@ class StatefulHost:
         self._closing = False
         self._closed = False
         self._snapshot_retry_at = 0.0
+        unbatched = inner.unbatch_writes()
+        if unbatched:
+            log(f"dynamic batching is off for {', '.join(unbatched)}: a replicated write is "
+                "applied on its own, in the log's order")
         executor = inner.executor
         self.compaction = _has(executor, "snapshot") and _has(executor, "restore")
         if _has(executor, "snapshot") != _has(executor, "restore"):
@@ -251,6 +255,9 @@ class StatefulHost:
 
     def endpoints(self) -> Any:
         return self.inner.endpoints()
+
+    def flush_batches(self) -> None:
+        self.inner.flush_batches()
 
     # -- start-up ---------------------------------------------------------------------------
     async def start(self) -> None:

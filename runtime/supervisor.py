@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from . import forked
+from .forked import ForkedProcess
 from .readiness import HealthProbe, LazyProbe, notify_socket, sender_pid
 
 __all__ = ["Backoff", "Child", "LaunchError", "Supervisor", "free_ports"]
@@ -51,7 +53,7 @@ class Child:
     kind: str
     port: int
     argv: list[str]
-    popen: subprocess.Popen | None = None
+    popen: "subprocess.Popen | ForkedProcess | None" = None
     restarts: int = 0
     ready: bool = False
     pumps: list[threading.Thread] = field(default_factory=list)
@@ -138,6 +140,7 @@ class Supervisor:
         self.backoff = backoff
         self.on_tick: Callable[[], None] | None = None  # run by watch() (restart, Flow reload)
         self._raft_password = raft_password()  # for the stateful replicas of this run only
+        self._forks: forked.ForkServer | bool | None = None  # None: not started yet; False: off
 
     @property
     def address(self) -> str:
@@ -180,13 +183,35 @@ class Supervisor:
             env["NOTIFY_SOCKET"] = "@" + notify.getsockname()[1:].decode()
         child.ready, child.serving_since = False, None
         child.spawned_at = time.monotonic()
-        child.popen = subprocess.Popen(  # a session of its own: see the module's docstring
+        child.popen = self._forked(child, env) or subprocess.Popen(
             _runtime_argv(child.argv), cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
-            start_new_session=True)  # (process_group=0 needs Python 3.11)
+            start_new_session=True)  # a session of its own: see the module's docstring
         pump = threading.Thread(target=self._pump, args=(child, child.popen), daemon=True)
         pump.start()
         child.pumps.append(pump)
+
+    def _forked(self, child: Child, env: dict[str, str]) -> ForkedProcess | None:
+        """`child` forked by the run's fork server (forked.py), or None: not a `flowc-runtime`
+        command, the fork server is off (FLOWC_FORKSERVER=0), or neither it nor a new one (it
+        died: its children died with it and are being restarted) can fork (said once)."""
+        if not child.argv or child.argv[0] != "flowc-runtime" or self._forks is False:
+            return None
+        if not forked.enabled():
+            self._forks = False
+            return None
+        for _ in range(2):
+            if not isinstance(self._forks, forked.ForkServer):
+                self._forks = forked.take()
+                self._forks.log = self._say
+            try:
+                return self._forks.spawn(child.argv[1:], env=env, cwd=str(self.cwd))
+            except forked.ForkServerError as exc:
+                self._forks.close()
+                self._forks, error = None, exc
+        self.log(f"the fork server failed ({error}); starting each process on its own")
+        self._forks = False
+        return None
 
     def _pump(self, child: Child, popen: subprocess.Popen) -> None:
         assert popen.stdout is not None
@@ -324,6 +349,8 @@ class Supervisor:
         """Gateway first, then heads, then workers; SIGKILL whatever outlives `grace`."""
         self.stopping.set()
         self._terminate(self.children, grace)
+        if isinstance(self._forks, forked.ForkServer):  # after its children: they would get
+            self._forks.close()  # SIGTERM from the kernel if it ended first
 
     def retire(self, children: list[Child], grace: float = 15.0) -> None:
         """Stop `children` (replaced by a restart) and forget them; the others keep running."""

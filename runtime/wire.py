@@ -160,6 +160,9 @@ class GuardedServer:
         self.server = server
         self.name = name
         self.services: list[str] = []
+        # a router's wait until SERVING (server.HoldUntilServing), for the services registered
+        # beside `Flowc` (`server.Hooks.services`); None: not a router
+        self.hold: Callable[[float | None], Any] | None = None
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
         pass  # the same methods arrive in add_registered_method_handlers, which guards them

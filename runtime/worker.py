@@ -41,11 +41,15 @@ from .host import DeadlineExceeded, ExecutorHost, deadline_scope, expired_answer
 from .loading import (EnvFileError, ExecutorLoadError, add_env_from_file_option,
                       apply_env_from_files, deployment_env, load_executor, print_user_traceback,
                       runtime_name)
+from .jina_services import worker_services
+from .observe import add_monitoring_option, observer_for
 from .reloader import hot_reload
 from .server import STOP_SIGNALS, Hooks, serve
 from .stateful import (RaftPasswordError, add_raft_options, finish_raft_args, raft_settings,
                        start_stateful, take_password)
+from .streaming import host_stream
 from .streams import StreamServer
+from .web import add_web_port_options, web_port_values, web_ports
 
 _ABANDON = threading.Event()  # set when requests outlived the grace period
 
@@ -79,6 +83,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="where executor files and py_modules are (default: the plan's dir)")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds to finish in-flight requests on SIGTERM (default 10)")
+    add_web_port_options(parser)
+    add_monitoring_option(parser)
     add_env_from_file_option(parser)
     add_raft_options(parser)
     return finish_raft_args(parser.parse_args(argv), parser)
@@ -134,6 +140,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         log(name, f"cannot start: {exc}")
         return 1
+    try:  # monitoring and tracing (observe.py): None, and nothing imported, when off
+        observer = observer_for(plan.deployment(args.deployment).observability, name=name,
+                                kind="worker", host=args.host,
+                                monitoring_port=args.monitoring_port)
+    except OSError as exc:
+        log(name, f"cannot serve metrics on {args.host}:{args.monitoring_port}: {exc}")
+        return 1
     try:
         rebuild = None
         if plan.deployment(args.deployment).reload and raft is None:
@@ -142,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                         base_dir=base_dir)
         code = asyncio.run(serve_executor(
             executor, name=name, host=args.host, port=args.port, grace=args.grace,
-            options=_server_options(plan, args.deployment), rebuild=rebuild, raft=raft))
+            options=_server_options(plan, args.deployment), rebuild=rebuild, raft=raft,
+            web=web_port_values(args), observer=observer))
     except KeyboardInterrupt:
         code = 0
     if _ABANDON.is_set():
@@ -175,26 +189,46 @@ def _server_options(plan: Any, deployment: str) -> dict[str, Any]:
 
 async def serve_executor(executor: Any, *, name: str, host: str, port: int, grace: float = 10.0,
                          options: Mapping[str, Any] | None = None,
-                         rebuild: Callable[[], Any] | None = None, raft: Any = None) -> int:
+                         rebuild: Callable[[], Any] | None = None, raft: Any = None,
+                         web: dict[str, int] | None = None, observer: Any = None) -> int:
     """Serve `executor` until SIGTERM/SIGINT (or an `exit_on_exceptions` error); the exit code.
+    `observer`: its monitoring and tracing (observe.py), None when off.
 
     With `rebuild` (a deployment with `reload: true`), the executor's code is watched and a
     new instance built by `rebuild()` replaces it after every change (see reloader.py). With
     `raft` (stateful.RaftSettings), `@write` requests go through a Raft log and the port opens
     once the replica has joined its cluster (see stateful.py)."""
-    servicer = WorkerServicer(ExecutorHost(executor, runtime_name=name))
+    servicer = WorkerServicer(observed(ExecutorHost(executor, runtime_name=name), observer))
     if raft is not None:
         servicer.host = await start_stateful(servicer.host, raft,
                                              log=functools.partial(log, name))
         if servicer.host is None:
             return 1
-    if getattr(executor.runtime_args, "dynamic_batching", None):
-        log(name, "dynamic_batching is not supported by flowc yet: requests are processed as "
-                  "they arrive")
     life = _WorkerLife(servicer, name=name, host=host, port=port, grace=grace, rebuild=rebuild)
+    life.observer = observer
+
+    async def dispatch(request: Any) -> Any:  # the current host: a reload replaces it
+        return await servicer.host.process(request)
+
+    ports = web_ports(web or {}, name=name, dispatch=dispatch,
+                      endpoints=functools.partial(servicer.Endpoints, None, None), options={},
+                      runner=servicer, stream=servicer.stream)
     code = await serve(servicer, name=name, host=host, port=port, grace=grace,
-                       options=dict(options or {}), hooks=life.hooks(joins_raft=raft is not None))
+                       options=dict(options or {}), hooks=life.hooks(joins_raft=raft is not None),
+                       web=ports, observer=observer)
     return life.exit_code or code
+
+
+def observed(host: ExecutorHost, observer: Any) -> ExecutorHost:
+    """`host` measured and traced by `observer`, its executor given Jina's `self.tracer`,
+    `self.meter` and `self.monitor(...)`; unchanged when `observer` is None."""
+    if observer is not None:
+        host.observer = observer
+        executor = host.executor
+        executor.tracer, executor.meter = observer.tracer, observer.meter
+        executor._flowc_observer = observer if observer.registry is not None or \
+            observer.meter is not None else None
+    return host
 
 
 class _WorkerLife:
@@ -206,6 +240,7 @@ class _WorkerLife:
         self.servicer, self.name, self.address = servicer, name, f"{host}:{port}"
         self.grace, self.rebuild = grace, rebuild
         self.stop = asyncio.Event()
+        self.observer: Any = None  # a reloaded executor is observed as the first one
         self.exit_code = 0
         self.busy = 0  # requests in flight as the stop began
         self.stop_began = 0.0
@@ -213,9 +248,12 @@ class _WorkerLife:
         servicer.host.on_fatal = self.fatal
 
     def hooks(self, joins_raft: bool) -> Hooks:
+        # Jina's executor services too, so a Jina Flow can add this worker as external
+        services = worker_services(self.name, self.servicer._process,
+                                   functools.partial(self.servicer.Endpoints, None, None))
         return Hooks(prepare=self.join_raft if joins_raft else None, on_serving=self.on_serving,
                      stopping=self.stopping, finish=self.finish, close=self.close,
-                     stop=self.stop)
+                     stop=self.stop, services=services)
 
     def fatal(self, exc: BaseException) -> None:
         self.exit_code = 1
@@ -223,7 +261,7 @@ class _WorkerLife:
         self.stop.set()
 
     def make_host(self, new_executor: Any) -> Any:
-        made = ExecutorHost(new_executor, runtime_name=self.name)
+        made = observed(ExecutorHost(new_executor, runtime_name=self.name), self.observer)
         made.on_fatal = self.fatal
         return made
 
@@ -248,6 +286,7 @@ class _WorkerLife:
             self._reloading.cancel()
         self.stop_began = time.monotonic()
         host = self.servicer.host
+        host.flush_batches()  # requests waiting for a batch run now, not after their timeout
         self.busy = max(host.inflight, host.busy_threads)
 
     async def finish(self, seconds_left: float) -> None:
@@ -318,6 +357,16 @@ class WorkerServicer:
     async def Endpoints(self, request: Any, context: Any) -> Any:
         # Schemas may import docarray: keep the event loop free for requests meanwhile.
         return await asyncio.to_thread(self.host.endpoints)
+
+    async def StreamDoc(self, request: Any, context: Any) -> Any:
+        async for answer in self.stream(request):
+            yield answer
+
+    def stream(self, request: Any) -> Any:
+        """A streaming endpoint's answers (streaming.py), one per yielded document, from the
+        current host (a reload replaces it). A stateful replica streams from its own executor:
+        a stream is a read, never replicated."""
+        return host_stream(getattr(self.host, "inner", self.host), request)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from typing import Any
 SCHEMA_DIR = Path(__file__).resolve().parent
 
 # The documents `flowc schema NAME` prints; `entry` is the shared executor-entry definition.
-SCHEMA_NAMES: tuple[str, ...] = ("flow", "executor", "deployment", "plan")
+SCHEMA_NAMES: tuple[str, ...] = ("flow", "executor", "deployment", "gateway", "plan")
 _ALL_NAMES: tuple[str, ...] = SCHEMA_NAMES + ("entry",)
 
 

@@ -34,6 +34,9 @@ OPTIONS: dict[str, Option] = {
                          "(default python:3.11.11-slim-bookworm)", "NAME:TAG"),
     "namespace": Option("--namespace", "the namespace (default: the Flow's name)", "NS"),
     "create_namespace": Option("--create-namespace", "also write the Namespace", kind=bool),
+    "service_monitor": Option("--service-monitor", "also write a Prometheus Operator "
+                              "ServiceMonitor per workload with `monitoring: true` (as Jina)",
+                              kind=bool),
     "base_port": Option("--base-port", "first port of the servers besides the gateway", "N",
                         kind=int),
     "host": Option("--host", "the address every process listens on (default 127.0.0.1)", "IP"),
@@ -48,6 +51,8 @@ OPTIONS: dict[str, Option] = {
                           "(default /etc/flowc)", "DIR"),
     "install_root": Option("--install-root", "where the Flow's files are installed "
                            "(default /opt/flowc/flows)", "DIR"),
+    "network": Option("--network", "the name of the Flow's compose network (default "
+                      "<flow>-flowc)", "NAME"),
 }
 
 
@@ -60,8 +65,9 @@ class Target:
 
 TARGETS: dict[str, Target] = {
     "compose": Target("flowc.targets.compose", ("image", "base_image", "gateway_host",
-                                                "secrets_from"), ("wheel", "sources")),
-    "k8s": Target("flowc.targets.k8s", ("image", "base_image", "namespace", "create_namespace"),
+                                                "secrets_from", "network"), ("wheel", "sources")),
+    "k8s": Target("flowc.targets.k8s", ("image", "base_image", "namespace", "create_namespace",
+                                        "service_monitor"),
                   ("wheel", "sources")),
     "local": Target("flowc.targets.local", ("base_port", "host")),
     "systemd": Target("flowc.targets.systemd", ("base_port", "gateway_host", "runtime_path",

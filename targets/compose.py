@@ -33,14 +33,14 @@ from typing import Any, Callable, Mapping
 
 from flowc.compiler.diagnostics import Diagnostic, error, has_errors, warning
 from flowc.compiler.argv import compact_json, runtime_argv
-from flowc.compiler.plan import RAFT, Deployment, Plan, SecretRef, Server
+from flowc.compiler.plan import GRPC, RAFT, Deployment, Plan, SecretRef, Server
 from flowc.compiler.syntax import Span
 from flowc.compiler.argv import RUNTIME
 from flowc.compiler.names import derived_name, dns_label
 from flowc.targets.images import Images, resolve_images
 from flowc.targets.layout import (
     APP_DIR, LOOPBACK, PLAN_PATH, RAFT_PORT, SERVER_PORT, check_gateway_host, gateway_host,
-    gateway_port)
+    gateway_ports, monitoring_port)
 from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
 from flowc.targets.env import ENV_NAME, env_text, env_values
 from flowc.targets.templating import template
@@ -66,6 +66,7 @@ class Options:
     gateway_host: str | None = None  # where the gateway's port is published (layout.gateway_host)
     base_image: str | None = None  # `--base-image`: the Dockerfiles' ARG BASE_IMAGE default
     build: BuildInputs = BuildInputs()  # the wheel, executors' files, base image (images.py)
+    network: str | None = None  # `--network`: the compose network's name (default <flow>-flowc)
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> "Options":
@@ -77,7 +78,21 @@ class Options:
                    context=str(options.get("context") or ".."), secrets_from=source,
                    gateway_host=check_gateway_host(options.get("gateway_host")),
                    base_image=options.get("base_image") or None,
-                   build=BuildInputs.from_mapping(options))
+                   build=BuildInputs.from_mapping(options),
+                   network=_network_name(options.get("network")))
+
+
+_NETWORK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _network_name(value: Any) -> str | None:
+    """`--network`, checked as Docker checks network names (a letter or digit first)."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not _NETWORK_NAME.match(value):
+        raise ValueError(f"`network` is {value!r}; a network name is letters, digits, `_`, "
+                         f"`.` and `-`, starting with a letter or digit")
+    return value
 
 
 @dataclass
@@ -110,7 +125,8 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str | bytes], list[D
 
     document: dict[str, Any] = {"name": plan.flow.name,
                                 "services": {k: ctx.services[k] for k in sorted(ctx.services)},
-                                "networks": {NETWORK: {"name": f"{plan.flow.name}-{NETWORK}"}},
+                                "networks": {NETWORK: {"name": options.network
+                                                       or f"{plan.flow.name}-{NETWORK}"}},
                                 "configs": {"plan": {"file": "./plan.json"}}}
     if ctx.volumes:
         document["volumes"] = {v: {} for v in sorted(ctx.volumes)}
@@ -123,9 +139,8 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str | bytes], list[D
     files["plan.json"] = plan.to_json()
     files[".gitignore"] = "secrets/\n"
     files["README.md"] = template("compose/README.md.j2").render(
-        flow=plan.flow.name, port=gateway_port(plan), builds=bool(build_files), host=host,
-        building=building_text(options.build),
-        published=_published(host, gateway_port(plan)),
+        flow=plan.flow.name, builds=bool(build_files), host=host,
+        building=building_text(options.build), **_port_words(plan, host),
         gateway_service=derived_name("entry", plan.gateway.name),
         secrets=[(sid, _secret_source(sid, ref, options))
                  for sid, ref in sorted(ctx.secrets.items())],
@@ -160,8 +175,10 @@ def _server(ctx: _Ctx, server: Server) -> None:
     """The service of one executor replica, uses_before/uses_after worker or head."""
     dep = ctx.plan.deployment(str(server.deployment))
     span = span_from_source(dep.source)
+    watch = monitoring_port(ctx.plan, server)
     argv = runtime_argv(ctx.plan, server, partial(_address, ctx.plan), plan_path=PLAN_PATH,
-                        port=str(SERVER_PORT), base_dir=APP_DIR)
+                        port=str(SERVER_PORT), base_dir=APP_DIR,
+                        monitoring_port=None if watch is None else str(watch))
     if server.kind == "head":
         service = _service(ctx, ctx.images.gateway or "", argv.render()[1:],
                            f"the head of `{dep.name}`", {}, {}, partial(entry_span, dep),
@@ -169,6 +186,8 @@ def _server(ctx: _Ctx, server: Server) -> None:
                            workspace=None, ready=dep.timeout_ready)
         service["depends_on"] = _depends([service_name(ctx.plan, ctx.plan.server(n)) for n in
                                           _callees(server)])
+        if watch is not None:
+            service["expose"] = [str(watch)]  # Prometheus scrapes it on the Flow's network
         _add(ctx, service_name(ctx.plan, server), f"the head of `{dep.name}`", span, service)
         return
     raft = RAFT in server.ports
@@ -183,8 +202,9 @@ def _server(ctx: _Ctx, server: Server) -> None:
         partial(entry_span, dep), labels=_labels(ctx, dep.targets, dep.name, server.role),
         workspace=(volume, _workspace_dir(ctx.plan, dep)), ready=dep.timeout_ready,
         binds=dep.volumes)
-    if raft:
-        service["expose"] = [str(RAFT_PORT)]  # its Raft node, for the other replicas
+    exposed = [str(n) for n in ((RAFT_PORT,) if raft else ()) + ((watch,) if watch else ())]
+    if exposed:  # its Raft node, for the other replicas; `/metrics`, for Prometheus
+        service["expose"] = exposed
     _add(ctx, service_name(ctx.plan, server), f"`{dep.name}` ({server.role})", span, service)
 
 
@@ -213,17 +233,33 @@ def _published(host: str, port: int) -> str:
     return f"[{host}]:{port}:{port}" if ":" in host else f"{host}:{port}:{port}"
 
 
+def _port_words(plan: Plan, host: str) -> dict[str, Any]:
+    """The README's words for the gateway's published ports (gRPC, then HTTP/WebSocket)."""
+    ports = gateway_ports(plan)
+    published = ", ".join(f'`"{_published(host, n)}"`' for n in ports.values())
+    if len(ports) == 1:
+        return {"port_words": f"port {ports[GRPC]}", "published_words": published,
+                "ports": list(ports.values())}
+    names = {GRPC: "gRPC", "http": "HTTP, `/docs` lists its endpoints", "websocket": "WebSocket"}
+    words = ", ".join(f"{n} ({names.get(p, p)})" for p, n in ports.items())
+    return {"port_words": f"ports {words}", "published_words": published,
+            "ports": list(ports.values())}
+
+
 def _gateway(ctx: _Ctx, server: Server, host: str) -> None:
     plan, gw = ctx.plan, ctx.plan.gateway
-    port = gateway_port(plan)
+    web = gateway_ports(plan)
+    port = web.pop(GRPC)
     if gw.replicas > 1:
         ctx.diags.append(warning(
             "FC731", f"the gateway asks for {gw.replicas} replicas; the compose target runs one "
             f"gateway, since only one container can publish port {port}", None,
             hint="scale the executors instead, or use the k8s target for several gateways"))
     ready = [d.timeout_ready for d in plan.deployments if d.hosted]
+    watch = monitoring_port(plan, server)
     argv = runtime_argv(plan, server, partial(_address, plan), plan_path=PLAN_PATH, port=str(port),
-                        base_dir=APP_DIR)
+                        base_dir=APP_DIR, web_ports={p: str(n) for p, n in web.items()},
+                        monitoring_port=None if watch is None else str(watch))
     volume = derived_name("workspace", "gateway")
     ctx.volumes.add(volume)
     service = _service(ctx, ctx.images.gateway or "", argv.render()[1:], "the gateway", gw.env,
@@ -232,7 +268,10 @@ def _gateway(ctx: _Ctx, server: Server, host: str) -> None:
                        workspace=(volume, _workspace_dir(plan, None)),
                        ready=-1 if any(t < 0 for t in ready) else max(ready, default=600_000),
                        port=port)
-    service["ports"] = [_published(host, port)]
+    service["ports"] = [_published(host, n) for n in (port, *web.values())]
+    if watch is not None:  # `/metrics` on the Flow's network, and where the gateway is published
+        service["expose"] = [str(watch)]
+        service["ports"].append(_published(host, watch))
     routed = [service_name(plan, plan.server(n)) for n in _callees(server)]
     if routed:
         service["depends_on"] = _depends(routed)

@@ -32,7 +32,9 @@ from flowc.compiler.plan import (Deployment, Plan, Resources, Server, is_templat
 from flowc.compiler.names import derived_name, dns_label, object_name
 from flowc.targets.env import env_text
 from flowc.targets.images import Images, flowc_version, resolve_images
-from flowc.targets.layout import APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, gateway_port
+from flowc.compiler.lower import GRPC, HTTP, MONITORING
+from flowc.targets.layout import (APP_DIR, PLAN_PATH, RAFT_PORT, SERVER_PORT, gateway_port,
+                                  gateway_ports, monitoring_port)
 from flowc.targets.locations import flow_span, span_from_source
 from flowc.targets.templating import template
 from flowc.targets.yamlout import to_yaml, to_yaml_documents
@@ -60,6 +62,7 @@ class Options:
     image: str | None = None
     namespace: str | None = None
     create_namespace: bool = False
+    service_monitor: bool = False  # a ServiceMonitor per monitored workload (Prometheus Operator)
     context: str = "."
     base_image: str | None = None  # `--base-image`: the Dockerfiles' ARG BASE_IMAGE default
     build: BuildInputs = BuildInputs()  # the wheel, executors' files, base image (images.py)
@@ -72,6 +75,7 @@ class Options:
                              "(lowercase letters, digits and '-', at most 63 characters)")
         return cls(image=options.get("image") or None, namespace=namespace,
                    create_namespace=bool(options.get("create_namespace")),
+                   service_monitor=bool(options.get("service_monitor")),
                    context=options.get("context") or ".",
                    base_image=options.get("base_image") or None,
                    build=BuildInputs.from_mapping(options))
@@ -152,6 +156,7 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str | bytes], list[D
     files["README.md"] = template("k8s/README.md.j2").render(
         flow=plan.flow.name, namespace=ctx.namespace, create_namespace=options.create_namespace,
         builds=sorted(images.builds), port=gateway_port(plan), version=flowc_version(),
+        **_web_readme(plan),
         building=building_text(options.build),
         gateway_image=images.gateway,
         raft_secrets=sorted({raft_secret_name(plan, d) for d in plan.deployments
@@ -223,7 +228,8 @@ def _configmap(ctx: _Ctx, data: dict[str, str]) -> dict:
 
 
 def _service(ctx: _Ctx, name: str, selector: dict, labels: dict, port: int, *,
-             headless: bool, port_name: str = "grpc") -> dict:
+             headless: bool, port_name: str = "grpc",
+             more: tuple[tuple[str, int], ...] = ()) -> dict:
     spec: dict[str, Any] = {"type": "ClusterIP"}
     if headless:
         spec["clusterIP"] = "None"
@@ -231,13 +237,33 @@ def _service(ctx: _Ctx, name: str, selector: dict, labels: dict, port: int, *,
     spec["ports"] = [{"name": port_name, "port": port, "targetPort": port, "protocol": "TCP"}]
     if port_name != "raft":  # pysyncobj's own protocol has no registered name
         spec["ports"][0]["appProtocol"] = "grpc" if port_name == "grpc" else "http"
+    spec["ports"] += [{"name": purpose, "port": number, "targetPort": number, "protocol": "TCP",
+                       "appProtocol": "kubernetes.io/ws" if purpose == "websocket" else "http"}
+                      for purpose, number in more]
     return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(ctx, name, labels),
             "spec": spec}
 
 
-def _probes(port: int, timeout_ready: int, grpc: bool) -> dict:
-    """Readiness/liveness on the standard gRPC health service; startup covers timeout_ready."""
-    action = {"grpc": {"port": port}} if grpc else {"tcpSocket": {"port": port}}
+def _web_readme(plan: Plan) -> dict[str, str]:
+    """The README's words for the gateway's HTTP/WebSocket ports ('' for a gRPC-only one)."""
+    web = [(p, n) for p, n in gateway_ports(plan).items() if p != GRPC]
+    docs = {HTTP: ": `/docs` lists its endpoints"}
+    return {"web_text": "".join(f"\nand on port {n} ({p.upper()}{docs.get(p, '')})"
+                                for p, n in web),
+            "web_forward": "".join(f" {n}:{n}" for _, n in web),
+            "web_list": "".join(f", {n}" for _, n in web)}
+
+
+def _ready_get(unit: _Unit) -> dict:
+    port = dict(unit.web_ports)["http"]
+    return {"path": unit.ready_path, "port": port}
+
+
+def _probes(port: int, timeout_ready: int, grpc: bool, http_get: dict | None = None) -> dict:
+    """Readiness/liveness on the standard gRPC health service (an HTTP-only gateway: `GET
+    /status`, answered only once its nodes are SERVING); startup covers timeout_ready."""
+    action = {"httpGet": http_get} if http_get else \
+        {"grpc": {"port": port}} if grpc else {"tcpSocket": {"port": port}}
     seconds = FOREVER_CAP_S if timeout_ready < 0 else timeout_ready / 1000
     startup = max(1, math.ceil(seconds / STARTUP_PERIOD))
     return {
@@ -318,6 +344,9 @@ class _Unit:
     grpc: bool = True
     headless: bool = True
     gpus: bool = True
+    web_ports: tuple[tuple[str, int], ...] = ()  # the gateway's (purpose, port) beside gRPC
+    ready_path: str | None = None  # an HTTP-only gateway: its readiness is `GET` on this path
+    monitoring: int | None = None  # the `/metrics` port (`monitoring: true`), as Jina's
 
 
 def _pod_and_claims(ctx: _Ctx, unit: _Unit, labels: dict) -> tuple[dict, list[dict]]:
@@ -349,11 +378,16 @@ def _pod_and_claims(ctx: _Ctx, unit: _Unit, labels: dict) -> tuple[dict, list[di
         "args": unit.args,
         "ports": [{"name": "grpc" if unit.grpc else "http", "containerPort": unit.port,
                    "protocol": "TCP"}] + ([{"name": "raft", "containerPort": RAFT_PORT,
-                                            "protocol": "TCP"}] if unit.raft else []),
+                                            "protocol": "TCP"}] if unit.raft else [])
+        + [{"name": purpose, "containerPort": number, "protocol": "TCP"}
+           for purpose, number in unit.web_ports]
+        + ([{"name": MONITORING, "containerPort": unit.monitoring, "protocol": "TCP"}]
+           if unit.monitoring else []),
         "env": _env(unit.env, unit.secrets, extra_env) if not unit.raft else
         _with_raft_env(_env(unit.env, unit.secrets, extra_env), unit.raft_secret),
         "resources": container_resources(unit.resources, unit.gpus),
-        **_probes(unit.port, unit.timeout_ready, unit.grpc),
+        **_probes(unit.port, unit.timeout_ready, unit.grpc,
+                  http_get=_ready_get(unit) if unit.ready_path else None),
         "securityContext": {"allowPrivilegeEscalation": False,
                             "capabilities": {"drop": ["ALL"]},
                             "readOnlyRootFilesystem": True, "runAsNonRoot": True,
@@ -404,14 +438,28 @@ def _workload_and_service(ctx: _Ctx, unit: _Unit) -> list[dict]:
         spec["template"] = pod
     workload = {"apiVersion": "apps/v1", "kind": kind,
                 "metadata": _meta(ctx, unit.name, labels, annotations), "spec": spec}
+    watched = ((MONITORING, unit.monitoring),) if unit.monitoring else ()
     service = _service(ctx, unit.name, selector, labels, unit.port, headless=unit.headless,
-                       port_name="grpc" if unit.grpc else "http")
+                       port_name="grpc" if unit.grpc else "http", more=unit.web_ports + watched)
     callers = None if unit.callers is None else [
         _labels(ctx, name, "", {})[0] for name in unit.callers]
     policy = allow_policy(_meta(ctx, unit.name, labels), selector, unit.port, callers, unit.raft,
-                          ctx.namespace)
+                          ctx.namespace, tuple(number for _, number in unit.web_ports),
+                          scraped=unit.monitoring)
+    monitor = [_service_monitor(ctx, unit.name, labels)] if watched and \
+        ctx.options.service_monitor else []
     return [workload, service, policy] + (_raft_objects(ctx, unit, selector, labels)
-                                          if unit.raft else [])
+                                          if unit.raft else []) + monitor
+
+
+def _service_monitor(ctx: _Ctx, name: str, labels: dict) -> dict:
+    """A Prometheus Operator ServiceMonitor scraping the Service's `monitoring` port, as Jina's
+    Kubernetes export writes one (`--service-monitor`)."""
+    return {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+            "metadata": _meta(ctx, name, labels),
+            "spec": {"endpoints": [{"port": MONITORING, "path": "/metrics"}],
+                     "namespaceSelector": {"matchNames": [ctx.namespace]},
+                     "selector": {"matchLabels": labels}}}
 
 
 def _raft_objects(ctx: _Ctx, unit: _Unit, selector: dict, labels: dict) -> list[dict]:
@@ -436,10 +484,14 @@ def workload(plan: Plan, server: Server) -> str:
     return derived_name(server.role, entry)
 
 
-def _argv(ctx: _Ctx, server: Server, port: int = SERVER_PORT) -> Argv:
+def _argv(ctx: _Ctx, server: Server, port: int = SERVER_PORT,
+          web: dict[str, int] | None = None) -> Argv:
+    watch = monitoring_port(ctx.plan, server)
     return runtime_argv(ctx.plan, server, lambda callee, _: ctx.dns(workload(ctx.plan, callee)),
                         plan_path=PLAN_PATH, port=str(port),
-                        base_dir=None if server.kind == "head" else APP_DIR)
+                        base_dir=None if server.kind == "head" else APP_DIR,
+                        web_ports={k: str(v) for k, v in (web or {}).items()},
+                        monitoring_port=None if watch is None else str(watch))
 
 
 def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> list[dict]:
@@ -463,7 +515,8 @@ def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> list[dict]:
                      resources=kw.pop("resources", dep.resources), env=env,
                      secrets=dep.env_from_secret, service_account=dep.service_account,
                      pull_secrets=dep.image_pull_secrets, settings=settings,
-                     workspace=_workspace_dir(ctx, dep), **kw)
+                     workspace=_workspace_dir(ctx, dep),
+                     monitoring=monitoring_port(ctx.plan, server), **kw)
 
     docs: list[dict] = []
     for server in ctx.plan.servers_of(dep.name):
@@ -497,16 +550,22 @@ def _entry(ctx: _Ctx, dep: Deployment, settings: Settings) -> list[dict]:
 def _gateway(ctx: _Ctx, addresses: str, settings: Settings) -> list[dict]:
     """The gateway; `addresses` is the `--addresses` argument (JSON, or @FILE when long)."""
     gw = ctx.plan.gateway
-    port = gateway_port(ctx.plan)
+    ports = gateway_ports(ctx.plan)
+    port = ports.pop(GRPC)
     ready = [d.timeout_ready for d in ctx.plan.deployments if d.hosted]
     timeout = -1 if any(t < 0 for t in ready) else max(ready, default=600_000)
-    args = _argv(ctx, ctx.plan.servers[-1], port).set("--addresses", addresses).render()[1:]
+    argv = _argv(ctx, ctx.plan.servers[-1], port, web=ports)
+    args = argv.set("--addresses", addresses).render()[1:]
+    http_only = GRPC not in gw.protocols and HTTP in ports
+    debug = not gw.options.get("no_debug_endpoints")
     unit = _Unit(name=derived_name("entry", gw.name), component="gateway",
                  image=ctx.images.gateway or "",
                  args=args, port=port, replicas=gw.replicas, timeout_ready=timeout,
                  resources=gw.resources, env={**ctx.plan.flow.env, **gw.env},
                  secrets=gw.env_from_secret, service_account=gw.service_account,
                  pull_secrets=(), settings=settings, workspace=_workspace_dir(ctx, None),
-                 grpc="grpc" in [p.lower() for p in gw.protocols], headless=False, gpus=False,
-                 callers=None)
+                 grpc=True, headless=False, gpus=False, callers=None,
+                 web_ports=tuple(ports.items()),
+                 ready_path="/status" if http_only and debug else None,
+                 monitoring=monitoring_port(ctx.plan, ctx.plan.servers[-1]))
     return _workload_and_service(ctx, unit)

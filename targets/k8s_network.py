@@ -37,10 +37,14 @@ def default_deny(flow: str, namespace: str) -> dict:
 
 
 def allow_policy(meta: dict, selector: dict[str, str], port: int, callers: list[dict] | None,
-                 raft: bool, namespace: str) -> dict:
-    """Open `port` of the pods `selector` picks to the pods `callers` picks (None: anyone), and
-    for a Raft group its Raft port to its own pods in `namespace`."""
-    serving: dict[str, Any] = {"ports": [{"port": port, "protocol": "TCP"}]}
+                 raft: bool, namespace: str, more_ports: tuple[int, ...] = (),
+                 scraped: int | None = None) -> dict:
+    """Open `port` (and `more_ports`: a gateway's HTTP/WebSocket ports) of the pods `selector`
+    picks to the pods `callers` picks (None: anyone), for a Raft group its Raft port to its
+    own pods in `namespace`, and the `/metrics` port `scraped` to any pod (Prometheus runs in a
+    namespace of its own, whose labels flowc cannot know)."""
+    serving: dict[str, Any] = {"ports": [{"port": p, "protocol": "TCP"}
+                                         for p in (port, *more_ports)]}
     if callers is not None:
         serving = {"from": [{"podSelector": {"matchLabels": c}} for c in callers], **serving}
     rules = [serving] if callers is None or callers else []  # `from: []` would admit anyone
@@ -48,6 +52,8 @@ def allow_policy(meta: dict, selector: dict[str, str], port: int, callers: list[
         rules.append({"from": [{"namespaceSelector": {"matchLabels": {NAMESPACE_LABEL: namespace}},
                                 "podSelector": {"matchLabels": selector}}],
                       "ports": [{"port": RAFT_PORT, "protocol": "TCP"}]})
+    if scraped is not None:
+        rules.append({"ports": [{"port": scraped, "protocol": "TCP"}]})
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta,
             "spec": {"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress"],
                      "ingress": rules}}

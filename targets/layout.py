@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from flowc.compiler.plan import Plan
+from flowc.compiler.lower import GRPC, MONITORING, gateway_purposes
+from flowc.compiler.plan import Plan, Server
 
 
 SERVER_PORT = 8080  # every worker and head listens here inside its own container/pod
@@ -13,11 +14,41 @@ RAFT_PORT = 8081  # a stateful replica's Raft node, inside its own container/pod
 RUNTIME = "flowc-runtime"
 PLAN_PATH = "/etc/flowc/plan.json"  # where container targets mount the plan
 APP_DIR = "/app"  # the base directory inside generated images (`--base-dir`)
+# Prometheus `/metrics` inside a container/pod (`monitoring: true`) unless `port_monitoring`
+# says otherwise: Jina's Kubernetes export uses 9090 too (GrpcConnectionPool.K8S_PORT_MONITORING)
+MONITORING_PORT = 9090
+
+
+def monitoring_port(plan: Plan, server: Server) -> int | None:
+    """The `/metrics` port of `server` inside its own container/pod, None when it has none:
+    its entry's (or the gateway's) `port_monitoring`, else MONITORING_PORT."""
+    if MONITORING not in server.ports:
+        return None
+    node = plan.gateway if server.deployment is None else plan.deployment(server.deployment)
+    return int(node.observability.get("port_monitoring") or MONITORING_PORT)
 
 
 def gateway_port(plan: Plan) -> int:
-    """The gateway's port: the Flow's `port` when set, else the shared default."""
-    return plan.gateway.ports[0] if plan.gateway.ports else SERVER_PORT
+    """The gateway's gRPC port: the Flow's `port` for it when set, else the shared default."""
+    return gateway_ports(plan)[GRPC]
+
+
+def gateway_ports(plan: Plan, default: int = SERVER_PORT) -> dict[str, int]:
+    """The gateway's port per purpose (grpc first, then the Flow's other protocols): the port
+    the Flow fixed for that protocol (`port` lists one per `protocol`, in order), else counting
+    up from `default`, skipping the fixed ones."""
+    gw = plan.gateway
+    fixed = dict(zip(gw.protocols, gw.ports)) if len(gw.ports) == len(gw.protocols) else {}
+    taken, number, out = set(fixed.values()), default, {}
+    for purpose in gateway_purposes(gw.protocols):
+        if purpose in fixed:
+            out[purpose] = int(fixed[purpose])
+            continue
+        while number in taken:
+            number += 1
+        out[purpose] = number
+        taken.add(number)
+    return out
 
 
 LOOPBACK = "127.0.0.1"  # where compose and systemd expose the gateway unless told otherwise

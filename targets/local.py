@@ -22,7 +22,9 @@ from typing import Any, Mapping
 from flowc.compiler.diagnostics import Diagnostic, error
 from flowc.compiler.launch import (PLAN_FILE, RAFT_PEERS_FILE, launch_document, peers_file,
                                    port_keys, processes)
+from flowc.compiler.argv import port_key
 from flowc.compiler.plan import Plan
+from flowc.targets.layout import gateway_ports
 from flowc.targets.locations import span_from_source
 
 
@@ -43,16 +45,19 @@ class Options:
 
 
 def fixed_ports(plan: Plan, base_port: int) -> dict[str, int]:
-    """Deterministic ports (by `port_keys`): the gateway's own or `base_port`, the others
-    counting up from `base_port + 1`, skipping the gateway's."""
-    gateway_port = plan.gateway.ports[0] if plan.gateway.ports else base_port
+    """Deterministic ports (by `port_keys`): the gateway's own (one per protocol) or counting
+    from `base_port`, the others counting up from `base_port + 1`, skipping the gateway's."""
+    gateway = plan.server(plan.gateway.name)
+    own = {port_key(gateway, purpose): number
+           for purpose, number in gateway_ports(plan, default=base_port).items()}
+    taken = set(own.values())
     ports, number = {}, base_port
     for key in port_keys(plan):
-        if key == plan.gateway.name:
-            ports[key] = gateway_port
+        if key in own:
+            ports[key] = own[key]
             continue
         number += 1
-        while number == gateway_port:
+        while number in taken:
             number += 1
         ports[key] = number
     return ports

@@ -42,7 +42,8 @@ from flowc.compiler.argv import (Argv, compact_json, gateway_addresses, port_key
 from flowc.compiler.plan import GRPC, Deployment, Plan, Server
 from flowc.compiler.syntax import Span
 from flowc.compiler.names import derived_name, dns_label
-from flowc.targets.layout import check_gateway_host, gateway_host, gateway_port
+from flowc.compiler.lower import MONITORING, WEB_PURPOSES
+from flowc.targets.layout import check_gateway_host, gateway_host, gateway_ports
 from flowc.targets.locations import entry_span, env_span, gateway_span, span_from_source
 from flowc.targets.env import ENV_NAME, env_values
 from flowc.targets.images import Wheel
@@ -160,6 +161,8 @@ def render(plan: Plan, options: Options) -> tuple[dict[str, str | bytes], list[D
                    gateway_host=gateway_host(plan, options.gateway_host),
                    secrets=secrets, venv=_venv_of(options.runtime_path), plan=plan,
                    raft_password=f"{conf}/{RAFT_PASSWORD_FILE}" if peers else "",
+                   web_text="".join(f", {p.upper()} on port {n}" for p, n in
+                                    gateway_ports(plan).items() if p in WEB_PURPOSES),
                    context_q=shlex.quote(options.context),
                    wheel=(f"{options.wheel.folder}/{options.wheel.filename}"
                           if options.wheel else None))
@@ -213,13 +216,14 @@ def _server_ports(plan: Plan, options: Options, diags: list[Diagnostic]) -> dict
     """Every server's ports (`port_key` names, as the local target's): the ones the Flow fixes,
     then counting up from `base_port` in server order, skipping the taken ones."""
     fixed = _fixed_ports(plan, diags)
-    counter = _Ports(options.base_port, set(fixed.values()) | {gateway_port(plan)})
+    own = gateway_ports(plan)  # the gateway's, one per protocol
+    counter = _Ports(options.base_port, set(fixed.values()) | set(own.values()))
     ports = {}
     for server in plan.servers:
         for purpose in server.ports:
             key = port_key(server, purpose)
-            if server.kind == "gateway":
-                ports[key] = gateway_port(plan)
+            if server.kind == "gateway" and purpose in own:
+                ports[key] = own[purpose]
             elif purpose == GRPC and server.name in fixed:
                 ports[key] = fixed[server.name]
             else:
@@ -248,8 +252,9 @@ def _gateway_unit(ctx: _Context, server: Server, options: Options, units: list[U
         description=f"flowc {plan.flow.name}: gateway", args=_words(argv) + secret_args,
         env=env, credentials=creds, after=after, timeout_start="infinity", user=ctx.user,
         state=f"flowc/{plan.flow.name}/gateway", workspace=_workspace(plan, None, ctx.base_dir))
-    gateway.instances.append(Instance("0", port, (("FLOWC_PORT", str(port)),), server.name))
-    gateway.privileged_port = port < 1024
+    gateway.instances.append(Instance("0", port, (("FLOWC_PORT", str(port)),)
+                                      + _monitoring_env(ctx, server), server.name))
+    gateway.privileged_port = min(ctx.ports[port_key(server, p)] for p in server.ports) < 1024
     return gateway
 
 
@@ -257,7 +262,16 @@ def _argv(ctx: _Context, server: Server, host: str = LOCAL_HOST) -> Argv:
     """The server's command line as its unit runs it: the port from the instance's environment."""
     return runtime_argv(ctx.plan, server, partial(_address, ctx.ports),
                         plan_path=f"{ctx.conf}/plan.json", host=host, port="${FLOWC_PORT}",
-                        base_dir=ctx.base_dir)
+                        web_ports={p: str(ctx.ports[port_key(server, p)])
+                                   for p in server.ports if p in WEB_PURPOSES},
+                        base_dir=ctx.base_dir, monitoring_port="${FLOWC_MONITORING_PORT}")
+
+
+def _monitoring_env(ctx: _Context, server: Server) -> tuple[tuple[str, str], ...]:
+    """An instance's `/metrics` port in its environment (`monitoring: true`), as FLOWC_PORT."""
+    if MONITORING not in server.ports:
+        return ()
+    return (("FLOWC_MONITORING_PORT", str(ctx.ports[port_key(server, MONITORING)])),)
 
 
 def _words(argv: Argv) -> list[str]:
@@ -311,13 +325,14 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]) -> lis
             main.instances.append(Instance(
                 f"{server.shard}-{server.replica}" if dep.shards > 1 else str(server.replica),
                 port, (("FLOWC_PORT", str(port)), ("FLOWC_REPLICA", str(server.replica)),
-                       ("FLOWC_SHARD", str(server.shard))), server.name))
+                       ("FLOWC_SHARD", str(server.shard))) + _monitoring_env(ctx, server),
+                server.name))
         elif server.kind == "worker":
             role = unit(derived_name(server.role, dep.name),
                         f"{dep.name} {server.role.replace('_', ' ')}", _argv(ctx, server),
                         env=env, credentials=creds, state=state,
                         workspace=_workspace(ctx.plan, dep, ctx.base_dir))
-            units.append(_single(role, server, port))
+            units.append(_single(role, server, port, _monitoring_env(ctx, server)))
         else:
             argv = _argv(ctx, server)
             shards = argv.get("--shards")
@@ -325,7 +340,8 @@ def _entry_units(ctx: _Context, dep: Deployment, diags: list[Diagnostic]) -> lis
                         argv.set("--shards", "${FLOWC_SHARDS}"),
                         after=[_instance_name(flow, u, i) for u in units for i in u.instances],
                         state=f"flowc/{flow}/{derived_name('head', dep.name)}")
-            units.append(_single(head, server, port, (("FLOWC_SHARDS", str(shards)),)))
+            units.append(_single(head, server, port, (("FLOWC_SHARDS", str(shards)),)
+                                 + _monitoring_env(ctx, server)))
     return units
 
 

@@ -27,13 +27,17 @@ NAME = "flowc"
 TAG = "py3-none-any"
 SUMMARY = ("Validate, resolve and compile Jina-style Flow YAML to Kubernetes, docker-compose, "
            "systemd and local processes, with the gRPC runtime they all run.")
-REQUIRES_PYTHON = ">=3.10"
+REQUIRES_PYTHON = ">=3.11"
 LICENSE = "Apache-2.0"
 # = pyproject's [project] dependencies and scripts (tests/targets/test_wheel.py keeps them equal).
 DEPENDENCIES = (
     "ruamel.yaml>=0.18", "jsonschema>=4.18", "lark>=1.1.9", "jinja2>=3.1", "networkx>=3.1",
-    "docarray>=0.40", "grpcio>=1.85.1", "grpcio-health-checking>=1.85.1", "protobuf>=7.35.1",
-    "pysyncobj>=0.3.17", "cryptography>=42", "watchfiles>=0.18", "fastjsonschema>=2.22.3,<3",
+    "docarray>=0.40", "grpcio>=1.85.1", "grpcio-health-checking>=1.85.1",
+    "grpcio-reflection>=1.85.1", "protobuf>=7.35.1",
+    "pysyncobj>=0.3.17", "cryptography>=42", "watchfiles>=0.18", "websockets>=13",
+    "fastjsonschema>=2.22.3,<3", "fastapi>=0.115", "uvicorn>=0.30", "httptools>=0.6",
+    "fastapi-offline>=1.7", "setproctitle>=1.3", "prometheus-client>=0.20",
+    "opentelemetry-sdk>=1.25", "opentelemetry-exporter-otlp-proto-grpc>=1.25",
 )
 SCRIPTS = (("flowc", "flowc.compiler.cli:main"), ("flowc-runtime", "flowc.runtime.__main__:main"))
 # package -> (folder relative to the `flowc.<first>` package found on disk, data file patterns);

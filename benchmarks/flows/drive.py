@@ -12,8 +12,9 @@ imported before the first start, so its import cost is not counted as the Flow's
 - idle RSS and PSS of the whole process tree (each process listed) 1 s after the first answer;
 - sequential requests with 1 and with 100 text documents per request: requests/s, p50, p90, and
   the CPU ms per request of the Flow's processes (together) and of the client;
-- flowc only: the same requests as prepared bytes through a raw gRPC stub (no client encoding),
-  to split the client's cost from the servers'.
+- both sides: the same requests as prepared bytes through a raw gRPC stub on one channel (no
+  client encoding: each side's best case, Jina's own Client reconnects per post), sequential, and
+  8 concurrent clients with 1 document each (`raw_concurrent`).
 """
 
 from __future__ import annotations
@@ -198,22 +199,74 @@ def timed(call: Callable[[], Any], seconds: float, warmup: int = 50) -> dict[str
             "p90_ms": samples[int(len(samples) * 0.9)] * 1000}
 
 
-def raw_stub(port: int, side: Side, seconds: float) -> dict[str, Any]:
-    """flowc only: prepared request bytes through a plain gRPC stub (no client-side codec)."""
-    import grpc
+def raw_request(side: Side, docs: Any) -> tuple[str, bytes]:
+    """(gRPC method path, request bytes) of one prepared request on `side`'s own protocol:
+    flowc's `Process`, Jina's `process_single_data` (its gateway's unary call)."""
+    if side.kind == "flowc":
+        from flowc.runtime.docs import encode_docs
+        from flowc.runtime.proto import flowc_pb2
 
-    from flowc.runtime.docs import encode_docs
-    from flowc.runtime.proto import flowc_pb2, flowc_pb2_grpc
+        request = flowc_pb2.DataRequest(docs=encode_docs(docs))
+        request.header.endpoint = "/default"
+        return "/flowc.v1.Flowc/Process", request.SerializeToString()
+    from jina.types.request.data import DataRequest
+
+    jina_request = DataRequest()
+    jina_request.header.exec_endpoint = "/default"
+    jina_request.data.docs = docs
+    return ("/jina.JinaSingleDataRequestRPC/process_single_data",
+            jina_request.proto.SerializeToString())
+
+
+def raw_sequential(port: int, side: Side, seconds: float) -> dict[str, Any]:
+    """Prepared request bytes through a plain gRPC stub on one channel (no client-side codec):
+    each side's best case, as issue 13 compares them."""
+    import grpc
 
     result = {}
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        process = flowc_pb2_grpc.FlowcStub(channel).Process
         for label, docs in (("1", side.one), ("100", side.hundred)):
-            request = flowc_pb2.DataRequest(docs=encode_docs(docs))
-            request.header.endpoint = "/default"
-            result[label] = timed(lambda: process(request), seconds)
-            result[label]["bytes"] = request.ByteSize()
+            method, payload = raw_request(side, docs)
+            call = channel.unary_unary(method)  # bytes in, bytes out
+            result[label] = timed(lambda: call(payload), seconds)
+            result[label]["bytes"] = len(payload)
     return result
+
+
+def raw_concurrent(port: int, side: Side, seconds: float, clients: int = 8) -> dict[str, Any]:
+    """`clients` concurrent clients (one channel each, grpc.aio in one process: the driver's own
+    CPU stays small), each sending 1-document requests back to back; requests/s and p50."""
+    import asyncio
+
+    import grpc
+
+    method, payload = raw_request(side, side.one)
+
+    async def client(call: Any, end: float, samples: list[float]) -> None:
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            await call(payload)
+            samples.append(time.perf_counter() - t0)
+
+    async def run() -> dict[str, Any]:
+        channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}",
+                                              options=[("grpc.use_local_subchannel_pool", 1)])
+                    for _ in range(clients)]
+        calls = [channel.unary_unary(method) for channel in channels]
+        for _ in range(20):  # warm-up: every channel connected before the clock starts
+            await asyncio.gather(*(call(payload) for call in calls))
+        samples: list[float] = []
+        begin = time.perf_counter()
+        await asyncio.gather(*(client(call, begin + seconds, samples) for call in calls))
+        elapsed = time.perf_counter() - begin
+        for channel in channels:
+            await channel.close()
+        samples.sort()
+        return {"clients": clients, "n": len(samples), "rps": len(samples) / elapsed,
+                "p50_ms": statistics.median(samples) * 1000,
+                "p90_ms": samples[int(len(samples) * 0.9)] * 1000}
+
+    return asyncio.run(run())
 
 
 def main() -> None:
@@ -231,25 +284,35 @@ def main() -> None:
         out["starts"].append(seconds)
         out["start_cpu"].append(cpu_seconds(proc.pid))
         last = attempt == args.starts - 1
-        if last:
-            time.sleep(1.0)
-            out["idle"] = memory(proc.pid)
-            for label, docs in (("1", side.one), ("100", side.hundred)):
-                servers, mine = cpu_seconds(proc.pid), time.process_time()
-                figure = timed(lambda: side.post(client, docs), args.seconds)
-                calls = figure["n"] + 50  # the warm-up calls too
-                figure["server_cpu_ms"] = (cpu_seconds(proc.pid) - servers) / calls * 1000
-                figure["client_cpu_ms"] = (time.process_time() - mine) / calls * 1000
-                out[f"seq_{label}"] = figure
-            if args.kind == "flowc":
-                out["raw"] = raw_stub(port, side, args.seconds)
-            out["loaded"] = memory(proc.pid)
+        try:
+            if last:
+                measure(side, proc, port, client, args.seconds, out)
+        except BaseException:  # a failed measure must not leave the Flow running
+            stop_flow(side, proc)
+            raise
         if side.kind == "flowc":  # Jina's close() is a coroutine; its process ends anyway
             client.close()
         out["stops"].append(stop_flow(side, proc))
     out["start_median"] = statistics.median(out["starts"])
     out["start_cpu_median"] = statistics.median(out["start_cpu"])
     json.dump(out, sys.stdout)
+
+
+def measure(side: Side, proc: subprocess.Popen, port: int, client: Any, seconds: float,
+            out: dict[str, Any]) -> None:
+    """The figures of one running Flow, into `out`."""
+    time.sleep(1.0)
+    out["idle"] = memory(proc.pid)
+    for label, docs in (("1", side.one), ("100", side.hundred)):
+        servers, mine = cpu_seconds(proc.pid), time.process_time()
+        figure = timed(lambda: side.post(client, docs), seconds)
+        calls = figure["n"] + 50  # the warm-up calls too
+        figure["server_cpu_ms"] = (cpu_seconds(proc.pid) - servers) / calls * 1000
+        figure["client_cpu_ms"] = (time.process_time() - mine) / calls * 1000
+        out[f"seq_{label}"] = figure
+    out["raw"] = raw_sequential(port, side, seconds)
+    out["concurrent_8"] = raw_concurrent(port, side, seconds)
+    out["loaded"] = memory(proc.pid)
 
 
 if __name__ == "__main__":

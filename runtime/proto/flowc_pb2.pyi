@@ -37,18 +37,27 @@ class Status(_message.Message):
     def __init__(self, code: _Optional[_Union[Status.Code, str]] = ..., description: _Optional[str] = ..., exception: _Optional[_Union[ExceptionInfo, _Mapping]] = ...) -> None: ...
 
 class Header(_message.Message):
-    __slots__ = ("request_id", "endpoint", "target_executor", "timeout_ms", "status")
+    __slots__ = ("request_id", "endpoint", "target_executor", "timeout_ms", "status", "trace_context")
+    class TraceContextEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     TARGET_EXECUTOR_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    TRACE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     endpoint: str
     target_executor: str
     timeout_ms: int
     status: Status
-    def __init__(self, request_id: _Optional[str] = ..., endpoint: _Optional[str] = ..., target_executor: _Optional[str] = ..., timeout_ms: _Optional[int] = ..., status: _Optional[_Union[Status, _Mapping]] = ...) -> None: ...
+    trace_context: _containers.ScalarMap[str, str]
+    def __init__(self, request_id: _Optional[str] = ..., endpoint: _Optional[str] = ..., target_executor: _Optional[str] = ..., timeout_ms: _Optional[int] = ..., status: _Optional[_Union[Status, _Mapping]] = ..., trace_context: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class RouteEntry(_message.Message):
     __slots__ = ("executor", "start_ns", "end_ns", "status")
@@ -83,16 +92,20 @@ class EndpointsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class EndpointInfo(_message.Message):
-    __slots__ = ("endpoint", "input_schema", "output_schema", "write")
+    __slots__ = ("endpoint", "input_schema", "output_schema", "write", "parameters_schema", "streaming")
     ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     INPUT_SCHEMA_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_SCHEMA_FIELD_NUMBER: _ClassVar[int]
     WRITE_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    STREAMING_FIELD_NUMBER: _ClassVar[int]
     endpoint: str
     input_schema: str
     output_schema: str
     write: bool
-    def __init__(self, endpoint: _Optional[str] = ..., input_schema: _Optional[str] = ..., output_schema: _Optional[str] = ..., write: _Optional[bool] = ...) -> None: ...
+    parameters_schema: str
+    streaming: bool
+    def __init__(self, endpoint: _Optional[str] = ..., input_schema: _Optional[str] = ..., output_schema: _Optional[str] = ..., write: _Optional[bool] = ..., parameters_schema: _Optional[str] = ..., streaming: _Optional[bool] = ...) -> None: ...
 
 class EndpointsReply(_message.Message):
     __slots__ = ("executor", "endpoints")

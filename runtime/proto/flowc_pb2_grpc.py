@@ -189,3 +189,84 @@ class Flowc:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class FlowcStreamStub:
+    """Served by workers and the gateway (not heads: a sharded entry cannot stream). A service of
+    its own, so a server without streaming endpoints needs no method for it.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.StreamDoc = channel.unary_stream(
+                '/flowc.v1.FlowcStream/StreamDoc',
+                request_serializer=flowc__pb2.DataRequest.SerializeToString,
+                response_deserializer=flowc__pb2.DataRequest.FromString,
+                _registered_method=True)
+
+
+class FlowcStreamServicer:
+    """Served by workers and the gateway (not heads: a sharded entry cannot stream). A service of
+    its own, so a server without streaming endpoints needs no method for it.
+    """
+
+    def StreamDoc(self, request, context):
+        """A streaming endpoint (Jina's `stream_doc`): a request carrying one document in, one answer
+        per document the endpoint yields, each carrying that one document. An error ends the
+        stream with one answer whose status is ERROR.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_FlowcStreamServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'StreamDoc': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamDoc,
+                    request_deserializer=flowc__pb2.DataRequest.FromString,
+                    response_serializer=flowc__pb2.DataRequest.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'flowc.v1.FlowcStream', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('flowc.v1.FlowcStream', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class FlowcStream:
+    """Served by workers and the gateway (not heads: a sharded entry cannot stream). A service of
+    its own, so a server without streaming endpoints needs no method for it.
+    """
+
+    @staticmethod
+    def StreamDoc(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/flowc.v1.FlowcStream/StreamDoc',
+            flowc__pb2.DataRequest.SerializeToString,
+            flowc__pb2.DataRequest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

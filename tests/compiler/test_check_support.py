@@ -13,19 +13,20 @@ from flowc.compiler.loader import load_text
 from flowc.schemas import load_schema, resolve_ref
 
 UNSUPPORTED_ENTRY = {
-    "monitoring", "port_monitoring", "metrics", "metrics_exporter_host", "metrics_exporter_port",
-    "tracing", "traces_exporter_host", "traces_exporter_port", "cors", "uvicorn_kwargs", "title",
+    "cors", "uvicorn_kwargs", "title",
     "description", "ssl_certfile", "ssl_keyfile", "provider", "provider_endpoint",
     "force_update", "force", "prefer_platform", "install_requirements", "native",
     "runtime_cls", "output_array_type", "compression", "docker_kwargs", "entrypoint",
     "disable_auto_volume", "force_network_mode", "workspace_id", "extra_search_paths",
     "log_config", "quiet", "quiet_error", "grpc_metadata", "method", "k8s_namespace",
-    "peer_ports", "timeout_ctrl",
+    "peer_ports", "timeout_ctrl", "jcloud",
 }
 UNSUPPORTED_WITH_ONLY = {"suppress_root_logging", "inspect", "uses", "uses_with"}
-UNSUPPORTED_GATEWAY_ONLY = {"uses", "uses_with", "py_modules", "prefetch", "expose_endpoints",
-                            "expose_graphql_endpoint", "no_debug_endpoints",
-                            "no_crud_endpoints", "proxy", "stateful", "floating"}
+UNSUPPORTED_GATEWAY_ONLY = {"uses", "uses_with", "py_modules", "prefetch",
+                            "expose_graphql_endpoint", "proxy", "stateful", "floating"}
+# Jina's HTTP server keys: read by the gateway (Flow `with:` and `gateway:`), not by an executor
+HTTP_SERVER_KEYS = {"cors", "uvicorn_kwargs", "title", "description", "ssl_certfile",
+                    "ssl_keyfile"}
 _SAMPLES = ["ANY", "GRPC", "NONE", "1"]
 
 
@@ -88,17 +89,26 @@ def test_tls_warns_unless_external():
 def test_flow_with_keys():
     props = load_schema("flow")["$defs"]["flow_with"]["properties"]
     flow_with = _mapping(props, "flow.schema.json", {"external": True})
-    gateway_keys_in_with = {"prefetch", "expose_endpoints", "expose_graphql_endpoint",
-                            "no_debug_endpoints", "no_crud_endpoints", "proxy"}
-    expected = (UNSUPPORTED_ENTRY & set(props)) | UNSUPPORTED_WITH_ONLY | gateway_keys_in_with
+    gateway_keys_in_with = {"prefetch", "expose_graphql_endpoint", "proxy"}
+    expected = ((UNSUPPORTED_ENTRY - HTTP_SERVER_KEYS) & set(props)) | UNSUPPORTED_WITH_ONLY \
+        | gateway_keys_in_with
     assert _warned(_run({"jtype": "Flow", "with": flow_with})) == expected
 
 
 def test_gateway_keys():
     props = load_schema("flow")["$defs"]["gateway"]["properties"]
     gateway = _mapping(props, "flow.schema.json")
-    expected = (UNSUPPORTED_ENTRY & set(props)) | UNSUPPORTED_GATEWAY_ONLY
+    expected = ((UNSUPPORTED_ENTRY - HTTP_SERVER_KEYS) & set(props)) | UNSUPPORTED_GATEWAY_ONLY
     assert _warned(_run({"jtype": "Flow", "gateway": gateway})) == expected
+
+
+def test_a_lone_deployment_speaking_http_keeps_its_http_keys_for_its_gateway():
+    body = {"uses": "X", "protocol": ["grpc", "http"], "port": [9000, 9001], "title": "t",
+            "cors": True}
+    assert _warned(_run({"jtype": "Deployment", "with": body}, "deployment")) == set()
+    assert _warned(_run({"jtype": "Deployment", "with": {"uses": "X", "title": "t"}},
+                        "deployment")) \
+        == {"title"}
 
 
 @pytest.mark.parametrize("kind", ["deployment", "executor"])
@@ -111,4 +121,4 @@ def test_whole_documents_of_other_kinds(kind):
         assert [d.code for d in diags] == ["FC223"]  # `components` is legacy
     else:
         document["version"] = "1"
-        assert _warned(_run(document, kind)) == set()
+        assert _warned(_run(document, kind)) == {"jcloud"}  # JCloud's settings: not flowc's

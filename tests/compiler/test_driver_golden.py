@@ -9,6 +9,7 @@ in whichever file of the case it belongs. `human.txt` and `diagnostics.json` are
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -30,9 +31,12 @@ CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "flow.yml").exists())
 EXPECT = re.compile(r"# (error|warning): (FC\d{3})")
 
 
+# Cases that need `compile_flow` options name them in a file `options.json` beside flow.yml.
 def run_case(case: str):
     folder = CASES_DIR / case
-    result = compile_flow(folder / "flow.yml", env={}, display_name=f"{case}/flow.yml")
+    options = folder / "options.json"
+    kw = json.loads(options.read_text("utf-8")) if options.exists() else {}
+    result = compile_flow(folder / "flow.yml", env={}, display_name=f"{case}/flow.yml", **kw)
     sources = SourceCache({f"{case}/{p.relative_to(folder).as_posix()}": p.read_bytes()
                            for p in folder.rglob("*.yml")})
     return result, sources

@@ -127,3 +127,16 @@ def test_no_target_enumerates_shards_or_replicas_itself():
             if pattern.search(line) and not adjusting:
                 offenders.append(f"{path.name}:{number}: {line.strip()}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("protocols, purposes", [
+    (("grpc",), ("grpc",)), (("grpc", "http"), ("grpc", "http")), (("http",), ("grpc", "http")),
+    (("http", "grpc", "websocket"), ("grpc", "http", "websocket"))])
+def test_the_gateway_listens_for_each_protocol_and_always_for_grpc(protocols, purposes):
+    p = dataclasses.replace(plan(dep("a")), gateway=Gateway(protocols=protocols))
+    gateway = p.servers[-1]
+    assert gateway.ports == purposes
+    argv = runtime_argv(p, gateway, local, plan_path="plan.json", port="1",
+                        web_ports={"http": "2", "websocket": "3"}).render()
+    assert ("--http-port" in argv) == ("http" in protocols)
+    assert ("--websocket-port" in argv) == ("websocket" in protocols)

@@ -1,7 +1,7 @@
 """Differential test: SPEC §3 overrides against Jina 3.34 in its own virtual environment.
 
-Skipped unless `FLOWC_JINA_REF` names that environment (e.g. `FLOWC_JINA_REF=../.jina-ref`);
-it is not part of CI. Where flowc differs from Jina on purpose the test says so: when
+Skipped unless `FLOWC_JINA_REF` names that environment (tests/jina_ref.py; `make test` sets it,
+so CI runs it). Where flowc differs from Jina on purpose the test says so: when
 `uses_requests` binds a method to a new endpoint, Jina drops the method's old binding only if it
 came from `@requests`, flowc (SPEC §3) also if it came from the file's `requests:`.
 (`uses_dynamic_batching` differs too: Jina merges it shallowly, SPEC §3 deeply; not probed here.)
@@ -13,14 +13,13 @@ import json
 import os
 import subprocess
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from flowc.compiler.precedence import merge_executor_config
+from tests.jina_ref import jina_python, requires_jina
 
-JINA = os.environ.get("FLOWC_JINA_REF")
-pytestmark = pytest.mark.skipif(not JINA, reason="set FLOWC_JINA_REF=/path/to/jina-venv to run")
+pytestmark = requires_jina
 
 FILE = {
     "jtype": "Probe",
@@ -61,7 +60,7 @@ def test_overrides_match_jina(case, tmp_path):
     config.write_text(json.dumps(FILE), encoding="utf-8")  # JSON is YAML for Jina's loader
     script = tmp_path / "probe.py"
     script.write_text(SCRIPT, encoding="utf-8")
-    proc = subprocess.run([str(Path(JINA) / "bin" / "python"), str(script), str(config),
+    proc = subprocess.run([jina_python(), str(script), str(config),
                            json.dumps(case)], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "JINA_OPTOUT_TELEMETRY": "1"}, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -16,7 +16,7 @@ from flowc.schemas import (SCHEMA_NAMES, inlined, load_schema, resolve_ref, sche
                            schema_text)
 
 KEY_LIST = Path(__file__).resolve().parents[2] / "docs" / "jina-keys.md"
-OWN = ("flow", "executor", "deployment", "entry")
+OWN = ("flow", "executor", "deployment", "gateway", "entry")
 
 
 @pytest.mark.parametrize("path", schema_files(), ids=lambda p: p.name)
@@ -90,7 +90,7 @@ def test_support_annotations_are_known_values():
 
 
 def test_loader_helpers():
-    assert SCHEMA_NAMES == ("flow", "executor", "deployment", "plan")
+    assert SCHEMA_NAMES == ("flow", "executor", "deployment", "gateway", "plan")
     assert load_schema("flow") is load_schema("flow")
     assert json.loads(schema_text("flow")) == load_schema("flow")
     assert "$ref" not in json.dumps(inlined("flow"))

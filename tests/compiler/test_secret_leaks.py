@@ -289,7 +289,8 @@ def test_a_secret_declared_only_in_a_deployment_file_is_secret_in_the_whole_flow
     assert diagnostics(results) == {("FC416", line)}
 
 
-# --- keys flowc needs when building: secret or unknown is FC415, at validate -------------------
+# --- keys flowc needs when building: a secret is FC415; an unknown value (--allow-undefined) is ---
+# --- FC417 at validate (the checks needing it skipped) and FC415 where artifacts are made -------
 
 ENTRY_KEYS = ("port", "replicas", "shards", "image", "workspace", "timeout_ready",
               "service_account", "image_pull_secrets", "uses", "polling", "external", "host",
@@ -308,9 +309,23 @@ def test_a_build_time_key_is_never_unknown_nor_secret(tmp_path, key, kind):
     if key != "uses":
         flow += f"    {key}: ${{{{ ENV.{var} }}}}\n"
     results = run_everything(write(tmp_path, flow), "--allow-undefined")
-    assert diagnostics(results) == {("FC415", 6 if key == "uses" else 7)}
+    line = 6 if key == "uses" else 7
+    assert_refused(results, kind, line)
     for target in TARGETS:
         assert results[target][0] == 1 and results[target][2] == {}
+
+
+def assert_refused(results: dict, kind: str, line: int) -> None:
+    """A secret is FC415 everywhere; an unknown value is warning FC417 at validate (exit 0) and
+    FC415 for explain and build."""
+    if kind == "secret":
+        assert diagnostics(results) == {("FC415", line)}
+        return
+    assert diagnostics(results) == set() and results["validate"][0] == 0
+    assert {(d["code"], d["line"]) for d in json.loads(results["validate"][1])
+            if d["code"] == "FC417"} == {("FC417", line)}
+    assert results["explain"][0] == 1
+    assert diagnostics_of(results["explain"][1]) == {("FC415", line)}
 
 
 @pytest.mark.parametrize("section", ["with", "gateway"])
@@ -318,7 +333,7 @@ def test_flow_level_build_time_keys(tmp_path, section):
     flow = (f"jtype: Flow\n{section}:\n  port: ${{{{ ENV.FLOWC_LEAK_UNSET }}}}\n"
             "executors:\n  - name: a\n    replicas: 2\n")
     results = run_everything(write(tmp_path, flow), "--allow-undefined")
-    assert diagnostics(results) == {("FC415", 3)}
+    assert_refused(results, "unknown", 3)
 
 
 def test_unknown_values_where_a_process_reads_them_stay_warnings(tmp_path):

@@ -1,7 +1,7 @@
 """Differential test against Jina 3.34's substitution (JAML.load(substitute=True)).
 
-Not run by default: set FLOWC_JINA_REF to a virtual environment with Jina 3.34 installed
-(e.g. FLOWC_JINA_REF=../.jina-ref). Jina runs in a subprocess of that environment; flowc never
+Skipped unless FLOWC_JINA_REF names a virtual environment with Jina 3.34 (tests/jina_ref.py;
+`make test` sets it, so CI runs it). Jina runs in a subprocess of that environment; flowc never
 imports it. SAME lists inputs where flowc must agree with Jina; DIFFERENT lists the traps SPEC §2
 fixes on purpose, with what each side gives, so the differences stay deliberate and documented.
 """
@@ -11,16 +11,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
-
-import pytest
 
 from flowc.compiler.loader import load_text
 from flowc.compiler.substitute import SubstitutionContext, substitute
 from flowc.compiler.syntax import to_python
+from tests.jina_ref import jina_python, requires_jina
 
-JINA_REF = os.environ.get("FLOWC_JINA_REF")
-pytestmark = pytest.mark.skipif(not JINA_REF, reason="set FLOWC_JINA_REF=<venv with jina 3.34>")
+pytestmark = requires_jina
 
 ENV = {"X": "3", "NAME": "hello", "C": "from-env"}
 CONTEXT = {"C": "ctx", "N": 7}
@@ -70,7 +67,7 @@ print(json.dumps(out))
 
 
 def _jina(cases: list[str]) -> list:
-    python = Path(JINA_REF or "") / "bin" / "python"
+    python = jina_python()
     env = {k: v for k, v in os.environ.items() if k not in ENV}
     done = subprocess.run([str(python), "-c", JINA_SCRIPT], input=json.dumps([cases, ENV, CONTEXT]),
                           capture_output=True, text=True, timeout=120, env=env, check=True)

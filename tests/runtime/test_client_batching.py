@@ -13,6 +13,7 @@ from pathlib import Path
 import grpc
 import pytest
 from docarray import DocList
+from docarray.base_doc import AnyDoc
 from docarray.documents import TextDoc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -93,14 +94,20 @@ def docs(n: int) -> DocList[TextDoc]:
     return DocList[TextDoc]([TextDoc(text=str(i)) for i in range(n)])
 
 
+def texts(result) -> list:
+    """The answer's texts. Without a `return_type` it is `DocList[AnyDoc]`, as Jina's client
+    gives, which has no `.text` column: read each document."""
+    return [doc.text for doc in result]
+
+
 def test_batching_by_request_size(address):
     addr, port = address
     with Client(host="127.0.0.1", port=port) as client:
         seen = []
         result = client.post("/count", docs(5), request_size=2, parameters={"tag": "t"},
                              on_done=seen.append)
-        assert result.text == ["0:2:t", "1:2:t", "2:2:t", "3:2:t", "4:1:t"]
-        assert isinstance(result, DocList) and result.doc_type is TextDoc
+        assert texts(result) == ["0:2:t", "1:2:t", "2:2:t", "3:2:t", "4:1:t"]
+        assert isinstance(result, DocList) and result.doc_type is AnyDoc
         assert len(seen) == 3 and all(r.header.request_id for r in seen)
         assert len({r.header.request_id for r in seen}) == 3
 
@@ -108,10 +115,10 @@ def test_batching_by_request_size(address):
 def test_input_forms(address):
     addr, _ = address
     client = Client(address=addr)
-    assert client.post("/count", TextDoc(text="one")).text == ["one:1:"]
-    assert client.post("/count", [TextDoc(text="a"), TextDoc(text="b")]).text == ["a:2:", "b:2:"]
+    assert texts(client.post("/count", TextDoc(text="one"))) == ["one:1:"]
+    assert texts(client.post("/count", [TextDoc(text="a"), TextDoc(text="b")])) == ["a:2:", "b:2:"]
     generated = (TextDoc(text=str(i)) for i in range(3))
-    assert client.post("/count", generated, request_size=2).text == ["0:2:", "1:2:", "2:1:"]
+    assert texts(client.post("/count", generated, request_size=2)) == ["0:2:", "1:2:", "2:1:"]
     assert len(client.post("/count")) == 0
     client.close()
 
@@ -145,7 +152,7 @@ def test_on_error_collects_and_continues(address):
     errors, done = [], []
     result = client.post("/fail-odd", docs(4), request_size=1,
                          on_error=lambda resp, exc: errors.append(exc), on_done=done.append)
-    assert result.text == ["0", "2"]
+    assert texts(result) == ["0", "2"]
     assert len(errors) == 2 and len(done) == 2
     assert all(isinstance(e, FlowcRequestError) for e in errors)
     client.close()
@@ -182,12 +189,12 @@ def test_async_client(address):
             return first, responses
 
     first, responses = asyncio.run(main())
-    assert first.text == ["0:2:", "1:2:", "2:1:"]
+    assert texts(first) == ["0:2:", "1:2:", "2:1:"]
     assert responses[0].parameters["__results__"]["cnt/rep-0"] == {"got": {"x": 1}}
 
     client = AsyncClient(address=addr)  # one client used from two event loops in turn
     for _ in range(2):
-        assert asyncio.run(client.post("/count", docs(1))).text == ["0:1:"]
+        assert texts(asyncio.run(client.post("/count", docs(1)))) == ["0:1:"]
 
 
 def test_generic_return_type_by_default(address):
@@ -203,7 +210,7 @@ def test_generic_return_type_by_default(address):
 def flowc_post(target: str, on: str, *, data: str | None = None, parameters: str | None = None,
                request_size: int = 100) -> int:
     """`flowc post` in-process (its output goes to pytest's captured stdout and stderr)."""
-    argv = ["post", target, "--on", on, "--request-size", str(request_size)]
+    argv = ["post", target, "--on", on, "--request-size", str(request_size), "--wait", "1"]
     argv += ["--data", data] if data is not None else []
     argv += ["--parameters", parameters] if parameters is not None else []
     return flowc_main(argv)
@@ -256,7 +263,8 @@ def test_post_cli_a_flow_file_with_errors_or_without_a_port(tmp_path, capsys):
     portless = tmp_path / "flow.yml"
     portless.write_text("jtype: Flow\nexecutors:\n  - name: a\n    uses: Foo\n")
     assert flowc_post(str(portless), "/x") == 1
-    assert "sets no gateway port" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not running here" in err and "sets no gRPC port" in err
 
 
 def test_jina_options(address, capsys):
@@ -265,7 +273,7 @@ def test_jina_options(address, capsys):
     always = []
     result = client.post("/fail-odd", docs(3), request_size=1, continue_on_error=True,
                          on_always=always.append, results_in_order=True)
-    assert result.text == ["0", "2"] and len(always) == 3
+    assert texts(result) == ["0", "2"] and len(always) == 3
     assert "cnt/rep-0: ValueError" in capsys.readouterr().err
     with pytest.raises(TypeError, match="request_sise"):
         client.post("/count", docs(1), request_sise=1)

@@ -106,7 +106,7 @@ def test_context_manager_calls_close():
 def test_default_metas_and_runtime_args():
     ex = Indexer()
     assert ex.metas.name == "Indexer"
-    assert ex.metas.description is None and ex.metas.workspace is None
+    assert ex.metas.description == "" and ex.metas.workspace == ""  # Jina's defaults
     args = ex.runtime_args
     assert (args.replicas, args.shards, args.shard_id) == (1, 1, 0)
 

@@ -128,7 +128,9 @@ def test_diamond_docs_matrix_and_children_die_with_a_killed_launcher(run_flow):
     for doc in docs:
         assert doc.tags == {"split": True, "left": True, "right": True, "parts": 2}
     children = run.children()
-    assert len(children) == 5, children  # 4 workers and the gateway
+    servers = [cmd for cmd in children.values() if "flowc.runtime" in cmd]
+    assert len(servers) == 5, children  # 4 workers and the gateway
+    assert len(children) == 6, children  # and the fork server they were forked from
     marker = run.plan_marker()
     run.signal(signal.SIGKILL)
     assert run.wait(30) == -signal.SIGKILL

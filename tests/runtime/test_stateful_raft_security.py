@@ -100,8 +100,10 @@ def _raft_nodes(output: str) -> dict[int, str]:
 @pytest.fixture
 def stateful_flow(tmp_path):
     port = free_port()
+    # FLOWC_FORKSERVER=0: the control below reads a replica's password from /proc/PID/environ,
+    # which shows a forked process's start-up environment (its fork server's), not its own
     run = FlowcRun(str(EXAMPLE / "flow.yml"), "--port", str(port),
-                   env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+                   env={"XDG_CACHE_HOME": str(tmp_path / "cache"), "FLOWC_FORKSERVER": "0"})
     try:
         run.ready()
         yield run, port

@@ -253,3 +253,21 @@ def test_every_code_the_compose_and_systemd_targets_emit_is_catalogued_in_their_
         for code in codes:
             assert CATALOGUE[code].phase == "target", code
             assert 730 <= int(code[2:]) <= 759 or code in {"FC703", "FC704", "FC705"}, code
+
+
+def test_http_gateway_publishes_every_protocols_port(tmp_path):
+    plan = PLANS["plan-chain"]
+    plan = dataclasses.replace(plan, gateway=dataclasses.replace(
+        plan.gateway, protocols=("http", "grpc"), ports=(8000, 9000)))
+    files = _render(plan)
+    gateway = YAML(typ="safe").load(files["compose.yaml"])["services"]["gateway"]
+    assert gateway["ports"] == ["127.0.0.1:9000:9000", "127.0.0.1:8000:8000"]
+    command = gateway["command"]
+    assert command[command.index("--port") + 1] == "9000"
+    assert command[command.index("--http-port") + 1] == "8000"
+    # SERVING on gRPC health only once the HTTP app is up: one healthcheck covers both
+    assert gateway["healthcheck"]["test"][-1] == "127.0.0.1:9000"
+    assert "ports 9000 (gRPC), 8000 (HTTP" in files["README.md"]
+    assert '- "0.0.0.0:8000:8000"' in files["README.md"]
+    published = _config(tmp_path, files)["services"]["gateway"]["ports"]
+    assert sorted(p["published"] for p in published) == ["8000", "9000"]

@@ -18,6 +18,8 @@ from flowc.compiler.plan import (
 )
 from flowc.targets import render
 
+from tests.targets import tools
+
 SECRET_VALUE = "s3cr3t-value-never-written"
 K8S_VERSIONS = ("1.27.0", "1.37.0")  # oldest supported (native gRPC probes GA) and newest shipped
 GOLDEN = Path(__file__).parent / "golden"
@@ -333,9 +335,7 @@ def test_kustomization_lists_every_manifest_and_builds(tmp_path):
 
 def kustomize(folder: Path, files: dict[str, str]) -> int:
     """Write `files` under `folder`, run `kubectl kustomize` (offline), count the objects."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.fail("kubectl is not installed: the kustomization cannot be proved to build")
+    kubectl = tools.kubectl()
     for path, text in files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / path).write_text(text)
@@ -497,7 +497,7 @@ def test_invalid_labels_are_refused():
     assert all(str(d.span) == "flow.yml:5:5" for d in diags)
 
 
-def test_http_gateway_uses_tcp_probes_and_an_http_port():
+def test_http_only_gateway_is_ready_on_get_status_and_exposes_both_ports():
     plan = chain_plan()
     gw = Gateway(protocols=("http",), ports=(8000,),
                  resources=Resources({"cpu": "100m", "memory": "128Mi"}))
@@ -505,9 +505,29 @@ def test_http_gateway_uses_tcp_probes_and_an_http_port():
     docs = docs_of(files)
     gateway = gateway_of(docs)
     c = gateway["spec"]["template"]["spec"]["containers"][0]
-    assert c["readinessProbe"]["tcpSocket"] == {"port": 8000}
-    assert c["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert c["readinessProbe"]["httpGet"] == {"path": "/status", "port": 8000}
+    assert c["ports"] == [{"name": "grpc", "containerPort": 8080, "protocol": "TCP"},
+                          {"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert c["args"][c["args"].index("--http-port") + 1] == "8000"
+    service = next(d for d in docs if d["kind"] == "Service"
+                   and d["metadata"]["name"] == gateway["metadata"]["name"])
+    assert [(p["name"], p["port"]) for p in service["spec"]["ports"]] == [("grpc", 8080),
+                                                                         ("http", 8000)]
+    policy = next(d for d in docs if d["kind"] == "NetworkPolicy"
+                  and d["metadata"]["name"] == gateway["metadata"]["name"])
+    assert [p["port"] for p in policy["spec"]["ingress"][0]["ports"]] == [8080, 8000]
+    assert "port-forward service/gateway 8080:8080 8000:8000" in files["README.md"]
     assert [e for d in docs for v in K8S_VERSIONS for e in schema_errors(d, v)] == []
+
+
+def test_grpc_and_http_gateway_keeps_the_grpc_probe():
+    plan = chain_plan()
+    gw = Gateway(protocols=("grpc", "http"), ports=(9000, 9001))
+    gateway = gateway_of(docs_of(build(Plan(plan.flow, gw, plan.deployments, plan.responders))))
+    c = gateway["spec"]["template"]["spec"]["containers"][0]
+    assert c["readinessProbe"]["grpc"] == {"port": 9000}
+    assert [(p["name"], p["containerPort"]) for p in c["ports"]] == [("grpc", 9000),
+                                                                    ("http", 9001)]
 
 
 def test_flowc_build_cli_writes_the_target_and_check_finds_no_drift(tmp_path, capsys):

@@ -89,3 +89,20 @@ def test_ports_past_65535_are_fc743_not_written():
     assert "65536 of `a/rep-2`" in diags[0].message
     files, diags = local.render(_plan(_dep("a", replicas=2)), local.Options(base_port=65533))
     assert diags == [] and json.loads(files["launch.json"])["gateway"]["port"] == 65533
+
+
+def test_http_gateway_gets_a_port_per_protocol_in_launch_and_procfile():
+    plan = Plan(flow=FlowInfo(name="demo", source="flow.yml"),
+                gateway=Gateway(protocols=("http",), ports=(42010,)),
+                deployments=(_dep("a"),), responders=("a",))
+    files, diags = local.render(plan, local.Options(base_port=42000))
+    assert diags == []
+    launch = json.loads(files["launch.json"])
+    # gRPC is always served (health, readiness, `flowc post`): the next free port
+    assert launch["gateway"] == {"host": "127.0.0.1", "port": 42000,
+                                 "ports": {"grpc": 42000, "http": 42010}}
+    gateway = launch["processes"][-1]["argv"]
+    assert gateway[gateway.index("--http-port") + 1] == "42010"
+    assert {p["name"]: p["port"] for p in launch["processes"]} == {"a/rep-0": 42001,
+                                                                   "gateway": 42000}
+    assert "--http-port 42010" in files["Procfile"]

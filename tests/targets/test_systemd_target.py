@@ -286,3 +286,18 @@ def test_python_grpc_and_docarray_run_with_memory_deny_write_execute():
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok ")
+
+
+def test_http_gateway_gets_its_port_in_execstart_and_verifies(tmp_path):
+    plan = PLANS["plan-chain"]
+    plan = dataclasses.replace(plan, gateway=dataclasses.replace(
+        plan.gateway, protocols=("grpc", "http"), ports=(8080, 8081)))
+    files = _render(plan, base_port=50000)
+    unit = next(text for name, text in files.items() if name.endswith("-gateway@.service"))
+    assert "--http-port 8081" in unit
+    assert files["env/gateway@0.env"] == 'FLOWC_PORT="8080"\n'
+    assert "HTTP on port 8081" in files["README.md"]
+    root, units = _install(tmp_path, files)
+    done = subprocess.run([tools.systemd_analyze(), "verify", "--man=no", f"--root={root}",
+                           *units], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr

