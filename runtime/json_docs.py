@@ -65,13 +65,38 @@ def doc_json(doc: Any) -> str:
     """One document as a JSON line, keys sorted. One rule for nulls: a field without a value
     (null, {} or []) is left out, whether the document's type declares it or not; what is inside
     a field (tags, lists) is printed as it is, nulls included."""
-    data = json.loads(doc.json()) if hasattr(doc, "json") else dict(doc)
+    data = _fields(doc)
     unknown = getattr(doc, "unknown_fields", None)
     if callable(unknown):
         for key, value in unknown().items():
             data.setdefault(key, value)
     data = {k: v for k, v in data.items() if v not in (None, {}, [])}
     return json.dumps(data, sort_keys=True, default=str)
+
+
+def _fields(doc: Any) -> dict[str, Any]:
+    """A document's fields as JSON data. docarray's schemaless `AnyDoc` (what `Client.post`
+    returns without `return_type`) keeps its fields out of pydantic's view, so its `json()` has
+    only the id: read them from the instance."""
+    if _schemaless(doc):
+        return {key: _plain(value) for key, value in vars(doc).items()}
+    return json.loads(doc.json()) if hasattr(doc, "json") else dict(doc)
+
+
+def _schemaless(value: Any) -> bool:
+    return type(value).__name__ == "AnyDoc" and hasattr(value, "__dict__")
+
+
+def _plain(value: Any) -> Any:
+    if _schemaless(value) or hasattr(value, "model_fields"):
+        return _fields(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if hasattr(value, "tolist"):  # numpy arrays, tensors
+        return value.tolist()
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return value
+    return [_plain(item) for item in value]
 
 
 def post_stream(client: Any, on: str, inputs: Any, parameters: Any, out: TextIO,

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 
-from flowc.runtime.docs import generic_doc_type
+import numpy as np
+from docarray import DocList
+
+from flowc.runtime.answer_docs import decode_as_returned
+from flowc.runtime.docs import encode_docs, generic_doc_type
 from flowc.runtime.json_docs import doc_json
 
 
@@ -34,3 +38,14 @@ def test_keys_sorted_and_one_line() -> None:
     text = doc_json(doc)
     assert "\n" not in text
     assert list(json.loads(text)) == sorted(json.loads(text))
+
+
+def test_a_schemaless_answer_prints_every_field() -> None:
+    """What `Client.post` returns without `return_type` (docarray's AnyDoc) prints its fields,
+    not only its id."""
+    doc_type = generic_doc_type()
+    sent = DocList[doc_type]([doc_type(id="c", text="hi", tags={"a": 1},
+                                       embedding=np.array([1.0, 2.0]))])
+    (answer,) = decode_as_returned(encode_docs(sent), None)
+    assert json.loads(doc_json(answer)) == {"id": "c", "text": "hi", "tags": {"a": 1},
+                                            "embedding": [1.0, 2.0]}
