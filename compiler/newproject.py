@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 from .diagnostics import CATALOGUE, Diagnostic, error
 from .syntax import Span
@@ -32,7 +32,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO,
-            render: "callable[[list[Diagnostic]], str]") -> int:
+            render: Callable[[list[Diagnostic]], str]) -> int:
     """Write the files; located problems (FC907) instead of overwriting anything."""
     # imported here: jinja2 and the templates are for `new` only
     from flowc.targets.scaffold import name_problem, render_executor, render_flow
