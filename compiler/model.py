@@ -114,7 +114,22 @@ def _typed(cls: type, values: dict[str, "Value"]) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class EntryFields:
+class ObservabilityFields:
+    """Jina's monitoring and tracing keys (`plan.OBSERVABILITY_KEYS`), typed: an entry and the
+    gateway carry the same ones."""
+
+    monitoring: bool = False
+    port_monitoring: int | None = None
+    tracing: bool = False
+    traces_exporter_host: str | None = None
+    traces_exporter_port: int | None = None
+    metrics: bool = False
+    metrics_exporter_host: str | None = None
+    metrics_exporter_port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFields(ObservabilityFields):
     """The entry keys the plan is made of, typed, after aliases, pass-down and defaults (the
     entry's `values` say where each came from). Read from a Flow without errors: a value the
     check phase refused may not convert."""
@@ -147,19 +162,11 @@ class EntryFields:
     restart: bool = False
     port: tuple[int, ...] = ()
     grpc_server_options: dict | None = None
-    monitoring: bool = False
-    port_monitoring: int | None = None
-    tracing: bool = False
-    traces_exporter_host: str | None = None
-    traces_exporter_port: int | None = None
-    metrics: bool = False
-    metrics_exporter_host: str | None = None
-    metrics_exporter_port: int | None = None
     targets: dict | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class GatewayFields:
+class GatewayFields(ObservabilityFields):
     """The gateway keys the plan has fields for, typed (see `EntryFields`); every other
     gateway key is passed through as written."""
 
@@ -176,14 +183,6 @@ class GatewayFields:
     resources: dict | None = None
     gpus: int | str | None = None
     service_account: str | None = None
-    monitoring: bool = False
-    port_monitoring: int | None = None
-    tracing: bool = False
-    traces_exporter_host: str | None = None
-    traces_exporter_port: int | None = None
-    metrics: bool = False
-    metrics_exporter_host: str | None = None
-    metrics_exporter_port: int | None = None
     targets: dict | None = None
 
 

@@ -11,7 +11,8 @@ import typing
 
 import pytest
 
-from flowc.compiler.model import NORMALISED, EntryFields, GatewayFields
+from flowc.compiler.model import NORMALISED, EntryFields, GatewayFields, ObservabilityFields
+from flowc.compiler.plan import OBSERVABILITY_KEYS
 from flowc.schemas import inlined
 
 DERIVED = {"external_addresses": "made from `host`/`port`/`tls` of an `external: true` entry"}
@@ -89,3 +90,7 @@ def test_the_planner_reads_the_typed_fields(tmp_path):
     dep = result.plan.deployments[0]
     assert dep.ports == (7001, 7002) and dep.exit_on_exceptions == ("ValueError",)
     assert dep.volumes == ("data",) and result.plan.gateway.ports == (9000,)
+
+
+def test_observability_fields_are_the_plans_keys():
+    assert tuple(f.name for f in dataclasses.fields(ObservabilityFields)) == OBSERVABILITY_KEYS
