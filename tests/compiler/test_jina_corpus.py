@@ -11,8 +11,6 @@ Jina 3.34 and flowc, before and after migrating.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from flowc.compiler import cli
+from tests.flowc_cli import flowc as run_flowc
 
 CORPUS = Path(__file__).parent / "jina_corpus"
 MAP_FILE = "_hub_map.yml"
@@ -31,12 +29,11 @@ SETTLED = {"FC220", "FC223", "FC225", "FC405"}
 
 
 def flowc(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(list(argv))
-    for text in (out.getvalue(), err.getvalue()):
+    """`tests.flowc_cli.flowc`, never a traceback or an internal error."""
+    code, out, err = run_flowc(*argv)
+    for text in (out, err):
         assert "Traceback" not in text and "FC999" not in text, text
-    return code, out.getvalue(), err.getvalue()
+    return code, out, err
 
 
 @pytest.fixture(scope="module")

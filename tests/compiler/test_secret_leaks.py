@@ -12,15 +12,13 @@ Unknown values (`--allow-undefined`) in keys flowc needs when building are FC415
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-from flowc.compiler import cli
+from tests.flowc_cli import flowc
 from flowc.compiler.plan import TEMPLATE_KEY, template_secret_var
 from flowc.compiler.runtime_values import BUILD_TIME_KEYS, RUNTIME_KEYS
 
@@ -40,15 +38,6 @@ def secret_environment(monkeypatch):
     monkeypatch.setenv(PLAIN, "plain-value")
 
 
-def flowc(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
-    try:
-        code = cli.main(list(argv))
-    finally:
-        sys.stdout, sys.stderr = old
-    return code, out.getvalue(), err.getvalue()
 
 
 def run_everything(folder: Path, *extra: str) -> dict[str, tuple[int, str, dict[str, str]]]:

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import io
-import sys
 from pathlib import Path
 
 import pytest
 
-from flowc.compiler import cli
+from tests.flowc_cli import flowc
 from flowc.targets import OPTIONS, TARGETS
 
 CHAIN = Path(__file__).resolve().parents[2] / "examples" / "chain" / "flow.yml"
 
 
-def flowc(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
-    try:
-        code = cli.main(list(argv))
-    finally:
-        sys.stdout, sys.stderr = old
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("target", sorted(TARGETS))

@@ -7,12 +7,10 @@ same shape, so a test compares the two sets: every expected diagnostic, at its l
 
 from __future__ import annotations
 
-import io
 import re
-import sys
 from pathlib import Path
 
-from flowc.compiler import cli
+from tests.flowc_cli import flowc  # noqa: F401 (the tests call forms.flowc)
 from flowc.compiler.driver import CompileResult, compile_flow
 
 FORMS = Path(__file__).resolve().parent
@@ -41,13 +39,3 @@ def found(result: CompileResult) -> Found:
              if d.span else 0) for d in result.diagnostics}
 
 
-def flowc(*argv: str) -> tuple[int, str, str]:
-    """The command line, in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
-    try:
-        code = cli.main(list(argv))
-    finally:
-        sys.stdout, sys.stderr = old
-    return code, out.getvalue(), err.getvalue()
