@@ -163,8 +163,9 @@ def test_the_head_counts_what_it_sent_to_its_shards(scraped):
     assert _eventually(base, f"jina_successful_requests_total{head}", 5) == 5
     # /index is polled ANY: one shard per request
     assert _eventually(base, f"jina_sending_request_seconds_count{head}", 5) == 5
-    shards = _query(base, 'sum(jina_successful_requests_total{runtime_name=~"idx/shard-.*"})')
-    assert float(shards[0]["value"][1]) == 5
+    # the shards are scraped apart from the head: wait for their scrape too
+    shards = 'sum(jina_successful_requests_total{runtime_name=~"idx/shard-.*"})'
+    assert _eventually(base, shards, 5) == 5
 
 
 def test_flowc_run_prints_every_metrics_address(tmp_path):
