@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0b\x66lowc.proto\x12\x08\x66lowc.v1\x1a\x1cgoogle/protobuf/struct.proto\"M\n\rExceptionInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x02 \x03(\t\x12\x0e\n\x06stacks\x18\x03 \x03(\t\x12\x10\n\x08\x65xecutor\x18\x04 \x01(\t\"\x8e\x01\n\x06Status\x12#\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x15.flowc.v1.Status.Code\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12*\n\texception\x18\x03 \x01(\x0b\x32\x17.flowc.v1.ExceptionInfo\"\x1e\n\x04\x43ode\x12\x0b\n\x07SUCCESS\x10\x00\x12\t\n\x05\x45RROR\x10\x01\"\xed\x01\n\x06Header\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x17\n\x0ftarget_executor\x18\x03 \x01(\t\x12\x12\n\ntimeout_ms\x18\x04 \x01(\r\x12 \n\x06status\x18\x05 \x01(\x0b\x32\x10.flowc.v1.Status\x12\x39\n\rtrace_context\x18\x06 \x03(\x0b\x32\".flowc.v1.Header.TraceContextEntry\x1a\x33\n\x11TraceContextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"b\n\nRouteEntry\x12\x10\n\x08\x65xecutor\x18\x01 \x01(\t\x12\x10\n\x08start_ns\x18\x02 \x01(\x03\x12\x0e\n\x06\x65nd_ns\x18\x03 \x01(\x03\x12 \n\x06status\x18\x04 \x01(\x0b\x32\x10.flowc.v1.Status\"\xb5\x01\n\x0b\x44\x61taRequest\x12 \n\x06header\x18\x01 \x01(\x0b\x32\x10.flowc.v1.Header\x12+\n\nparameters\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12$\n\x06routes\x18\x03 \x03(\x0b\x32\x14.flowc.v1.RouteEntry\x12\x0c\n\x04\x64ocs\x18\x04 \x01(\x0c\x12\x13\n\x0b\x64ocs_matrix\x18\x05 \x03(\x0c\x12\x0e\n\x06hop_id\x18\x06 \x01(\x04\"\x12\n\x10\x45ndpointsRequest\"\x8a\x01\n\x0c\x45ndpointInfo\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\x14\n\x0cinput_schema\x18\x02 \x01(\t\x12\x15\n\routput_schema\x18\x03 \x01(\t\x12\r\n\x05write\x18\x04 \x01(\x08\x12\x19\n\x11parameters_schema\x18\x05 \x01(\t\x12\x11\n\tstreaming\x18\x07 \x01(\x08\"M\n\x0e\x45ndpointsReply\x12\x10\n\x08\x65xecutor\x18\x01 \x01(\t\x12)\n\tendpoints\x18\x02 \x03(\x0b\x32\x16.flowc.v1.EndpointInfo2\xc6\x01\n\x05\x46lowc\x12\x37\n\x07Process\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest\x12\x41\n\rProcessStream\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest(\x01\x30\x01\x12\x41\n\tEndpoints\x12\x1a.flowc.v1.EndpointsRequest\x1a\x18.flowc.v1.EndpointsReply2J\n\x0b\x46lowcStream\x12;\n\tStreamDoc\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0b\x66lowc.proto\x12\x08\x66lowc.v1\x1a\x1cgoogle/protobuf/struct.proto\"M\n\rExceptionInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x61rgs\x18\x02 \x03(\t\x12\x0e\n\x06stacks\x18\x03 \x03(\t\x12\x10\n\x08\x65xecutor\x18\x04 \x01(\t\"\x8e\x01\n\x06Status\x12#\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x15.flowc.v1.Status.Code\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12*\n\texception\x18\x03 \x01(\x0b\x32\x17.flowc.v1.ExceptionInfo\"\x1e\n\x04\x43ode\x12\x0b\n\x07SUCCESS\x10\x00\x12\t\n\x05\x45RROR\x10\x01\"\xed\x01\n\x06Header\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x17\n\x0ftarget_executor\x18\x03 \x01(\t\x12\x12\n\ntimeout_ms\x18\x04 \x01(\r\x12 \n\x06status\x18\x05 \x01(\x0b\x32\x10.flowc.v1.Status\x12\x39\n\rtrace_context\x18\x06 \x03(\x0b\x32\".flowc.v1.Header.TraceContextEntry\x1a\x33\n\x11TraceContextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"b\n\nRouteEntry\x12\x10\n\x08\x65xecutor\x18\x01 \x01(\t\x12\x10\n\x08start_ns\x18\x02 \x01(\x03\x12\x0e\n\x06\x65nd_ns\x18\x03 \x01(\x03\x12 \n\x06status\x18\x04 \x01(\x0b\x32\x10.flowc.v1.Status\"\xdc\x01\n\x0b\x44\x61taRequest\x12 \n\x06header\x18\x01 \x01(\x0b\x32\x10.flowc.v1.Header\x12+\n\nparameters\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12$\n\x06routes\x18\x03 \x03(\x0b\x32\x14.flowc.v1.RouteEntry\x12\x0c\n\x04\x64ocs\x18\x04 \x01(\x0c\x12\x13\n\x0b\x64ocs_matrix\x18\x05 \x03(\x0c\x12\x0e\n\x06hop_id\x18\x06 \x01(\x04\x12%\n\x06joined\x18\x07 \x03(\x0b\x32\x15.flowc.v1.DataRequest\"\x12\n\x10\x45ndpointsRequest\"\x8a\x01\n\x0c\x45ndpointInfo\x12\x10\n\x08\x65ndpoint\x18\x01 \x01(\t\x12\x14\n\x0cinput_schema\x18\x02 \x01(\t\x12\x15\n\routput_schema\x18\x03 \x01(\t\x12\r\n\x05write\x18\x04 \x01(\x08\x12\x19\n\x11parameters_schema\x18\x05 \x01(\t\x12\x11\n\tstreaming\x18\x07 \x01(\x08\"M\n\x0e\x45ndpointsReply\x12\x10\n\x08\x65xecutor\x18\x01 \x01(\t\x12)\n\tendpoints\x18\x02 \x03(\x0b\x32\x16.flowc.v1.EndpointInfo2\xc6\x01\n\x05\x46lowc\x12\x37\n\x07Process\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest\x12\x41\n\rProcessStream\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest(\x01\x30\x01\x12\x41\n\tEndpoints\x12\x1a.flowc.v1.EndpointsRequest\x1a\x18.flowc.v1.EndpointsReply2J\n\x0b\x46lowcStream\x12;\n\tStreamDoc\x12\x15.flowc.v1.DataRequest\x1a\x15.flowc.v1.DataRequest0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,15 +47,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ROUTEENTRY']._serialized_start=519
   _globals['_ROUTEENTRY']._serialized_end=617
   _globals['_DATAREQUEST']._serialized_start=620
-  _globals['_DATAREQUEST']._serialized_end=801
-  _globals['_ENDPOINTSREQUEST']._serialized_start=803
-  _globals['_ENDPOINTSREQUEST']._serialized_end=821
-  _globals['_ENDPOINTINFO']._serialized_start=824
-  _globals['_ENDPOINTINFO']._serialized_end=962
-  _globals['_ENDPOINTSREPLY']._serialized_start=964
-  _globals['_ENDPOINTSREPLY']._serialized_end=1041
-  _globals['_FLOWC']._serialized_start=1044
-  _globals['_FLOWC']._serialized_end=1242
-  _globals['_FLOWCSTREAM']._serialized_start=1244
-  _globals['_FLOWCSTREAM']._serialized_end=1318
+  _globals['_DATAREQUEST']._serialized_end=840
+  _globals['_ENDPOINTSREQUEST']._serialized_start=842
+  _globals['_ENDPOINTSREQUEST']._serialized_end=860
+  _globals['_ENDPOINTINFO']._serialized_start=863
+  _globals['_ENDPOINTINFO']._serialized_end=1001
+  _globals['_ENDPOINTSREPLY']._serialized_start=1003
+  _globals['_ENDPOINTSREPLY']._serialized_end=1080
+  _globals['_FLOWC']._serialized_start=1083
+  _globals['_FLOWC']._serialized_end=1281
+  _globals['_FLOWCSTREAM']._serialized_start=1283
+  _globals['_FLOWCSTREAM']._serialized_end=1357
 # @@protoc_insertion_point(module_scope)

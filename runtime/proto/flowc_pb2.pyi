@@ -72,20 +72,22 @@ class RouteEntry(_message.Message):
     def __init__(self, executor: _Optional[str] = ..., start_ns: _Optional[int] = ..., end_ns: _Optional[int] = ..., status: _Optional[_Union[Status, _Mapping]] = ...) -> None: ...
 
 class DataRequest(_message.Message):
-    __slots__ = ("header", "parameters", "routes", "docs", "docs_matrix", "hop_id")
+    __slots__ = ("header", "parameters", "routes", "docs", "docs_matrix", "hop_id", "joined")
     HEADER_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     ROUTES_FIELD_NUMBER: _ClassVar[int]
     DOCS_FIELD_NUMBER: _ClassVar[int]
     DOCS_MATRIX_FIELD_NUMBER: _ClassVar[int]
     HOP_ID_FIELD_NUMBER: _ClassVar[int]
+    JOINED_FIELD_NUMBER: _ClassVar[int]
     header: Header
     parameters: _struct_pb2.Struct
     routes: _containers.RepeatedCompositeFieldContainer[RouteEntry]
     docs: bytes
     docs_matrix: _containers.RepeatedScalarFieldContainer[bytes]
     hop_id: int
-    def __init__(self, header: _Optional[_Union[Header, _Mapping]] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., routes: _Optional[_Iterable[_Union[RouteEntry, _Mapping]]] = ..., docs: _Optional[bytes] = ..., docs_matrix: _Optional[_Iterable[bytes]] = ..., hop_id: _Optional[int] = ...) -> None: ...
+    joined: _containers.RepeatedCompositeFieldContainer[DataRequest]
+    def __init__(self, header: _Optional[_Union[Header, _Mapping]] = ..., parameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., routes: _Optional[_Iterable[_Union[RouteEntry, _Mapping]]] = ..., docs: _Optional[bytes] = ..., docs_matrix: _Optional[_Iterable[bytes]] = ..., hop_id: _Optional[int] = ..., joined: _Optional[_Iterable[_Union[DataRequest, _Mapping]]] = ...) -> None: ...
 
 class EndpointsRequest(_message.Message):
     __slots__ = ()

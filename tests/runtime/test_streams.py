@@ -16,7 +16,8 @@ import pytest
 from flowc.runtime.channels import ReplicaSet
 from flowc.runtime.client import Client
 from flowc.runtime.proto import flowc_pb2, flowc_pb2_grpc
-from flowc.runtime.streams import BlockingStream, StreamError, StreamHop, StreamServer, tagged
+from flowc.runtime.streams import (JOIN_BYTES, JOIN_COUNT, BlockingStream, Outbox, StreamError,
+                                    StreamHop, StreamServer, joined, tagged)
 
 
 def request(text: str, delay_ms: int = 0) -> flowc_pb2.DataRequest:
@@ -69,13 +70,15 @@ async def serve(servicer, port: int = 0) -> tuple[grpc.aio.Server, str]:
 
 
 @contextlib.asynccontextmanager
-async def echo_stream() -> AsyncIterator[SimpleNamespace]:
-    """An Echo server and a StreamHop to it (`.echo`, `.server`, `.address`, `.hop`); the hop,
-    its channel and whatever `.server` is by then are closed afterwards."""
-    echo = Echo()
+async def echo_stream(servicer=None) -> AsyncIterator[SimpleNamespace]:
+    """An Echo server (or `servicer`) and a StreamHop to it (`.echo`, `.server`, `.address`,
+    `.channel`, `.hop`); the hop, its channel and whatever `.server` is by then are closed
+    afterwards."""
+    echo = Echo() if servicer is None else servicer
     server, address = await serve(echo)
     channel = grpc.aio.insecure_channel(address)
-    link = SimpleNamespace(echo=echo, server=server, address=address, hop=StreamHop(channel))
+    link = SimpleNamespace(echo=echo, server=server, address=address, channel=channel,
+                           hop=StreamHop(channel))
     try:
         yield link
     finally:
@@ -348,3 +351,206 @@ def test_blocking_stream_half_closes_on_the_drain_notice_and_moves_to_a_new_stre
         stream.close()
         channel.close()
         server.stop()
+
+
+class Counting(Echo):
+    """An Echo that counts the gRPC messages of its streams both ways: per message, how many
+    requests (`read`) or answers (`written`) it carried."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: list[int] = []
+        self.written: list[int] = []
+
+    async def ProcessStream(self, requests, context):
+        async def counted():
+            async for message in requests:
+                self.read.append(len(message.joined) or 1)
+                yield message
+
+        await super().ProcessStream(counted(), CountingContext(context, self.written))
+
+
+class CountingContext:
+    """A servicer context whose writes are counted."""
+
+    def __init__(self, context, written: list[int]) -> None:
+        self._context, self._written = context, written
+
+    def __getattr__(self, name: str):
+        return getattr(self._context, name)
+
+    async def write(self, message) -> None:
+        self._written.append(len(message.joined) or 1)
+        await self._context.write(message)
+
+
+def test_concurrent_requests_are_joined_into_fewer_messages_both_ways():
+    async def main():
+        async with echo_stream(Counting()) as link:
+            await link.hop.process(request("warm"))  # the server's yes to joining has been read
+            words = [f"w{i}" for i in range(50)]
+            answers = await asyncio.gather(*(link.hop.process(request(w)) for w in words))
+            return words, [a.header.endpoint for a in answers], link.echo
+
+    words, answers, echo = asyncio.run(main())
+    assert answers == [w[::-1] for w in words]
+    assert echo.streamed == 51  # each request processed once
+    assert sum(echo.read) == 51 and sum(echo.written) == 51
+    assert len(echo.read) < 20  # 50 requests sent at once: mostly joined
+    assert len(echo.written) < 25  # and their answers, finished together
+
+
+def test_a_client_that_does_not_ask_gets_one_message_per_answer():
+    """A raw client (or an older flowc) reads plain answers, however many finish together."""
+
+    async def main():
+        async with echo_stream() as link:
+            call = link.channel.stream_stream(
+                "/flowc.v1.Flowc/ProcessStream", request_serializer=None,
+                response_deserializer=flowc_pb2.DataRequest.FromString)()
+            for hop_id in range(1, 41):
+                await call.write(tagged(request(f"r{hop_id}"), hop_id))
+            await call.done_writing()
+            return [answer async for answer in call], await call.initial_metadata()
+
+    answers, metadata = asyncio.run(main())
+    assert sorted(a.hop_id for a in answers) == list(range(1, 41))
+    assert all(not a.joined for a in answers)
+    assert ("flowc-join", "1") not in tuple(metadata or ())
+
+
+class Plain(flowc_pb2_grpc.FlowcServicer):
+    """A server that does not join (an older flowc): one answer per message, no yes."""
+
+    def __init__(self) -> None:
+        self.joined_seen = 0
+
+    async def ProcessStream(self, requests, context):
+        async for message in requests:
+            self.joined_seen += len(message.joined)
+            await asyncio.sleep(0.001)
+            answer = flowc_pb2.DataRequest(hop_id=message.hop_id)
+            answer.header.endpoint = message.header.endpoint[::-1]
+            await context.write(answer)
+
+
+def test_a_server_that_does_not_say_yes_never_gets_joined_requests():
+    async def main():
+        async with echo_stream(Plain()) as link:
+            answers = await asyncio.gather(*(link.hop.process(request(f"p{i}"))
+                                             for i in range(30)))
+            return [a.header.endpoint for a in answers], link.echo.joined_seen
+
+    answers, joined_seen = asyncio.run(main())
+    assert answers == [f"p{i}"[::-1] for i in range(30)]
+    assert joined_seen == 0
+
+
+def test_large_requests_are_not_joined_beyond_the_join_limit():
+    async def main():
+        async with echo_stream(Counting()) as link:
+            big = "x" * (JOIN_BYTES // 2)
+            await link.hop.process(request("warm"))
+            answers = await asyncio.gather(*(link.hop.process(request(big + str(i)))
+                                             for i in range(12)))
+            return answers, link.echo.read
+
+    answers, messages = asyncio.run(main())
+    assert [a.header.endpoint for a in answers] == [(("x" * (JOIN_BYTES // 2)) + str(i))[::-1]
+                                                   for i in range(12)]
+    assert max(messages) <= 1  # two halves plus their headers exceed the limit: each alone
+
+
+def test_outbox_keeps_order_and_finishes_after_what_waited():
+    async def main():
+        written: list[object] = []
+
+        async def write(message: object) -> None:
+            await asyncio.sleep(0.01)
+            written.append(message)
+
+        outbox = Outbox(write, lambda group: tuple(group), lambda message: 1)
+        outbox.joins = True
+        first = asyncio.ensure_future(outbox.send("a"))
+        await asyncio.sleep(0)  # "a" is being written: the rest wait for the next write
+        for message in "bcd":
+            await outbox.send(message)
+        await outbox.finish(lambda: write("end"))
+        await first
+        await outbox.flushed()
+        return written
+
+    assert asyncio.run(main()) == ["a", ("b", "c", "d"), "end"]
+
+
+def test_a_failed_write_of_waiting_requests_reports_them_unsent():
+    async def main():
+        failures: list[tuple[list, str]] = []
+        calls = 0
+
+        async def write(message: object) -> None:
+            nonlocal calls
+            calls += 1
+            await asyncio.sleep(0.01)
+            if calls > 1:
+                raise grpc.aio.UsageError("the call is over")
+
+        outbox = Outbox(write, list, lambda message: 1,
+                        lambda keys, exc: failures.append((keys, str(exc))))
+        outbox.joins = True
+        first = asyncio.ensure_future(outbox.send("a", 1))
+        await asyncio.sleep(0)
+        await outbox.send("b", 2)
+        await outbox.send("c", 3)
+        await first
+        await outbox.flushed()
+        return failures
+
+    assert asyncio.run(main()) == [([2, 3], "the call is over")]
+
+
+def test_a_message_joining_too_many_requests_is_refused_and_the_server_serves_on(capfd):
+    """An attack: one small message asking for a task per joined request, tens of thousands."""
+
+    async def main():
+        async with echo_stream() as link:
+            call = link.channel.stream_stream(
+                "/flowc.v1.Flowc/ProcessStream", request_serializer=None,
+                response_deserializer=flowc_pb2.DataRequest.FromString)()
+            await call.write(joined([tagged(request("x"), i + 1) for i in range(JOIN_COUNT + 1)]))
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                async for _ in call:
+                    pass
+            after = await link.hop.process(request("next"))  # a new stream is served as before
+            return refused.value, after.header.endpoint, link.echo.streamed
+
+    refused, after, streamed = asyncio.run(main())
+    assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert f"at most {JOIN_COUNT} requests" in refused.details()
+    assert after == "txen" and streamed == 1  # none of the refused message's requests ran
+    assert "refused a malformed" in capfd.readouterr().err
+
+
+def test_outbox_joins_at_most_join_count_messages_in_one():
+    async def main():
+        written: list[object] = []
+
+        async def write(message: object) -> None:
+            await asyncio.sleep(0)
+            written.append(message)
+
+        outbox = Outbox(write, tuple, lambda message: 1)
+        outbox.joins = True
+        first = asyncio.ensure_future(outbox.send(-1))
+        await asyncio.sleep(0)
+        for number in range(JOIN_COUNT + 5):
+            await outbox.send(number)
+        await first
+        await outbox.flushed()
+        return written
+
+    written = asyncio.run(main())
+    assert written[0] == -1
+    assert [len(w) for w in written[1:]] == [JOIN_COUNT, 5]
+    assert [n for w in written[1:] for n in w] == list(range(JOIN_COUNT + 5))
