@@ -17,6 +17,7 @@ import uuid
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .docs import _doc_class, as_doclist, decode_docs, encode_docs
 from .health import check, open_channel
@@ -453,6 +454,33 @@ class AsyncClient(_Common):
             if response is not None:
                 responses.append(response)
         return responses if return_responses else self._collect(responses, doc_type)
+
+    async def is_ready(self, timeout: float = 2.0) -> bool:
+        """True when the server reports SERVING."""
+        self._stub()
+        try:
+            reply = await health_pb2_grpc.HealthStub(self._channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=timeout)
+        except grpc.RpcError:
+            return False
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+    async def endpoints(self, timeout: float | None = 10.0) -> dict[str, EndpointSchema]:
+        """As `Client.endpoints`."""
+        self._stub()
+        try:
+            return await probe.endpoints_async(self._channel, timeout)
+        except grpc.RpcError as exc:
+            raise self._rpc_error(exc, timeout) from None
+
+    async def dry_run(self, timeout: float | None = 10.0) -> bool:
+        """As `Client.dry_run`."""
+        self._stub()
+        try:
+            result = await probe.dry_run_async(self._channel, timeout)
+        except grpc.RpcError:
+            return False
+        return await self.is_ready(timeout or 2.0) if result is None else result.ok
 
     async def close(self) -> None:
         if self._stream is not None:

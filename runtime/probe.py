@@ -1,5 +1,6 @@
 """Endpoint discovery, dry runs and pings of a running Flow, or of one of its nodes: what
-`Client.endpoints()`, `Client.dry_run()`, `flowc endpoints` and `flowc ping` ask.
+`Client.endpoints()`, `Client.dry_run()` (and `AsyncClient`'s), `flowc endpoints` and `flowc ping`
+ask.
 
 Nothing new is served for them: a server's `Endpoints` RPC already answers with every endpoint's
 input and output document schemas and parameters model (a gateway: the union over its nodes,
@@ -22,7 +23,8 @@ from .health import check, open_channel
 from .jina_wire import endpoints_from_jina
 from .proto import flowc_pb2, flowc_pb2_grpc, jina_pb2, jina_pb2_grpc
 
-__all__ = ["DryRun", "EndpointSchema", "Ping", "dry_run", "endpoints", "ping"]
+__all__ = ["DryRun", "EndpointSchema", "Ping", "dry_run", "dry_run_async", "endpoints",
+           "endpoints_async", "ping"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,24 @@ def endpoints(channel: Any, timeout: float | None = None) -> dict[str, EndpointS
             raise
         jina = jina_pb2_grpc.JinaDiscoverEndpointsRPCStub(channel).endpoint_discovery
         reply = endpoints_from_jina("", jina(empty_pb2.Empty(), timeout=timeout))
+    return _by_name(reply)
+
+
+async def endpoints_async(channel: Any, timeout: float | None = None
+                          ) -> dict[str, EndpointSchema]:
+    """`endpoints` over a grpc.aio channel (`AsyncClient`)."""
+    try:
+        reply = await flowc_pb2_grpc.FlowcStub(channel).Endpoints(flowc_pb2.EndpointsRequest(),
+                                                                   timeout=timeout)
+    except grpc.RpcError as exc:
+        if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+            raise
+        jina = jina_pb2_grpc.JinaDiscoverEndpointsRPCStub(channel).endpoint_discovery
+        reply = endpoints_from_jina("", await jina(empty_pb2.Empty(), timeout=timeout))
+    return _by_name(reply)
+
+
+def _by_name(reply: flowc_pb2.EndpointsReply) -> dict[str, EndpointSchema]:
     return {info.endpoint: _schema(info) for info in sorted(reply.endpoints,
                                                             key=lambda i: i.endpoint)}
 
@@ -104,6 +124,22 @@ def dry_run(channel: Any, timeout: float | None = None) -> DryRun | None:
         if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
             return None
         raise
+    return _dry_run_result(status)
+
+
+async def dry_run_async(channel: Any, timeout: float | None = None) -> DryRun | None:
+    """`dry_run` over a grpc.aio channel (`AsyncClient`)."""
+    stub = jina_pb2_grpc.JinaGatewayDryRunRPCStub(channel)
+    try:
+        status = await stub.dry_run(empty_pb2.Empty(), timeout=timeout)
+    except grpc.RpcError as exc:
+        if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+            return None
+        raise
+    return _dry_run_result(status)
+
+
+def _dry_run_result(status: jina_pb2.StatusProto) -> DryRun:
     if status.code == jina_pb2.StatusProto.SUCCESS:
         return DryRun(True)
     detail = status.description or "; ".join(status.exception.args) or "the dry run failed"

@@ -5,6 +5,7 @@ node stops answering fails its dry run, naming the node; a worker is pinged on i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from flowc.compiler.api import Flow
-from flowc.runtime import Client
+from flowc.runtime import AsyncClient, Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ports import free_port  # noqa: E402
@@ -171,3 +172,28 @@ def test_nothing_listening_is_a_one_line_error():
         assert client.dry_run(timeout=1) is False
         with pytest.raises(ConnectionError, match="cannot reach"):
             client.endpoints(timeout=1)
+
+
+def test_the_async_client_discovers_dry_runs_and_fails_as_the_blocking_one(running):
+    _, port, flow = running
+    worker = _worker(flow, "tag")
+    silent = free_port()
+
+    async def main():
+        async with AsyncClient(host="127.0.0.1", port=port) as client:
+            found = await client.endpoints()
+            gateway = await client.dry_run(), await client.is_ready()
+        async with AsyncClient(host="127.0.0.1", port=worker.port) as client:
+            alone = await client.dry_run(), list(await client.endpoints())
+        async with AsyncClient(host="127.0.0.1", port=silent) as client:
+            nothing = await client.dry_run(timeout=1), await client.is_ready(timeout=1)
+            with pytest.raises(ConnectionError, match="cannot reach"):
+                await client.endpoints(timeout=1)
+        return found, gateway, alone, nothing
+
+    found, gateway, alone, nothing = asyncio.run(main())
+    with Client(host="127.0.0.1", port=port) as client:
+        assert found == client.endpoints()  # the same schemas, whichever client asks
+    assert gateway == (True, True)
+    assert alone == (True, ["/default"])
+    assert nothing == (False, False)
