@@ -1,7 +1,7 @@
 """Dynamic batching benchmark (issue 13 §3): flowc against Jina 3.34 in one run; a markdown table.
 
     .venv/bin/python benchmarks/bench_batching.py [--rounds 3] [--seconds 5] [--clients 32]
-                     [--json out.json] [--jina ../.jina-ref/bin/python] [--no-jina]
+                     [--json out.json] [--jina .venv/jina-ref/bin/python] [--no-jina]
 
 Gateway + one executor whose endpoint costs 5 ms per call (asleep, as a model waiting for its
 device) plus 20 µs of CPU per document (`benchmarks/flows/batching/{flowc,jina}/`: the same Flow
@@ -31,9 +31,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = ROOT / "benchmarks" / "flows" / "drive_batching.py"
-DEFAULT_JINA = Path(os.environ.get("JINA_PYTHON", ROOT.parent / ".jina-ref" / "bin" / "python"))
-NETNS = Path(os.environ.get("JINA_NETNS",
-                           ROOT.parent / "shared" / "jina-reference" / "netns_run.sh"))
+# the Jina reference and its loopback-only namespace: the project's own, as in bench_runtime.py
+JINA_REF = Path(os.environ.get("FLOWC_JINA_REF", ROOT / ".venv" / "jina-ref"))
+DEFAULT_JINA = Path(os.environ.get("JINA_PYTHON", JINA_REF / "bin" / "python"))
+NETNS = Path(os.environ.get("JINA_NETNS", ROOT / "tests" / "jina" / "netns_run.sh"))
 GOAL = 3.0  # issue 13: flowc with batching ≥ 3× Jina with batching
 
 # (label, side, flow file, over a stream)

@@ -147,8 +147,8 @@ def measure(side: Any, seconds: float, pythonpath: str | None) -> dict[str, Any]
             os.environ["PYTHONPATH"] = saved
     try:
         getattr(client, "close", lambda: None)()
-        return {"seq_1": drive.raw_sequential(port, side, seconds)["1"],
-                "concurrent_8": drive.raw_concurrent(port, side, seconds)}
+        return {"seq_1": drive.raw_sequential(port, side, seconds, pid=proc.pid)["1"],
+                "concurrent_8": drive.raw_concurrent(port, side, seconds, pid=proc.pid)}
     finally:
         drive.stop_flow(side, proc)
 
@@ -203,12 +203,15 @@ def main() -> None:
     rows = (("seq_1", "rps", "1 doc, sequential (req/s)"),
             ("seq_1", "p50_ms", "1 doc, sequential, p50 (ms)"),
             ("concurrent_8", "rps", "8 concurrent clients, 1 doc (req/s)"),
-            ("concurrent_8", "p50_ms", "8 concurrent clients, p50 (ms)"))
+            ("concurrent_8", "p50_ms", "8 concurrent clients, p50 (ms)"),
+            ("seq_1", "cpu_units", "1 doc, sequential: the Flow's CPU per request, driver units"),
+            ("concurrent_8", "cpu_units", "8 concurrent: the Flow's CPU per request, driver units"))
     for key, field, what in rows:
         b, off, on = (median(n, key, field) for n in ("before", "off", "on"))
         print(f"| {what} | {b:.2f} | {off:.2f} | {on:.2f} | {paired('off', 'before', key, field)}"
               f" | {paired('on', 'off', key, field)} |")
-    print("\n(medians over rounds; the ratios are medians of per-round ratios, range in brackets)")
+    print("\n(medians over rounds; the ratios are medians of per-round ratios, range in brackets;"
+          " driver units: the Flow's CPU seconds per request over the driver's, drive.CpuMeter)")
     b, off = (statistics.median(micro_runs[n]) for n in ("before", "off"))
     print(f"\nOne worker's `ExecutorHost.process` without the network (a pass-through request): "
           f"before {b:.0f} ns, off {off:.0f} ns per call (+{off - b:.0f} ns; medians of "

@@ -193,6 +193,10 @@ def table(flowc: dict[str, Any], jina: dict[str, Any] | None, echo: dict[str, An
     rows.append(f"| 8 concurrent clients, 1 doc (raw stubs, one channel each) | {_rate(f)} | "
                 f"{_rate(j)} | {ratio(f['rps'], j['rps']) if j else '–'} | "
                 f"≥ {CONCURRENT_BAR:g}×: {verdict} |")
+    if j is not None and "cpu_units" in f and "cpu_units" in j:  # drive.CpuMeter
+        rows.append(f"| 8 concurrent: the Flow's CPU per request in driver units (the host's "
+                    f"speed cancels out) | {f['cpu_units']:.2f} | {j['cpu_units']:.2f} | "
+                    f"{j['cpu_units'] / f['cpu_units']:.1f}× less | – |")
     if jina:
         faster = start_j / start_f
         rows.append(f"| start, flowc vs Jina (issue 13) | – | – | {faster:.1f}× faster | "

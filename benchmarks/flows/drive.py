@@ -184,10 +184,12 @@ def _state(pid: int) -> str:
         return "gone"
 
 
-def timed(call: Callable[[], Any], seconds: float, warmup: int = 50) -> dict[str, float]:
+def timed(call: Callable[[], Any], seconds: float, warmup: int = 50,
+          pid: int | None = None) -> dict[str, float]:
     for _ in range(warmup):
         call()
     samples = []
+    cpu = CpuMeter(pid)
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         t0 = time.perf_counter()
@@ -196,7 +198,26 @@ def timed(call: Callable[[], Any], seconds: float, warmup: int = 50) -> dict[str
     samples.sort()
     return {"n": len(samples), "rps": len(samples) / sum(samples),
             "p50_ms": statistics.median(samples) * 1000,
-            "p90_ms": samples[int(len(samples) * 0.9)] * 1000}
+            "p90_ms": samples[int(len(samples) * 0.9)] * 1000, **cpu.per(len(samples))}
+
+
+class CpuMeter:
+    """CPU used from now on by the Flow's processes (`pid`'s tree) and by this driver, per
+    request. `cpu_units` is the first over the second: the driver does the same work per request
+    whatever it calls, so the ratio cancels the machine's speed, which drifts by up to 2× within
+    minutes on this shared host (rates do; this figure moves by a few percent)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.flow = cpu_seconds(pid) if pid is not None else 0.0
+        self.mine = time.process_time()
+
+    def per(self, requests: int) -> dict[str, float]:
+        if self.pid is None or not requests:
+            return {}
+        flow = (cpu_seconds(self.pid) - self.flow) / requests * 1000
+        mine = (time.process_time() - self.mine) / requests * 1000
+        return {"flow_cpu_ms": flow, "client_cpu_ms": mine, "cpu_units": flow / mine}
 
 
 def raw_request(side: Side, docs: Any) -> tuple[str, bytes]:
@@ -218,9 +239,10 @@ def raw_request(side: Side, docs: Any) -> tuple[str, bytes]:
             jina_request.proto.SerializeToString())
 
 
-def raw_sequential(port: int, side: Side, seconds: float) -> dict[str, Any]:
+def raw_sequential(port: int, side: Side, seconds: float,
+                   pid: int | None = None) -> dict[str, Any]:
     """Prepared request bytes through a plain gRPC stub on one channel (no client-side codec):
-    each side's best case, as issue 13 compares them."""
+    each side's best case, as issue 13 compares them. With the Flow's `pid`, CPU too."""
     import grpc
 
     result = {}
@@ -228,14 +250,16 @@ def raw_sequential(port: int, side: Side, seconds: float) -> dict[str, Any]:
         for label, docs in (("1", side.one), ("100", side.hundred)):
             method, payload = raw_request(side, docs)
             call = channel.unary_unary(method)  # bytes in, bytes out
-            result[label] = timed(lambda: call(payload), seconds)
+            result[label] = timed(lambda: call(payload), seconds, pid=pid)
             result[label]["bytes"] = len(payload)
     return result
 
 
-def raw_concurrent(port: int, side: Side, seconds: float, clients: int = 8) -> dict[str, Any]:
+def raw_concurrent(port: int, side: Side, seconds: float, clients: int = 8,
+                   pid: int | None = None) -> dict[str, Any]:
     """`clients` concurrent clients (one channel each, grpc.aio in one process: the driver's own
-    CPU stays small), each sending 1-document requests back to back; requests/s and p50."""
+    CPU stays small), each sending 1-document requests back to back; requests/s and p50, and
+    with the Flow's `pid` the CPU per request (`CpuMeter`)."""
     import asyncio
 
     import grpc
@@ -256,15 +280,17 @@ def raw_concurrent(port: int, side: Side, seconds: float, clients: int = 8) -> d
         for _ in range(20):  # warm-up: every channel connected before the clock starts
             await asyncio.gather(*(call(payload) for call in calls))
         samples: list[float] = []
+        cpu = CpuMeter(pid)
         begin = time.perf_counter()
         await asyncio.gather(*(client(call, begin + seconds, samples) for call in calls))
         elapsed = time.perf_counter() - begin
+        used = cpu.per(len(samples))
         for channel in channels:
             await channel.close()
         samples.sort()
         return {"clients": clients, "n": len(samples), "rps": len(samples) / elapsed,
                 "p50_ms": statistics.median(samples) * 1000,
-                "p90_ms": samples[int(len(samples) * 0.9)] * 1000}
+                "p90_ms": samples[int(len(samples) * 0.9)] * 1000, **used}
 
     return asyncio.run(run())
 
@@ -310,8 +336,8 @@ def measure(side: Side, proc: subprocess.Popen, port: int, client: Any, seconds:
         figure["server_cpu_ms"] = (cpu_seconds(proc.pid) - servers) / calls * 1000
         figure["client_cpu_ms"] = (time.process_time() - mine) / calls * 1000
         out[f"seq_{label}"] = figure
-    out["raw"] = raw_sequential(port, side, seconds)
-    out["concurrent_8"] = raw_concurrent(port, side, seconds)
+    out["raw"] = raw_sequential(port, side, seconds, pid=proc.pid)
+    out["concurrent_8"] = raw_concurrent(port, side, seconds, pid=proc.pid)
     out["loaded"] = memory(proc.pid)
 
 
