@@ -33,7 +33,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from .jina_wire import JinaCaller
 from .proto import flowc_pb2, flowc_pb2_grpc
 from .streams import StreamError, StreamHop
-from .wire import MAX_MESSAGE_BYTES, RECEIVE, SEND
+from .wire import MAX_MESSAGE_BYTES, RECEIVE, SEND, never_ran
 
 # A router's channels carry what its server accepts (wire.ServerSettings.channel_options);
 # a channel opened without options gets the servers' default limits.
@@ -151,6 +151,9 @@ class Connection:
         try:
             return await self.unary(request, timeout=timeout)  # (a request no stream carried)
         except grpc.aio.AioRpcError as exc:
+            if never_ran(exc):  # the server was stopping: another replica (or it, restarted)
+                raise StreamError(grpc.StatusCode.UNAVAILABLE, "the server stopped before it "
+                                  "took the call", unsent=True) from None
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise
         # no Flowc service there: a Jina Executor (an `external: true` entry), from now on

@@ -27,6 +27,7 @@ from .probe import EndpointSchema
 from .proto import flowc_pb2, flowc_pb2_grpc
 from .streams import BlockingStream, StreamError, StreamHop
 from .wire import CLIENT_CHANNEL_OPTIONS as CHANNEL_OPTIONS  # the server enforces its limits
+from .wire import never_ran
 
 
 class FlowcRequestError(Exception):
@@ -332,7 +333,8 @@ class Client(_Common):
 
     def _send(self, request: Any, timeout: float | None = None) -> Any:
         """Over the stream (far cheaper per request), or a unary call: with a timeout (a gRPC
-        deadline), from a second thread while the stream is busy, or to a server without it."""
+        deadline), from a second thread while the stream is busy, or to a server without it. A
+        unary call a stopping server never took (`wire.never_ran`) is sent once more."""
         if timeout is None and self._stream is not None:
             try:
                 answer = self._stream.try_process(request)
@@ -343,7 +345,12 @@ class Client(_Common):
             else:
                 if answer is not None:
                     return answer
-        return self._process(request, timeout=timeout)
+        try:
+            return self._process(request, timeout=timeout)
+        except grpc.RpcError as exc:
+            if not never_ran(exc):
+                raise
+        return self._process(request, timeout=timeout)  # the stopping server never took it
 
     def post(self, on: str, inputs: Any = None, parameters: dict | None = None,
              request_size: int = 100, return_type: Any = None, return_responses: bool = False,
@@ -433,7 +440,12 @@ class AsyncClient(_Common):
                     self._stream = None
                 elif not exc.unsent:
                     raise
-        return await self._process(request, timeout=timeout)
+        try:
+            return await self._process(request, timeout=timeout)
+        except grpc.RpcError as exc:
+            if not never_ran(exc):
+                raise
+        return await self._process(request, timeout=timeout)  # as Client._send
 
     async def post(self, on: str, inputs: Any = None, parameters: dict | None = None,
                    request_size: int = 100, return_type: Any = None,

@@ -49,7 +49,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 import grpc
 
 from .proto import flowc_pb2
-from .wire import Malformed, refuse
+from .wire import Malformed, never_ran, refuse
 
 log = logging.getLogger("flowc.streams")
 METHOD = "/flowc.v1.Flowc/ProcessStream"
@@ -351,7 +351,11 @@ class StreamHop:
                     if future is not None and not future.done():
                         future.set_result(answer)
         except grpc.aio.AioRpcError as exc:
-            error = StreamError(exc.code(), exc.details() or exc.code().name)
+            if never_ran(exc):  # the stream's handler never ran: none of its requests either
+                error = StreamError(grpc.StatusCode.UNAVAILABLE, "the server stopped before it "
+                                    "took the stream", unsent=True)
+            else:
+                error = StreamError(exc.code(), exc.details() or exc.code().name)
         except asyncio.CancelledError:
             error = StreamError(grpc.StatusCode.CANCELLED, "the connection was closed")
             raise

@@ -111,6 +111,16 @@ async def refuse(context: Any, name: str, method: str, reason: str) -> None:
     await context.abort(grpc.StatusCode.INVALID_ARGUMENT, reason)
 
 
+def never_ran(exc: BaseException) -> bool:
+    """A call its server cancelled while shutting down, before any handler took it: gRPC core
+    ends such calls CANCELLED with the details "CANCELLED" (grpc/grpc#41785; the proposed fix
+    makes them UNAVAILABLE). Nothing processed it, so it may be sent again. A handler cut off at
+    the end of a grace period ends UNAVAILABLE ("Cancelling all calls"), and a client's own
+    cancellation never reads this way, so neither is taken for one."""
+    return (isinstance(exc, grpc.RpcError) and callable(getattr(exc, "code", None))
+            and exc.code() == grpc.StatusCode.CANCELLED and exc.details() == "CANCELLED")
+
+
 def guard(handler: Any, name: str, method: str) -> Any:
     """`handler` (a grpc.RpcMethodHandler) whose requests that do not parse are refused."""
     safe = _safe(handler.request_deserializer)
