@@ -52,7 +52,7 @@ import asyncio, grpc
 
 async def main():
     identity = lambda b: b
-    async def echo(requests, context):  # answers each message as flowc's StreamServer does
+    async def echo(requests, context):  # one message per answer: gRPC's floor, nothing joined
         lock, tasks = asyncio.Lock(), set()
         async def answer(message):
             async with lock:
